@@ -1,0 +1,38 @@
+"""Typed items handed between the spiders, the item pipelines and the store."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class PageItem:
+    """A fetched article page, before extraction. Spiders yield these."""
+
+    url: str  # the URL after redirects
+    source: str  # name of the source in the registry
+    body: bytes
+    encoding: str | None = None  # as Scrapy detected it from headers / <meta>
+    feed_title: str | None = None  # hints from the feed or sitemap entry
+    feed_published: str | None = None
+    feed_author: str | None = None
+    lang_hint: str | None = None  # the source's expected language
+    status: int = 200
+
+
+@dataclass
+class ArticleItem:
+    """An extracted article, ready to store. The extraction pipeline turns PageItems into these."""
+
+    url: str
+    canonical_url: str
+    source: str
+    title: str | None
+    text: str
+    published: str | None  # ISO date YYYY-MM-DD
+    author: str | None
+    lang: str | None
+    content_hash: str
+    simhash: int = 0
+    fetched_at: str = ""
+    duplicate_of: int | None = None
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,120 @@
+"""Item pipelines: extract the article from each fetched page, then store it once.
+
+Extraction is CPU-bound, so it runs in Twisted's thread pool rather than the reactor thread
+(which must stay free to download). Storing is a quick SQLite transaction in the reactor thread:
+one writer, no lock contention.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.threads import deferToThread
+
+from crawler.items import ArticleItem, PageItem
+from crawler.urls import canonical_url, url_key
+
+log = logging.getLogger(__name__)
+
+
+def build_article(page: PageItem) -> ArticleItem | None:
+    """The article of a fetched page (text, metadata, language, fingerprints), or None."""
+    from nlp.dedup import content_hash, simhash
+    from nlp.extract import decode_html, extract_article
+    from nlp.language import detect
+
+    html = decode_html(page.body, page.encoding)
+    extracted = extract_article(html, page.url)
+    if extracted is None:
+        return None
+    published = extracted.published or (page.feed_published or "")[:10] or None
+    lang = detect(extracted.text, hint=extracted.lang or page.lang_hint)
+    return ArticleItem(
+        url=page.url,
+        canonical_url=canonical_url(page.url),
+        source=page.source,
+        title=extracted.title or page.feed_title,
+        text=extracted.text,
+        published=published,
+        author=extracted.author or page.feed_author,
+        lang=lang,
+        content_hash=content_hash(extracted.text),
+        simhash=simhash(extracted.text),
+        fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+class ExtractPipeline:
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    async def process_item(self, item):
+        if not isinstance(item, PageItem):
+            return item
+        article = await maybe_deferred_to_future(deferToThread(build_article, item))
+        if article is None:
+            self.crawler.stats.inc_value("veille/pages_without_article")
+            raise DropItem(f"no article text in {item.url}")
+        self.crawler.stats.inc_value("veille/articles_extracted")
+        return article
+
+
+class StorePipeline:
+    """Stores each article in the SQLite database named by the VEILLE_DB setting."""
+
+    def __init__(self, crawler, db_path: str):
+        self.crawler = crawler
+        self.db_path = db_path
+        self.store = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        db_path = crawler.settings.get("VEILLE_DB")
+        if not db_path:
+            raise NotConfigured("VEILLE_DB is not set: articles are not stored")
+        return cls(crawler, db_path)
+
+    def open_spider(self):
+        from db.store import Store
+
+        self.store = Store(self.db_path)
+
+    def close_spider(self):
+        if self.store is not None:
+            self.store.close()
+
+    def process_item(self, item):
+        if not isinstance(item, ArticleItem):
+            return item
+        from db.store import NewArticle
+
+        stored = self.store.add_article(
+            NewArticle(
+                url=item.url,
+                canonical_url=item.canonical_url,
+                url_key=url_key(item.url),
+                source=item.source,
+                title=item.title,
+                text=item.text,
+                published=item.published,
+                author=item.author,
+                lang=item.lang,
+                content_hash=item.content_hash,
+                simhash=item.simhash,
+            )
+        )
+        stats = self.crawler.stats
+        if not stored.created:
+            stats.inc_value("veille/articles_already_stored")
+        else:
+            stats.inc_value("veille/articles_stored")
+            if stored.duplicate_of:
+                stats.inc_value("veille/articles_duplicates")
+        item.duplicate_of = stored.duplicate_of
+        return item

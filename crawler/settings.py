@@ -1,0 +1,53 @@
+"""Scrapy settings for veille's spiders (Scrapy's own settings only; ours live in config.py).
+
+Every value can be overridden per run: `veille crawl -s NAME=VALUE` or `scrapy crawl NAME -s ...`.
+See https://docs.scrapy.org/en/latest/topics/settings.html
+"""
+
+BOT_NAME = "veille"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Identify ourselves with a way to reach the operator. Override VEILLE_CONTACT in production.
+USER_AGENT = "veille/0.1 (+https://github.com/veille-project/veille; news monitoring bot)"
+
+# Politeness: https://docs.scrapy.org/en/latest/topics/autothrottle.html
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 32
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Robustness: https://docs.scrapy.org/en/latest/topics/downloader-middleware.html
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 5 * 1024 * 1024  # larger pages are junk for us, never articles
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+REDIRECT_MAX_TIMES = 5
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.LoopbackGuardMiddleware": 50,
+    "crawler.middlewares.SkipNonHtmlMiddleware": 960,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractPipeline": 300,
+    "crawler.pipelines.StorePipeline": 800,
+}
+
+# Our own knobs read by the pipelines (set by `veille crawl` from config.py).
+VEILLE_DB = None  # path of the SQLite database; None means the user data directory
+VEILLE_SOURCES = None  # path of a sources.toml; None means the packaged registry
+VEILLE_ONLY_LOOPBACK = False  # tests and the demo refuse any other host
+
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,110 @@
+"""The registry of sources (outlets and institutions) a team watches, read from TOML.
+
+Format (see README): one `[[source]]` table per source with `name`, `homepage`, `lang`,
+`country`, `kind`, `feeds`, `sitemaps`, and optional `follow`, `allow`, `deny`, `max_depth`.
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from urllib.parse import urlparse
+
+KINDS = ("press", "institution", "blog")
+
+
+class SourceError(ValueError):
+    """A sources file that cannot be used, with the reason."""
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    homepage: str
+    lang: str = "fr"
+    country: str = ""
+    kind: str = "press"
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    follow: tuple[str, ...] = ()  # listing pages whose links lead to articles
+    allow: tuple[str, ...] = ()  # regexes an article URL must match (any)
+    deny: tuple[str, ...] = ()  # regexes that exclude an URL
+    max_depth: int = 1
+
+    @property
+    def domain(self) -> str:
+        return urlparse(self.homepage).netloc.lower()
+
+    def accepts(self, url: str) -> bool:
+        """True when `url` passes this source's allow/deny patterns."""
+        if any(re.search(p, url) for p in self.deny):
+            return False
+        return not self.allow or any(re.search(p, url) for p in self.allow)
+
+
+def _check_url(url: str, where: str) -> str:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SourceError(f"{where}: {url!r} is not an http(s) URL")
+    return url
+
+
+def parse_sources(data: dict, origin: str = "<sources>") -> list[Source]:
+    """Sources from a parsed TOML document; raises SourceError naming the bad entry."""
+    entries = data.get("source", [])
+    if not isinstance(entries, list):
+        raise SourceError(f"{origin}: expected [[source]] tables")
+    seen: set[str] = set()
+    out = []
+    for i, raw in enumerate(entries, 1):
+        where = f"{origin}: source #{i} ({raw.get('name', '?')})"
+        name = raw.get("name")
+        if not name or not raw.get("homepage"):
+            raise SourceError(f"{where}: 'name' and 'homepage' are required")
+        if name in seen:
+            raise SourceError(f"{where}: duplicate source name {name!r}")
+        seen.add(name)
+        kind = raw.get("kind", "press")
+        if kind not in KINDS:
+            raise SourceError(f"{where}: kind must be one of {', '.join(KINDS)}")
+        for pattern in (*raw.get("allow", []), *raw.get("deny", [])):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise SourceError(f"{where}: bad pattern {pattern!r}: {exc}") from None
+        out.append(
+            Source(
+                name=name,
+                homepage=_check_url(raw["homepage"], where),
+                lang=raw.get("lang", "fr"),
+                country=raw.get("country", ""),
+                kind=kind,
+                feeds=tuple(_check_url(u, where) for u in raw.get("feeds", [])),
+                sitemaps=tuple(_check_url(u, where) for u in raw.get("sitemaps", [])),
+                follow=tuple(_check_url(u, where) for u in raw.get("follow", [])),
+                allow=tuple(raw.get("allow", [])),
+                deny=tuple(raw.get("deny", [])),
+                max_depth=int(raw.get("max_depth", 1)),
+            )
+        )
+    return out
+
+
+def load_sources(path: str | Path | None = None) -> list[Source]:
+    """Sources from `path`, or the packaged registry when `path` is None."""
+    if path is None:
+        text = resources.files("crawler").joinpath("sources.toml").read_text("utf-8")
+        origin = "packaged sources.toml"
+    else:
+        try:
+            text = Path(path).read_text("utf-8")
+        except OSError as exc:
+            raise SourceError(f"cannot read sources file {path}: {exc.strerror}") from None
+        origin = str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourceError(f"{origin}: invalid TOML: {exc}") from None
+    return parse_sources(data, origin)

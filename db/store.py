@@ -1,0 +1,206 @@
+"""Writes to the database: articles as crawled, then the NLP analysis of each.
+
+Every write that belongs together happens in one transaction, so a crash or a kill mid-run
+never leaves half an article or half an analysis, and re-running a step never duplicates rows
+(articles are unique by URL key; an analysis replaces the previous one of its article).
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import sqlite_utils
+
+from db.schema import connect
+from nlp.dedup import NEAR_DISTANCE, bands, distance
+from nlp.kb import normalise as norm_name
+from nlp.types import Analysis
+
+log = logging.getLogger(__name__)
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass
+class NewArticle:
+    url: str
+    canonical_url: str
+    url_key: str
+    source: str
+    title: str | None
+    text: str
+    published: str | None
+    author: str | None
+    lang: str | None
+    content_hash: str
+    simhash: int = 0
+
+
+@dataclass
+class Stored:
+    id: int
+    created: bool  # False when the URL was already stored
+    duplicate_of: int | None = None
+
+
+class Store:
+    def __init__(self, path: str):
+        self.path = path
+        self.db: sqlite_utils.Database = connect(path)
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self):
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- crawl side -------------------------------------------------------------------------
+
+    def known_url(self, url_key: str) -> bool:
+        return self.db.execute("SELECT 1 FROM articles WHERE url_key = ?", [url_key]).fetchone() is not None
+
+    def upsert_source(self, name: str, **fields) -> None:
+        self.db["sources"].upsert({"name": name, **fields}, pk="name", alter=False)
+
+    def _find_original(self, conn, art: NewArticle) -> int | None:
+        row = conn.execute(
+            "SELECT id FROM articles WHERE content_hash = ? AND duplicate_of IS NULL ORDER BY id LIMIT 1",
+            [art.content_hash],
+        ).fetchone()
+        if row:
+            return row[0]
+        if not art.simhash:
+            return None
+        candidates = conn.execute(
+            "SELECT DISTINCT a.id, a.simhash FROM simhash_bands b JOIN articles a ON a.id = b.article_id "
+            "WHERE b.band IN (%s) AND a.duplicate_of IS NULL ORDER BY a.id" % ",".join("?" * 4),
+            bands(art.simhash),
+        ).fetchall()
+        for cid, sh in candidates:
+            if distance(sh, art.simhash) <= NEAR_DISTANCE:
+                return cid
+        return None
+
+    def add_article(self, art: NewArticle) -> Stored:
+        """Store a crawled article once; a copy of stored content is linked by `duplicate_of`."""
+        with self.transaction() as conn:
+            row = conn.execute("SELECT id, duplicate_of FROM articles WHERE url_key = ?", [art.url_key]).fetchone()
+            if row:
+                return Stored(row[0], False, row[1])
+            original = self._find_original(conn, art)
+            cur = conn.execute(
+                "INSERT INTO articles (url, canonical_url, url_key, source, title, text, published, author,"
+                " lang, content_hash, simhash, duplicate_of, status, fetched_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    art.url, art.canonical_url, art.url_key, art.source, art.title, art.text,
+                    art.published, art.author, art.lang, art.content_hash, art.simhash, original,
+                    "new", now_iso(),
+                ],
+            )
+            article_id = cur.lastrowid
+            if art.simhash and original is None:
+                conn.executemany(
+                    "INSERT INTO simhash_bands (band, article_id) VALUES (?, ?)",
+                    [(b, article_id) for b in bands(art.simhash)],
+                )
+        return Stored(article_id, True, original)
+
+    # -- enrichment side ---------------------------------------------------------------------
+
+    def pending(self, limit: int = 500, *, redo: bool = False, after: int = 0) -> list[dict]:
+        """Articles waiting for analysis (all of them with `redo`) with id > `after`, oldest first."""
+        where = "1" if redo else "status = 'new'"
+        rows = self.db.execute(
+            f"SELECT id, title, text, published, lang FROM articles WHERE {where} AND id > ? ORDER BY id LIMIT ?",
+            [after, limit],
+        )
+        cols = [c[0] for c in rows.description]
+        return [dict(zip(cols, r)) for r in rows.fetchall()]
+
+    def count_pending(self) -> int:
+        return self.db.execute("SELECT count(*) FROM articles WHERE status = 'new'").fetchone()[0]
+
+    def _entity_id(self, conn, name: str, label: str, kb_id: str | None) -> int:
+        norm = norm_name(name)
+        if kb_id:
+            row = conn.execute("SELECT id FROM entities WHERE kb_id = ?", [kb_id]).fetchone()
+            if row:
+                return row[0]
+        row = conn.execute("SELECT id FROM entities WHERE norm = ?", [norm]).fetchone()
+        if row:
+            if kb_id:
+                conn.execute("UPDATE entities SET kb_id = ? WHERE id = ? AND kb_id IS NULL", [kb_id, row[0]])
+            return row[0]
+        row = conn.execute(
+            "SELECT entity_id FROM aliases WHERE alias_norm = ? ORDER BY entity_id LIMIT 1", [norm]
+        ).fetchone()
+        if row:
+            return row[0]
+        cur = conn.execute(
+            "INSERT INTO entities (name, label, kb_id, norm) VALUES (?, ?, ?, ?)", [name, label, kb_id, norm]
+        )
+        return cur.lastrowid
+
+    def save_analysis(self, article_id: int, analysis: Analysis, sentence_of=None) -> None:
+        """Replace the stored analysis of one article, all or nothing.
+
+        `sentence_of(offset) -> int` maps a character offset to its sentence number.
+        """
+        sent = sentence_of or (lambda _offset: None)
+        with self.transaction() as conn:
+            for table in ("mentions", "dates", "amounts"):
+                conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+            if analysis.skipped:
+                conn.execute(
+                    "UPDATE articles SET status='skipped', skip_reason=?, lang=coalesce(?, lang), enriched_at=?"
+                    " WHERE id=?",
+                    [analysis.skipped, analysis.lang, now_iso(), article_id],
+                )
+                return
+            ids: dict[tuple, int] = {}
+            rows = []
+            for m in analysis.entities:
+                key = (m.canonical, m.kb_id)
+                if key not in ids:
+                    ids[key] = self._entity_id(conn, m.canonical, m.label, m.kb_id)
+                    if m.text != m.canonical:
+                        conn.execute(
+                            "INSERT OR IGNORE INTO aliases (alias_norm, entity_id, alias) VALUES (?, ?, ?)",
+                            [norm_name(m.text), ids[key], m.text],
+                        )
+                rows.append((article_id, ids[key], m.text, m.label, m.start, m.end, sent(m.start)))
+            conn.executemany(
+                'INSERT INTO mentions (article_id, entity_id, text, label, start, "end", sentence)'
+                " VALUES (?,?,?,?,?,?,?)",
+                rows,
+            )
+            conn.executemany(
+                'INSERT INTO dates (article_id, text, value, precision, relative, start, "end") VALUES (?,?,?,?,?,?,?)',
+                [(article_id, d.text, d.value, d.precision, int(d.relative), d.start, d.end) for d in analysis.dates],
+            )
+            conn.executemany(
+                'INSERT INTO amounts (article_id, text, value, unit, kind, eur, start, "end", sentence)'
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (article_id, a.text, a.value, a.unit, a.kind, a.eur, a.start, a.end, sent(a.start))
+                    for a in analysis.amounts
+                ],
+            )
+            conn.execute(
+                "UPDATE articles SET status='enriched', skip_reason=NULL, lang=coalesce(?, lang), enriched_at=?"
+                " WHERE id=?",
+                [analysis.lang, now_iso(), article_id],
+            )

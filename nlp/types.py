@@ -1,0 +1,67 @@
+"""Typed results of the NLP stage, shared by `nlp`, `db` and `digests`.
+
+Offsets are character offsets into the analysed text (end exclusive), so any
+mention can be traced back to its sentence in the stored article.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(slots=True)
+class EntityMention:
+    text: str
+    label: str  # PER | ORG | LOC | PROG (programme) | MISC
+    canonical: str  # canonical name in the knowledge base, or the text itself when unknown
+    start: int
+    end: int
+    kb_id: str | None = None  # id of the knowledge-base entry when linked
+
+
+@dataclass(slots=True)
+class DateMention:
+    text: str
+    value: str  # ISO: 2025-07-21 | 2025-07 | 2025
+    precision: str  # day | month | year
+    start: int
+    end: int
+    relative: bool = False  # True when anchored on the publication date ("hier", "last week")
+
+
+@dataclass(slots=True)
+class AmountMention:
+    text: str
+    value: float
+    unit: str  # ISO 4217 code for money, the counted noun for counts, "%" for percentages
+    kind: str  # money | count | percent
+    start: int
+    end: int
+    eur: float | None = None  # EUR equivalent for money, from the dated rates table
+
+
+@dataclass(slots=True)
+class Analysis:
+    lang: str | None
+    title: str | None
+    published: str | None
+    author: str | None
+    text: str
+    entities: list[EntityMention] = field(default_factory=list)
+    dates: list[DateMention] = field(default_factory=list)
+    amounts: list[AmountMention] = field(default_factory=list)
+    skipped: str | None = None  # why the text was not analysed (unsupported language, empty)
+    sentence_starts: list[int] = field(default_factory=list, repr=False)  # offsets, ascending
+
+    def sentence_of(self, offset: int) -> int:
+        """Number (from 0) of the sentence holding character `offset`."""
+        import bisect
+
+        return max(bisect.bisect_right(self.sentence_starts, offset) - 1, 0)
+
+    def to_json(self) -> dict:
+        """The JSON contract of `veille analyze --json` (see README)."""
+        d = asdict(self)
+        d.pop("sentence_starts", None)
+        if d.get("skipped") is None:
+            d.pop("skipped", None)
+        return d

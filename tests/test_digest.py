@@ -1,0 +1,58 @@
+import json
+
+import pytest
+
+from digests.brief import build, week_bounds, week_of
+from digests.render import render
+
+
+def rows():
+    return [
+        {"id": 1, "url": "https://a.org/1", "title": "OpenAI <b>et</b> le Royaume-Uni", "text": "Le DSIT a signé. " * 30,
+         "published": "2025-07-22", "lang": "fr", "source": "Gazette", "status": "enriched", "duplicate_of": None,
+         "copies": "Wire|Courrier"},
+        {"id": 2, "url": "https://a.org/2", "title": "Bpifrance", "text": "IA Booster.", "published": "2025-07-21",
+         "lang": "fr", "source": "Courrier", "status": "enriched", "duplicate_of": None, "copies": None},
+    ]
+
+
+MENTIONS = {1: [{"name": "OpenAI", "label": "ORG", "n": 3}, {"name": "DSIT", "label": "ORG", "n": 1}],
+            2: [{"name": "Bpifrance", "label": "ORG", "n": 2}, {"name": "OpenAI", "label": "ORG", "n": 1}]}
+AMOUNTS = {1: [{"text": "2 milliards de livres sterling", "value": 2e9, "unit": "GBP", "kind": "money", "eur": 2.3e9}],
+           2: [{"text": "25 M€", "value": 25e6, "unit": "EUR", "kind": "money", "eur": 25e6}]}
+
+
+def test_week_bounds_and_errors():
+    assert [d.isoformat() for d in week_bounds("2025-W30")] == ["2025-07-21", "2025-07-27"]
+    from datetime import date
+    assert week_of(date(2025, 7, 27)) == "2025-W30"
+    with pytest.raises(ValueError, match="ISO week"):
+        week_bounds("juillet")
+
+
+def test_build_counts_entities_by_article_and_sorts_money():
+    d = build("2025-W30", rows(), MENTIONS, AMOUNTS)
+    assert d.top_entities[0] == ("OpenAI", "ORG", 2)
+    assert [m["text"] for m in d.money] == ["2 milliards de livres sterling", "25 M€"]
+    assert d.articles[0].copies == ["Wire", "Courrier"]
+
+
+def test_html_escapes_article_text_and_is_localised():
+    d = build("2025-W30", rows(), MENTIONS, AMOUNTS, lang="fr")
+    html = render(d, "html")
+    assert "&lt;b&gt;et&lt;/b&gt;" in html and "<b>et</b>" not in html
+    assert "Chiffres clés" in html and "2,3 Md€".replace(",", ".") in html
+    en = render(build("2025-W30", rows(), MENTIONS, AMOUNTS, lang="en"), "md")
+    assert "Key figures" in en and "[OpenAI <b>et</b> le Royaume-Uni](https://a.org/1)" in en
+
+
+def test_json_and_unknown_format():
+    d = build("2025-W30", rows(), MENTIONS, AMOUNTS)
+    data = json.loads(render(d, "json"))
+    assert data["week"] == "2025-W30" and len(data["articles"]) == 2
+    with pytest.raises(ValueError):
+        render(d, "pdf")
+
+
+def test_empty_week_says_so():
+    assert "Aucun article" in render(build("2025-W01", [], {}, {}), "md")

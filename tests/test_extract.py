@@ -1,0 +1,41 @@
+from pathlib import Path
+
+from crawler.demo.server import fill, site_root
+from nlp.extract import decode_html, extract_article
+from nlp.language import detect
+
+
+def demo_page(manifest, lang):
+    page = next(p for p in manifest if p["lang"] == lang and not p.get("missing") and p["on_topic"])
+    html = (site_root() / page["outlet"] / page["path"].lstrip("/")).read_text("utf-8")
+    return page, fill(html, {"gazette": "http://g", "courrier": "http://c", "wire": "http://w"})
+
+
+def test_article_text_and_metadata_without_boilerplate(demo_manifest):
+    page, html = demo_page(demo_manifest, "fr")
+    art = extract_article(html, "http://g" + page["path"])
+    assert art is not None
+    assert art.title and art.published == page["published"]
+    assert art.lang == "fr"
+    low = art.text.lower()
+    assert "cookie" not in low and "newsletter" not in low and "tous droits" not in low
+
+
+def test_pages_without_an_article_give_none():
+    assert extract_article("<html><body><nav>Accueil</nav></body></html>") is None
+    assert extract_article("") is None
+    assert extract_article("\x00\x01 not html at all") is None
+
+
+def test_decoding_falls_back_without_losing_accents():
+    text = "<html><head><meta charset='iso-8859-1'></head><body>Élysée, société</body></html>"
+    assert "Élysée, société" in decode_html(text.encode("latin-1"))
+    assert "Élysée" in decode_html("<p>Élysée</p>".encode("cp1252"))  # no declaration, not UTF-8
+    assert "Élysée" in decode_html("<p>Élysée</p>".encode("utf-8"), declared="bogus-charset")
+
+
+def test_language_detection():
+    assert detect("OpenAI a ouvert son premier bureau d'Europe continentale à Paris.") == "fr"
+    assert detect("The government signed a memorandum of understanding with OpenAI.") == "en"
+    assert detect("Die Bundesregierung fördert künstliche Intelligenz mit neuen Programmen.") == "de"
+    assert detect("ok", hint="fr") == "fr"  # too short to tell: keep the source's language
