@@ -1,0 +1,204 @@
+"""Stories: a week's articles grouped by event, across outlets and languages.
+
+Two articles belong to one story when their embeddings are close (a multilingual encoder puts
+the French and English accounts of one event together), helped a little by shared entities
+and held back by distance in time. Clustering is average linkage over a sparse graph of
+candidate pairs: pairs are merged best first, and two groups join only when their *mean*
+similarity clears the bar, so one loose pair cannot chain two events into one story. With
+L2-normalised vectors the mean cosine between groups A and B is sum(A)·sum(B) / (|A||B|),
+so each merge test costs one dot product whatever the group sizes.
+
+Entities are deliberately a small bonus: "OpenAI signs with the UK" and "OpenAI opens in
+Paris" share their main entity and are different events.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    threshold: float = 0.62  # mean similarity (cosine + bonuses) needed to merge two groups
+    entity_weight: float = 0.12  # bonus for fully shared salient entities (overlap coefficient)
+    days_free: int = 3  # articles this close in time pay no time penalty
+    day_penalty: float = 0.015  # per day beyond days_free
+    duplicate: float = 0.95  # cosine above which two articles are the same text (collapsed)
+    continuation: float = 0.60  # centroid cosine linking a story to one of an earlier week
+    block: int = 2048  # rows per matrix block when searching candidate pairs
+    neighbours: int = 20  # candidate pairs kept per article
+
+
+@dataclass
+class Item:
+    """One article as clustering sees it."""
+
+    id: int
+    entities: frozenset[str] = frozenset()
+    day: int | None = None  # date.toordinal() of publication
+    source: str | None = None
+
+
+@dataclass
+class Cluster:
+    members: list[int]  # indices into the items, in input order
+    centroid: np.ndarray
+    duplicates: dict[int, int] = field(default_factory=dict)  # index -> index of the kept copy
+
+
+def item_text(title: str | None, text: str, limit: int = 700) -> str:
+    """The text embedded for an article: its title and lead, where the event is told."""
+    body = " ".join((text or "").split())[:limit]
+    return f"{title}. {body}" if title else body
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def _time_penalty(a: int | None, b: int | None, p: ClusterParams) -> float:
+    if a is None or b is None:
+        return 0.0
+    return max(0, abs(a - b) - p.days_free) * p.day_penalty
+
+
+def candidate_pairs(vectors: np.ndarray, floor: float, p: ClusterParams) -> list[tuple[float, int, int]]:
+    """Pairs (cosine, i, j) with i < j and cosine >= floor, at most `neighbours` per row."""
+    n = len(vectors)
+    out: list[tuple[float, int, int]] = []
+    k = min(p.neighbours, max(n - 1, 1))
+    for start in range(0, n, p.block):
+        sims = vectors[start : start + p.block] @ vectors.T
+        for r in range(sims.shape[0]):
+            sims[r, start + r] = -1.0  # not oneself
+        if n - 1 > k:
+            top = np.argpartition(-sims, k, axis=1)[:, :k]
+        else:
+            top = np.tile(np.arange(n), (sims.shape[0], 1))
+        rows = np.repeat(np.arange(sims.shape[0]), top.shape[1])
+        cols = top.ravel()
+        vals = sims[rows, cols]
+        keep = vals >= floor
+        for r, c, v in zip(rows[keep], cols[keep], vals[keep]):
+            i, j = start + int(r), int(c)
+            if i != j:
+                out.append((float(v), min(i, j), max(i, j)))
+    return sorted(set(out), reverse=True)
+
+
+def _core_entities(counts: dict[str, int], size: int) -> frozenset[str]:
+    # entities in at least half of a group's articles: what the story is about, not passing names
+    need = max(1, (size + 1) // 2)
+    return frozenset(e for e, c in counts.items() if c >= need)
+
+
+def cluster(items: list[Item], vectors: np.ndarray, params: ClusterParams | None = None) -> list[Cluster]:
+    """Groups of `items` telling one event each, largest first; every item is in one group."""
+    p = params or ClusterParams()
+    n = len(items)
+    if n == 0:
+        return []
+    vectors = np.asarray(vectors, dtype=np.float32)
+    parent = list(range(n))
+    sums = {i: vectors[i].astype(np.float64).copy() for i in range(n)}
+    sizes = {i: 1 for i in range(n)}
+    ents: dict[int, dict[str, int]] = {i: {e: 1 for e in items[i].entities} for i in range(n)}
+    days: dict[int, list[int]] = {i: [items[i].day] if items[i].day is not None else [] for i in range(n)}
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    # below this no pair can reach the threshold, whatever the entity bonus
+    floor = p.threshold - p.entity_weight
+    for _cos, i, j in candidate_pairs(vectors, floor, p):
+        a, b = find(i), find(j)
+        if a == b:
+            continue
+        mean_cos = float(sums[a] @ sums[b]) / (sizes[a] * sizes[b])
+        bonus = p.entity_weight * _overlap(_core_entities(ents[a], sizes[a]), _core_entities(ents[b], sizes[b]))
+        da, db = days[a], days[b]
+        gap = _time_penalty(int(np.median(da)), int(np.median(db)), p) if da and db else 0.0
+        if mean_cos + bonus - gap < p.threshold:
+            continue
+        parent[b] = a
+        sums[a] += sums.pop(b)
+        sizes[a] += sizes.pop(b)
+        for e, c in ents.pop(b).items():
+            ents[a][e] = ents[a].get(e, 0) + c
+        days[a].extend(days.pop(b))
+
+    groups: dict[int, list[int]] = {}
+    for i in range(n):
+        groups.setdefault(find(i), []).append(i)
+    out = []
+    for root, members in groups.items():
+        c = sums[root] / max(np.linalg.norm(sums[root]), 1e-12)
+        out.append(Cluster(members=members, centroid=c.astype(np.float32), duplicates=_duplicates(members, vectors, p)))
+    out.sort(key=lambda c: (-len(c.members), c.members[0]))
+    return out
+
+
+def _duplicates(members: list[int], vectors: np.ndarray, p: ClusterParams) -> dict[int, int]:
+    """Members whose text is a copy of an earlier member (wire copy, re-post): index -> kept index."""
+    dup: dict[int, int] = {}
+    if len(members) < 2:
+        return dup
+    sims = vectors[members] @ vectors[members].T
+    for x in range(len(members)):
+        if members[x] in dup:
+            continue
+        for y in range(x + 1, len(members)):
+            if members[y] not in dup and sims[x, y] >= p.duplicate:
+                dup[members[y]] = members[x]
+    return dup
+
+
+def link_continuations(centroids: np.ndarray, earlier: list[tuple[int, np.ndarray]],
+                       threshold: float) -> list[int | None]:
+    """For each centroid, the id of the closest earlier story above `threshold`, or None."""
+    if not earlier or len(centroids) == 0:
+        return [None] * len(centroids)
+    ids = [sid for sid, _ in earlier]
+    mat = np.vstack([v for _, v in earlier]).astype(np.float32)
+    sims = np.asarray(centroids, dtype=np.float32) @ mat.T
+    best = sims.argmax(axis=1)
+    return [ids[b] if sims[r, b] >= threshold else None for r, b in enumerate(best)]
+
+
+def pairwise_scores(predicted: list[list[int]], gold: dict[int, str]) -> dict[str, float]:
+    """Pairwise precision, recall and F1 of a clustering against gold story labels."""
+    pred_of = {i: g for g, members in enumerate(predicted) for i in members}
+    ids = sorted(gold)
+    tp = fp = fn = 0
+    for x in range(len(ids)):
+        for y in range(x + 1, len(ids)):
+            a, b = ids[x], ids[y]
+            same_pred = pred_of.get(a) == pred_of.get(b)
+            same_gold = gold[a] == gold[b]
+            tp += same_pred and same_gold
+            fp += same_pred and not same_gold
+            fn += same_gold and not same_pred
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": round(precision, 4), "recall": round(recall, 4), "f1": round(f1, 4),
+            "pairs_true": tp + fn, "pairs_predicted": tp + fp}
+
+
+def day_number(published: str | None) -> int | None:
+    if not published:
+        return None
+    try:
+        return date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return None
