@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def build_article(page: PageItem) -> ArticleItem | None:
     """The article of a fetched page (text, metadata, language, fingerprints), or None."""
-    from nlp.dedup import content_hash, simhash
+    from nlp.dedup import content_hash, minhash, simhash
     from nlp.extract import decode_html, extract_article
     from nlp.language import detect
 
@@ -31,6 +31,7 @@ def build_article(page: PageItem) -> ArticleItem | None:
         return None
     published = extracted.published or (page.feed_published or "")[:10] or None
     lang = detect(extracted.text, hint=extracted.lang or page.lang_hint)
+    signature, n_shingles = minhash(extracted.text)
     return ArticleItem(
         url=page.url,
         canonical_url=canonical_url(page.url),
@@ -43,7 +44,22 @@ def build_article(page: PageItem) -> ArticleItem | None:
         content_hash=content_hash(extracted.text),
         simhash=simhash(extracted.text),
         fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        extra={"minhash": signature, "shingles": n_shingles,
+               "published_at": _utc(page.feed_published) or _utc(extracted.published)},
     )
+
+
+def _utc(value: str | None) -> str | None:
+    """`value` (ISO date or date-time) as a UTC ISO date-time, comparable as text; None if unreadable."""
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 class ExtractPipeline:
@@ -107,6 +123,9 @@ class StorePipeline:
                 lang=item.lang,
                 content_hash=item.content_hash,
                 simhash=item.simhash,
+                minhash=item.extra.get("minhash"),
+                shingles=item.extra.get("shingles", 0),
+                published_at=item.extra.get("published_at"),
             )
         )
         stats = self.crawler.stats

@@ -1,0 +1,58 @@
+"""Near-duplicates: a wire story republished with a new lead and light edits is linked, never dropped."""
+from __future__ import annotations
+
+from db.store import NewArticle
+from nlp.dedup import containment, content_hash, is_near_duplicate, jaccard, minhash, simhash
+
+STORY = " ".join(
+    f"Phrase {i} de la dépêche : le programme public numéro {i} finance l'adoption de l'IA dans les PME "
+    f"de la région {i % 7} avec un budget de {i * 3} millions d'euros."
+    for i in range(30)
+)
+EDITED = (
+    "Les PME françaises disposent d'un nouveau levier, selon une dépêche reprise ce matin. "
+    "Notre rédaction revient sur les détails du dispositif et ses enjeux pour les territoires. "
+    + STORY.replace("finance l'adoption", "soutient l'adoption", 6).replace("budget", "montant", 4)
+    + " Lire aussi notre dossier sur la souveraineté numérique."
+)
+OTHER = " ".join(
+    f"Étape {i} du Tour de France : les coureurs grimpent le col numéro {i} sous une chaleur de {20 + i} degrés."
+    for i in range(30)
+)
+
+
+def make(url, text, published_at=None, source="S", use_simhash=True):
+    return NewArticle(url=url, canonical_url=url, url_key=url.split("://")[1], source=source, title="T",
+                      text=text, published="2025-07-16", author=None, lang="fr", content_hash=content_hash(text),
+                      simhash=simhash(text) if use_simhash else 0, published_at=published_at)
+
+
+def test_minhash_judges_copies_by_shared_shingles():
+    a, na = minhash(STORY)
+    b, nb = minhash(EDITED)
+    assert is_near_duplicate(a, na, b, nb)
+    # the copy's own lead and tail: most of the story sits inside it even if Jaccard is lower
+    assert containment(jaccard(a, b), na, nb) > jaccard(a, b)
+    c, nc = minhash(OTHER)
+    assert jaccard(a, c) < 0.1 and not is_near_duplicate(a, na, c, nc)
+
+
+def test_edited_wire_copy_is_stored_and_linked_by_minhash_alone(store):
+    # SimHash off: the link can only come from the MinHash LSH index
+    orig = store.add_article(make("https://a.org/1", STORY, use_simhash=False))
+    copy = store.add_article(make("https://b.org/2", EDITED, source="B", use_simhash=False))
+    other = store.add_article(make("https://c.org/3", OTHER, source="C", use_simhash=False))
+    assert copy.created and copy.duplicate_of == orig.id
+    assert other.duplicate_of is None
+    assert store.db["articles"].count == 3
+
+
+def test_the_earlier_publication_is_the_original_whatever_the_crawl_order(store):
+    late = store.add_article(make("https://b.org/2", EDITED, "2025-07-16T09:20:00+00:00", source="B"))
+    early = store.add_article(make("https://a.org/1", STORY, "2025-07-16T05:45:00+00:00"))
+    assert early.created and early.duplicate_of is None
+    row = store.db.execute("SELECT duplicate_of FROM articles WHERE id = ?", [late.id]).fetchone()
+    assert row[0] == early.id
+    # a third copy now finds the real original
+    third = store.add_article(make("https://c.org/9", EDITED + " Mise à jour.", "2025-07-16T12:00:00+00:00"))
+    assert third.duplicate_of == early.id
