@@ -9,7 +9,7 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # Identify ourselves with a way to reach the operator. Override VEILLE_CONTACT in production.
-USER_AGENT = "veille/0.1 (+https://github.com/veille-project/veille; news monitoring bot)"
+USER_AGENT = "veille/0.1 (+https://github.com/veille-project/veille; news monitoring bot; contact: veille@example.org)"
 
 # Politeness: https://docs.scrapy.org/en/latest/topics/autothrottle.html
 ROBOTSTXT_OBEY = True
@@ -23,18 +23,27 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 
 # Robustness: https://docs.scrapy.org/en/latest/topics/downloader-middleware.html
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = 5 * 1024 * 1024  # larger pages are junk for us, never articles
+DOWNLOAD_MAXSIZE = 4 * 1024 * 1024  # larger pages are junk for us, never articles
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 1.0  # seconds before the first retry, doubled at each try (ours, see middlewares.py)
+RETRY_BACKOFF_MAX = 30.0
 REDIRECT_MAX_TIMES = 5
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+DNS_TIMEOUT = 20
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.LoopbackGuardMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.SkipNonHtmlMiddleware": 960,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.ProgressFile": 500,
 }
 
 ITEM_PIPELINES = {
@@ -46,6 +55,8 @@ ITEM_PIPELINES = {
 VEILLE_DB = None  # path of the SQLite database; None means the user data directory
 VEILLE_SOURCES = None  # path of a sources.toml; None means the packaged registry
 VEILLE_ONLY_LOOPBACK = False  # tests and the demo refuse any other host
+VEILLE_PROGRESS = None  # a JSON file the crawl rewrites every second with its counters
+VEILLE_EXTRACT_PROCESSES = 0  # extraction worker processes; 0 = threads of this process
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -7,13 +7,17 @@ killed crawl started again resumes where it stopped.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlparse
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from crawler.feeds import Entry, FeedError, parse_feed, parse_sitemap
+from crawler.health import SourceRun, load_validators, record_run, save_health, save_validators
 from crawler.items import PageItem
 from crawler.sources import Source, load_sources
 from crawler.urls import url_key
@@ -21,11 +25,14 @@ from crawler.urls import url_key
 log = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml")
+FORBIDDEN = (401, 403, 451)
 
 
 class SourcesSpider(scrapy.Spider):
     name = "sources"
     entry_kinds = ("feeds", "sitemaps", "follow")
+    conditional = True  # send the ETag / Last-Modified of the previous crawl with each feed request
+    sample: int | None = None  # `check` fetches only this many articles per source, and stores none
 
     def __init__(self, sources: str | None = None, only: str | None = None, since: str | None = None, **kw):
         super().__init__(**kw)
@@ -33,6 +40,13 @@ class SourcesSpider(scrapy.Spider):
         self.only = {s.strip() for s in only.split(",")} if only else None
         self.since = datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since else None
         self._known: sqlite3.Connection | None = None
+        self.health: dict[str, SourceRun] = {}
+        self._validators: dict[str, tuple[str | None, str | None]] = {}
+        self._new_validators: dict[str, tuple[str, str | None, str | None]] = {}
+        self._entry_failed: set[str] = set()  # entry points with an article that failed: refetch next time
+        self._requested: set[str] = set()  # URL keys asked for in this run (feed + sitemap listing one page)
+        self._sampled: dict[str, int] = {}
+        self._started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -57,21 +71,67 @@ class SourcesSpider(scrapy.Spider):
                 return False
         return self._known.execute("SELECT 1 FROM articles WHERE url_key = ?", [url_key(url)]).fetchone() is not None
 
+    def _run(self, source: Source) -> SourceRun:
+        run = self.health.get(source.name)
+        if run is None:
+            run = self.health[source.name] = SourceRun(source.name)
+        return run
+
+    def _entry_request(self, url: str, callback, source: Source, **meta) -> scrapy.Request:
+        self._run(source).entry_points += 1
+        self.crawler.stats.inc_value("veille/entry_points")
+        headers = {}
+        etag, modified = self._validators.get(url, (None, None)) if self.conditional else (None, None)
+        if etag:
+            headers["If-None-Match"] = etag
+        if modified:
+            headers["If-Modified-Since"] = modified
+        return scrapy.Request(
+            url, callback, headers=headers, errback=self.on_error, dont_filter=True,
+            meta={"source": source, "entry_point": url, "handle_httpstatus_list": [304], **meta},
+        )
+
     async def start(self):
+        if self.conditional:
+            self._validators = load_validators(self.settings.get("VEILLE_DB"))
         for source in self._sources():
             self.crawler.stats.inc_value("veille/sources")
-            meta = {"source": source}
+            self._run(source)
             if "feeds" in self.entry_kinds:
                 for url in source.feeds:
-                    yield scrapy.Request(url, self.parse_feed, meta=meta, errback=self.on_error, dont_filter=True)
+                    yield self._entry_request(url, self.parse_feed, source)
             if "sitemaps" in self.entry_kinds:
                 for url in source.sitemaps:
-                    yield scrapy.Request(url, self.parse_sitemap, meta=meta, errback=self.on_error, dont_filter=True)
+                    yield self._entry_request(url, self.parse_sitemap, source)
             if "follow" in self.entry_kinds:
                 for url in source.follow:
-                    yield scrapy.Request(
-                        url, self.parse_listing, meta={**meta, "depth_left": source.max_depth}, errback=self.on_error
-                    )
+                    yield self._entry_request(url, self.parse_listing, source, depth_left=source.max_depth)
+
+    def _entry_ok(self, response, source: Source) -> bool:
+        """Book-keeping for an answered entry point; False when it was not modified since last time."""
+        run = self._run(source)
+        self._delay(response, run)
+        if response.status == 304:
+            run.not_modified += 1
+            self.crawler.stats.inc_value("veille/entry_points_not_modified")
+            return False
+        run.entry_points_ok += 1
+        etag = response.headers.get(b"ETag")
+        modified = response.headers.get(b"Last-Modified")
+        url = response.meta.get("entry_point")
+        if url and (etag or modified) and self.conditional:
+            self._new_validators[url] = (
+                source.name,
+                etag.decode("latin-1") if etag else None,
+                modified.decode("latin-1") if modified else None,
+            )
+        return True
+
+    @staticmethod
+    def _delay(response, run: SourceRun) -> None:
+        latency = response.meta.get("download_latency")
+        if latency is not None:
+            run.delays.append(float(latency))
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -83,52 +143,78 @@ class SourcesSpider(scrapy.Spider):
         except ValueError:
             return False
 
-    def _article_requests(self, entries, source: Source, via: str):
+    def _article_requests(self, entries, source: Source, via: str, entry_point: str | None = None):
+        run = self._run(source)
         for entry in entries:
             url = entry.url
+            if via != "listings":
+                run.items_seen += 1
             if urlparse(url).scheme not in ("http", "https"):
                 self.crawler.stats.inc_value("veille/entries_bad_url")
                 continue
             if self._too_old(entry) or not source.accepts(url):
                 self.crawler.stats.inc_value("veille/entries_skipped")
                 continue
-            if self._is_known(url):
+            key = url_key(url)
+            if key in self._requested:
+                continue
+            if self.sample is not None:
+                if self._sampled.get(source.name, 0) >= self.sample:
+                    continue
+                self._sampled[source.name] = self._sampled.get(source.name, 0) + 1
+            elif self._is_known(url):
                 self.crawler.stats.inc_value("veille/articles_known")
                 continue
+            self._requested.add(key)
+            run.articles_requested += 1
             self.crawler.stats.inc_value(f"veille/entries_from_{via}")
             yield scrapy.Request(
                 url,
                 self.parse_article,
-                meta={"source": source, "entry": entry, "article": True},
+                meta={"source": source, "entry": entry, "article": True, "from_entry": entry_point},
                 errback=self.on_error,
             )
 
     def parse_feed(self, response):
         source: Source = response.meta["source"]
+        if not self._entry_ok(response, source):
+            return
         try:
             entries = parse_feed(response.body)
         except FeedError as exc:
-            self._fail(source, response.url, f"bad feed: {exc}")
+            self._entry_bad(source, response, f"bad feed: {exc}")
             return
         self.crawler.stats.inc_value("veille/feeds_ok")
-        yield from self._article_requests(entries, source, "feeds")
+        yield from self._article_requests(entries, source, "feeds", response.meta.get("entry_point"))
 
     def parse_sitemap(self, response):
         source: Source = response.meta["source"]
+        if not self._entry_ok(response, source):
+            return
         try:
             sitemap = parse_sitemap(response.body)
         except FeedError as exc:
-            self._fail(source, response.url, f"bad sitemap: {exc}")
+            self._entry_bad(source, response, f"bad sitemap: {exc}")
             return
         self.crawler.stats.inc_value("veille/sitemaps_ok")
         for child in sitemap.children:
+            # an index's children are fetched in full each time; their lastmod says which changed
             if not self._too_old(child):
-                yield scrapy.Request(child.url, self.parse_sitemap, meta=response.meta, errback=self.on_error)
-        yield from self._article_requests(sitemap.entries, source, "sitemaps")
+                yield self._entry_request(child.url, self.parse_sitemap, source)
+        yield from self._article_requests(sitemap.entries, source, "sitemaps", response.meta.get("entry_point"))
+
+    def _entry_bad(self, source: Source, response, reason: str) -> None:
+        run = self._run(source)
+        run.entry_points_ok -= 1  # answered, but unreadable
+        self._new_validators.pop(response.meta.get("entry_point"), None)
+        self._fail(source, response.url, reason)
 
     def parse_listing(self, response):
         source: Source = response.meta["source"]
+        if not self._entry_ok(response, source):
+            return
         if not response.headers.get(b"Content-Type", b"text/html").lower().startswith(HTML_TYPES):
+            self._entry_bad(source, response, "listing is not HTML")
             return
         domain = source.domain
         links = []
@@ -142,15 +228,21 @@ class SourcesSpider(scrapy.Spider):
         yield from self._article_requests(articles, source, "listings")
         if depth_left > 1 and source.allow:
             for e in links:
-                if not source.accepts(e.url) and not any(d for d in source.deny if d in e.url):
+                if not source.accepts(e.url) and not any(re.search(d, e.url) for d in source.deny):
                     yield scrapy.Request(
-                        e.url, self.parse_listing, meta={**response.meta, "depth_left": depth_left - 1},
+                        e.url, self.parse_listing,
+                        meta={"source": source, "depth_left": depth_left - 1, "handle_httpstatus_list": [304]},
                         errback=self.on_error,
                     )
 
     def parse_article(self, response):
         source: Source = response.meta["source"]
         entry: Entry = response.meta["entry"]
+        run = self._run(source)
+        run.articles_fetched += 1
+        self._delay(response, run)
+        if self.sample is not None:
+            return  # a health check: fetchable is all we wanted to know
         yield PageItem(
             url=response.url,
             source=source.name,
@@ -169,20 +261,50 @@ class SourcesSpider(scrapy.Spider):
         self.logger.warning("%s: %s (%s)", source.name, reason, url)
         self.crawler.stats.inc_value("veille/errors")
         self.crawler.stats.inc_value(f"veille/errors/{source.name}")
+        self._run(source).error(f"{reason} ({url})")
 
     def on_error(self, failure):
         request = failure.request
         source = request.meta.get("source")
         reason = failure.getErrorMessage() or failure.type.__name__
         response = getattr(failure.value, "response", None)
-        if response is not None:
+        if source is None:
+            return
+        run = self._run(source)
+        is_article = bool(request.meta.get("article"))
+        if failure.check(HttpError) and response is not None:
             reason = f"HTTP {response.status}"
-        if source is not None:
-            self._fail(source, request.url, reason)
+            if is_article and response.status in FORBIDDEN:
+                run.articles_forbidden += 1
+                self.crawler.stats.inc_value("veille/articles_forbidden")
+        elif failure.check(IgnoreRequest) and "robots.txt" in reason:
+            run.robots_disallowed += 1
+            self.crawler.stats.inc_value("veille/robots_disallowed")
+        if is_article and request.meta.get("from_entry"):
+            # an article lost this time must be listed again next time: no 304 for its feed
+            self._entry_failed.add(request.meta["from_entry"])
+        self._fail(source, request.url, reason)
 
     def closed(self, reason):
         if self._known is not None:
             self._known.close()
+        db_path = self.settings.get("VEILLE_DB")
+        if not db_path:
+            return
+        from db.store import Store
+
+        store = Store(db_path)
+        try:
+            save_health(store, self.health)
+            # validators only after a crawl that went to its end: a killed or interrupted crawl
+            # must list its feeds again, or the articles it had not reached would be lost
+            if reason == "finished" and self.sample is None:
+                keep = {u: v for u, v in self._new_validators.items() if u not in self._entry_failed}
+                if keep:
+                    save_validators(store, keep)
+            record_run(store, self.name, self._started_at, reason, self.crawler.stats.get_stats())
+        finally:
+            store.close()
 
 
 class FeedsSpider(SourcesSpider):
@@ -198,3 +320,14 @@ class SitemapsSpider(SourcesSpider):
 class ListingsSpider(SourcesSpider):
     name = "listings"
     entry_kinds = ("follow",)
+
+
+class CheckSpider(SourcesSpider):
+    """Health check: reads every entry point in full and fetches a few articles per source, storing nothing."""
+
+    name = "check"
+    conditional = False
+
+    def __init__(self, *args, sample: str | int = 3, **kw):
+        super().__init__(*args, **kw)
+        self.sample = int(sample)
