@@ -103,11 +103,20 @@ def crawl(ctx, db, sources, spider, since, settings, no_enrich, as_json):
             raise VeilleError(f"-s takes NAME=VALUE, got {kv!r}")
         k, v = kv.split("=", 1)
         overrides[k] = v
+    if since:
+        try:
+            __import__("datetime").date.fromisoformat(since)
+        except ValueError:
+            raise VeilleError(f"--since must be YYYY-MM-DD, got {since!r}") from None
     _open_store(ctx, db).close()  # create and migrate before the crawler opens it
     log_file = str(Path(path).with_suffix(".crawl.log"))
     started = time.monotonic()
+    from crawler.progress import CrawlProgress
+
     try:
-        stats = crawl_in_subprocess(path, sources, spider, overrides, since, timeout=24 * 3600, log_file=log_file)
+        with CrawlProgress() as progress:
+            stats = crawl_in_subprocess(path, sources, spider, overrides, since, timeout=24 * 3600,
+                                        log_file=log_file, on_progress=progress.update)
     except RuntimeError as exc:
         raise VeilleError(str(exc)) from None
     enriched = 0 if no_enrich else _enrich(ctx, db)
@@ -127,6 +136,7 @@ def _crawl_summary(stats: dict, seconds: float, enriched: int) -> dict:
         "duplicates": stats.get("veille/articles_duplicates", 0),
         "already_known": stats.get("veille/articles_known", 0),
         "errors": stats.get("veille/errors", 0),
+        "not_modified": stats.get("veille/entry_points_not_modified", 0),
         "enriched": enriched,
         "seconds": round(seconds, 1),
     }
@@ -138,13 +148,18 @@ def _enrich(ctx, db, redo: bool = False) -> int:
 
     store = _open_store(ctx, db)
     try:
+        from crawler.commands.alerts import queue_alerts
+
         total = store.count_pending() if not redo else store.db["articles"].count
         if not total:
+            queue_alerts(ctx, store)  # articles analysed by a run that stopped before matching
             return 0
         analyzer = Analyzer(size=ctx.obj["model_size"], n_process=int(ctx.obj["processes"]),
                             batch_size=int(ctx.obj["batch_size"]))
         with _progress(total, "enrich") as bar:
-            return run_enrich(store, analyzer, redo=redo, progress=bar.update)
+            done = run_enrich(store, analyzer, redo=redo, progress=bar.update)
+        queue_alerts(ctx, store)  # matched in the same run; sent later, off the crawl's path
+        return done
     finally:
         store.close()
 
@@ -231,54 +246,101 @@ def analyze(ctx, paths, is_html, url, published, lang, as_json):
 # -- digest -------------------------------------------------------------------------------------
 
 
-def build_digest(store, week: str | None, lang: str):
-    from datetime import date, timedelta
-
+def build_digest(store, week: str | None, lang: str, *, since: str | None = None, until: str | None = None,
+                 topic: str | None = None, embedding: str = "use", llm=None, record: bool = True):
+    """The brief of a week (default: the last complete one) or of a --since/--until span."""
     from db import queries
-    from digests import brief
+    from digests.weekly import make_digest, resolve_period
+    from nlp.embed import get_encoder
 
-    if week is None:
-        latest = queries.latest_published(store.db)
-        if latest:
-            week = brief.week_of(date.fromisoformat(latest[:10]))
-        else:
-            week = brief.week_of(date.today() - timedelta(days=7))
-    start, end = brief.week_bounds(week)
-    rows = queries.articles_between(store.db, start.isoformat(), end.isoformat())
-    ids = [r["id"] for r in rows]
-    return brief.build(week, rows, queries.mentions_of(store.db, ids), queries.amounts_of(store.db, ids), lang)
+    period = resolve_period(week, since, until, queries.latest_published(store.db))
+    return make_digest(store.db, period, lang, topic=topic, encoder=get_encoder(embedding), llm=llm, record=record)
 
 
 @main.command()
 @db_option
-@click.option("--week", help="ISO week YYYY-Www (default: the week of the latest article).")
+@click.option("--week", help="ISO week YYYY-Www (default: the last complete week).")
+@click.option("--since", help="Start of a free period, YYYY-MM-DD (instead of --week).")
+@click.option("--until", help="End of a free period, YYYY-MM-DD (default: --since + 6 days).")
+@click.option("--topic", help="Only the stories about this watch topic (topic scores, else a full-text match).")
 @click.option("--lang", type=click.Choice(["fr", "en"]), help="Language of the brief (default: fr).")
-@click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html", "json", "atom"]), default="md", show_default=True,
+              help="atom: a feed of the latest briefs, this one included.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@click.option("--send", "channel", metavar="URL", help="Also deliver the brief to this channel (mailto://, json://, slack://…).")
+@click.option("--abstractive", "llm_url", metavar="URL",
+              help="OpenAI-compatible API base URL for rewritten summaries (key in VEILLE_LLM_KEY); extractive on failure.")
+@click.option("--llm-model", default="gpt-4o-mini", show_default=True, help="Model name for --abstractive.")
 @click.pass_context
-def digest(ctx, db, week, lang, fmt, output):
-    """Write the weekly brief: the week's articles, their actors and the money at stake.
+def digest(ctx, db, week, since, until, topic, lang, fmt, output, channel, llm_url, llm_model):
+    """Write the weekly brief: the week's stories across outlets and languages, summarised.
+
+    Articles are grouped into stories (the same event in several outlets and languages),
+    ranked, summarised in 2-4 sentences each linked to its article, with key figures, people
+    and organisations, dates ahead, per-topic sections and charts.
 
     \b
     Examples:
       veille digest --week 2025-W30 --format html -o brief.html
+      veille digest --since 2025-07-14 --until 2025-07-27 --topic "intelligence artificielle"
       veille digest --lang en --format json
+      veille digest --send "mailtos://user:pass@smtp.example.org?to=team@example.org"
+      veille digest --format atom -o briefs.xml
     """
+    import os
+
     from digests.render import render
 
+    llm = None
+    if llm_url:
+        from digests.summarize import LLMConfig
+
+        llm = LLMConfig(endpoint=llm_url, model=llm_model, api_key=os.environ.get("VEILLE_LLM_KEY"))
+    lang = lang or ctx.obj["lang"]
     store = _open_store(ctx, db)
     try:
-        d = build_digest(store, week, lang or ctx.obj["lang"])
+        d = build_digest(store, week, lang, since=since, until=until, topic=topic,
+                         embedding=ctx.obj.get("embedding") or "use", llm=llm)
+        text = render(d, fmt) if fmt != "atom" else None
+        if fmt == "atom" or (not topic and not since and not until):
+            from db import briefs
+            from digests.atom import entry_for, feed
+            from digests.render import render_html, title_of
+
+            html = render_html(d)[0]
+            if not topic and not since and not until:
+                briefs.save_digest(store.db, d.week, lang, title_of(d), d.to_json(), html)
+            if fmt == "atom":
+                rows = briefs.recent_digests(store.db, lang) if not (topic or since or until) else []
+                entries = [entry_for(d, html)] + [_stored_entry(r) for r in rows if r["week"] != d.week]
+                text = feed(entries, lang=lang)
     except ValueError as exc:
         raise VeilleError(str(exc)) from None
     finally:
         store.close()
-    text = render(d, fmt)
+    if channel:
+        from digests.channels import DeliveryError
+        from digests.send import send_brief
+
+        try:
+            send_brief(d, channel)
+        except DeliveryError as exc:
+            raise VeilleError(f"brief not delivered: {exc}") from None
+        click.echo(f"sent to {channel.split('://', 1)[0]}://…", err=True)
     if output:
         Path(output).write_text(text, "utf-8")
         click.echo(output)
-    else:
+    elif not channel:
         click.echo(text)
+
+
+def _stored_entry(row: dict):
+    from digests.atom import Entry
+
+    data = json.loads(row["json"])
+    return Entry(id=f"tag:veille,{data['start']}:brief/{row['lang']}/{row['week']}", title=row["title"],
+                 updated=row["created_at"], summary=" · ".join(s["title"] for s in data.get("stories", [])[:5]),
+                 html=row["html"] or "")
 
 
 # -- export and db ------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 
 
 def run_crawl(
@@ -41,25 +43,62 @@ def run_crawl(
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in crawler.stats.get_stats().items()}
 
 
-def crawl_in_subprocess(db: str, sources: str | None = None, spider: str = "sources",
-                        settings: dict | None = None, since: str | None = None, timeout: float = 600,
-                        log_file: str | None = None) -> dict:
-    """Run `run_crawl` in a fresh Python process; returns its stats. Raises on failure."""
-    with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as out:
-        stats_path = out.name
-    cmd = [sys.executable, "-m", "crawler.crawl", "--db", db, "--spider", spider, "--stats", stats_path]
+def crawl_command(db: str, sources: str | None = None, spider: str = "sources", settings: dict | None = None,
+                  since: str | None = None, stats_path: str | None = None, only: str | None = None) -> list[str]:
+    """The command line that runs one crawl in a child process."""
+    cmd = [sys.executable, "-m", "crawler.crawl", "--db", db, "--spider", spider]
+    if stats_path:
+        cmd += ["--stats", stats_path]
     if sources:
         cmd += ["--sources", sources]
     if since:
         cmd += ["--since", since]
+    if only:
+        cmd += ["--only", only]
     for k, v in (settings or {}).items():
         cmd += ["-s", f"{k}={v}"]
+    return cmd
+
+
+def crawl_in_subprocess(db: str, sources: str | None = None, spider: str = "sources",
+                        settings: dict | None = None, since: str | None = None, timeout: float = 600,
+                        log_file: str | None = None, on_progress: Callable[[dict], None] | None = None,
+                        only: str | None = None) -> dict:
+    """Run `run_crawl` in a fresh Python process; returns its stats. Raises on failure.
+
+    `on_progress(counters)` is called about once a second with the child's live counters
+    (sources, pages, articles, duplicates, known, errors).
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as out:
+        stats_path = out.name
+    settings = dict(settings or {})
+    progress_path = None
+    if on_progress is not None:
+        progress_path = stats_path[:-5] + ".progress.json"
+        settings["VEILLE_PROGRESS"] = progress_path
+    cmd = crawl_command(db, sources, spider, settings, since, stats_path, only)
     stderr = open(log_file, "w") if log_file else subprocess.DEVNULL
     try:
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=stderr, timeout=timeout)
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                proc.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    proc.wait()
+                    raise subprocess.TimeoutExpired(cmd, timeout) from None
+                if progress_path:
+                    _report(progress_path, on_progress)
+        if progress_path:
+            _report(progress_path, on_progress)
     finally:
         if log_file:
             stderr.close()
+        if progress_path and os.path.exists(progress_path):
+            os.unlink(progress_path)
     try:
         with open(stats_path) as fh:
             stats = json.load(fh)
@@ -70,6 +109,14 @@ def crawl_in_subprocess(db: str, sources: str | None = None, spider: str = "sour
     if proc.returncode != 0:
         raise RuntimeError(f"crawl failed (exit {proc.returncode}); see {log_file or 'the log'}")
     return stats
+
+
+def _report(path: str, on_progress: Callable[[dict], None]) -> None:
+    try:
+        with open(path) as fh:
+            on_progress(json.load(fh))
+    except (OSError, ValueError):
+        pass  # not written yet
 
 
 def main(argv=None) -> int:

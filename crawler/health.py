@@ -94,13 +94,14 @@ def save_health(store, runs: dict[str, SourceRun], when: str | None = None) -> N
 
 def load_health(db, sources: list[str] | None = None) -> list[dict]:
     """Rows of `source_health` (all, or those of `sources`), worst status first."""
-    order = "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(reversed(STATUSES))) + " END"
+    worst_first = ("failing", "unreachable", "blocked", "degraded", "unknown", "ok")
+    order = "CASE status " + " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(worst_first)) + " END"
     sql = "SELECT * FROM source_health"
     params: list = []
     if sources:
         sql += " WHERE source IN (%s)" % ",".join("?" * len(sources))
         params = list(sources)
-    cur = db.execute(f"{sql} ORDER BY {order} DESC, source", params)
+    cur = db.execute(f"{sql} ORDER BY {order}, source", params)
     cols = [c[0] for c in cur.description]
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 

@@ -327,7 +327,9 @@ class CheckSpider(SourcesSpider):
 
     name = "check"
     conditional = False
+    sample = 3
 
-    def __init__(self, *args, sample: str | int = 3, **kw):
-        super().__init__(*args, **kw)
-        self.sample = int(sample)
+    async def start(self):
+        self.sample = self.settings.getint("VEILLE_CHECK_SAMPLE", 3)
+        async for request in super().start():
+            yield request
