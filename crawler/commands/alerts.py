@@ -1,0 +1,428 @@
+"""`veille alerts ...`: keyword alert subscriptions, their outbox and its delivery."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import click
+
+log = logging.getLogger(__name__)
+
+
+def _cli():
+    from crawler import cli
+
+    return cli
+
+
+def _open(ctx, db):
+    """The store with the config file's `[[alert]]` subscriptions synced into it."""
+    from digests import alerts
+
+    cli = _cli()
+    try:
+        declared = alerts.from_config(ctx.obj.get("alert") or [])
+    except alerts.SubscriptionError as exc:
+        raise cli.VeilleError(f"config: {exc}") from None
+    store = cli._open_store(ctx, db)
+    if declared:
+        alerts.sync_config(store.db, declared)
+    return store
+
+
+def queue_alerts(ctx, store) -> int:
+    """How many alerts were queued: newly analysed articles matched against active subscriptions.
+
+    Called by enrichment (`crawler.cli._enrich`) on its open store, so a crawl queues its alerts
+    in the same run; sending them is left to `veille alerts run`.
+    """
+    from digests import alerts
+
+    try:
+        declared = alerts.from_config(ctx.obj.get("alert") or [])
+    except alerts.SubscriptionError as exc:
+        raise _cli().VeilleError(f"config: {exc}") from None
+    if declared:
+        alerts.sync_config(store.db, declared)
+    report = alerts.match_new(store.db)
+    for name, error in report.errors.items():
+        click.echo(f"alert {name}: {error}", err=True)
+    if report.queued:
+        log.info("queued %d alert(s) from %d article(s)", report.queued, report.scanned)
+    return report.queued
+
+
+def _need(store, name):
+    from digests import alerts
+
+    sub = alerts.get(store.db, name)
+    if sub is None:
+        store.close()
+        raise _cli().VeilleError(f"no subscription named {name!r} (see veille alerts list)")
+    return sub
+
+
+def _db_option(f):
+    return click.option("--db", "db", type=click.Path(dir_okay=False),
+                        help="SQLite database (default: user data dir).")(f)
+
+
+@click.group("alerts")
+def alerts_group():
+    """Keyword alerts: subscribe once, be told on your team's channel when an article matches.
+
+    \b
+    Example:
+      veille alerts add openai-fr --query 'OpenAI AND (Paris OR France)' \\
+          --notify 'mailto://user:pass@smtp.example.org?to=veille@example.org'
+      veille alerts run
+    """
+
+
+@alerts_group.command("add")
+@click.argument("name")
+@_db_option
+@click.option("--query", help="FTS5 query over title and text: AND, OR, NOT, \"phrases\", prefix*.")
+@click.option("--entity", "entities", multiple=True, help="An entity every match must mention (repeatable).")
+@click.option("--topic", help="A topic every match must have.")
+@click.option("--lang", help="Only articles in this language (fr, en, ...).")
+@click.option("--min-amount", type=str, help="Only articles with a money amount of at least this many EUR (1e6).")
+@click.option("--notify", help="Apprise URL of the channel (mailto://, slack://, ntfy://, json://...); "
+                               "without it the subscription only feeds its Atom feed.")
+@click.option("--every", type=click.Choice(["immediate", "hourly", "daily"]), default="immediate",
+              show_default=True, help="Send each match at once, or one message per hour or day.")
+@click.option("--replace", is_flag=True, help="Replace a subscription of the same name.")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored subscription as JSON.")
+@click.pass_context
+def alerts_add(ctx, name, db, query, entities, topic, lang, min_amount, notify, every, replace, as_json):
+    """Subscribe: store a named subscription, checked before it is saved.
+
+    It matches articles stored from now on; `veille alerts test NAME` shows what it would
+    have matched in the past days.
+
+    \b
+    Examples:
+      veille alerts add openai-fr --query 'OpenAI AND (Paris OR France)' \\
+          --notify 'mailtos://user:pass@smtp.example.org?to=veille@example.org'
+      veille alerts add bpi --entity Bpifrance --min-amount 1e6 --notify ntfy://veille-bpi --every daily
+      veille alerts add ia-uk --query '"AI Growth Zones"' --lang en --notify 'slack://T1/B2/C3'
+    """
+    from digests import alerts
+
+    try:
+        sub = alerts.parse(name, query=query, entities=entities, topic=topic, lang=lang, min_amount=min_amount,
+                           notify=notify, every=every)
+    except alerts.SubscriptionError as exc:
+        raise _cli().VeilleError(str(exc)) from None
+    store = _open(ctx, db)
+    try:
+        saved = alerts.save(store.db, sub, replace=replace)
+    except alerts.SubscriptionError as exc:
+        raise _cli().VeilleError(str(exc)) from None
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(_sub_json(saved), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"subscribed {saved.name}: {'; '.join(saved.criteria())} → {_channel(saved.notify)}")
+
+
+def _channel(url):
+    from digests.channels import redact
+
+    return redact(url) if url else "Atom feed only"
+
+
+def _sub_json(sub) -> dict:
+    return {"name": sub.name, "query": sub.query, "entities": sub.entities, "topic": sub.topic, "lang": sub.lang,
+            "min_amount": sub.min_amount, "notify": _channel(sub.notify) if sub.notify else None,
+            "every": sub.every, "active": sub.active, "origin": sub.origin, "error": sub.error}
+
+
+@alerts_group.command("list")
+@_db_option
+@click.option("--json", "as_json", is_flag=True, help="JSON: one object per subscription.")
+@click.pass_context
+def alerts_list(ctx, db, as_json):
+    """Subscriptions with their delivery state: sent, pending, failing (and why), in doubt.
+
+    \b
+    Example:
+      veille alerts list --json
+    """
+    from digests import alerts
+
+    store = _open(ctx, db)
+    try:
+        rows = alerts.overview(store.db)
+    finally:
+        store.close()
+    out = []
+    for r in rows:
+        out.append({
+            "name": r["name"], "active": bool(r["active"]), "every": r["every"], "channel": _channel(r["notify"]),
+            "criteria": alerts._from_row({**r, "start_after": 0}).criteria(), "origin": r["origin"],
+            "sent": r["sent"] or 0, "pending": (r["pending"] or 0) + (r["sending"] or 0), "failed": r["failed"] or 0,
+            "in_doubt": r["in_doubt"] or 0, "feed_only": r["feed"] or 0, "last_sent": r["last_sent"],
+            "next_retry": r["next_retry"], "last_error": r["last_error"], "matching_error": r["error"]})
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    if not out:
+        click.echo("no subscriptions (veille alerts add NAME --query ... --notify URL)")
+    for s in out:
+        state = "" if s["active"] else " [paused]"
+        click.secho(f"{s['name']}{state} · {s['every']} → {s['channel']}", bold=True)
+        click.echo(f"  {'; '.join(s['criteria'])}")
+        counts = f"  sent {s['sent']} · pending {s['pending']} · failed {s['failed']} · in doubt {s['in_doubt']}"
+        click.echo(counts + (f" · feed {s['feed_only']}" if s["feed_only"] else ""))
+        if s["failed"]:
+            click.echo(f"  failing: {s['last_error']} (next try {s['next_retry']})")
+        if s["in_doubt"]:
+            click.echo(f"  {s['in_doubt']} interrupted mid-send, not resent: veille alerts retry {s['name']} --in-doubt")
+        if s["matching_error"]:
+            click.echo(f"  error: {s['matching_error']}")
+
+
+@alerts_group.command("show")
+@click.argument("name")
+@_db_option
+@click.option("--limit", default=20, show_default=True, help="How many recent matches to show.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def alerts_show(ctx, name, db, limit, as_json):
+    """One subscription: its criteria, channel and latest matches with their delivery state.
+
+    \b
+    Example:
+      veille alerts show openai-fr --limit 5
+    """
+    from digests import alerts
+
+    store = _open(ctx, db)
+    try:
+        sub = _need(store, name)
+        rows = alerts.recent(store.db, sub.id, limit)
+    finally:
+        store.close()
+    if as_json:
+        for r in rows:
+            r["why"] = json.loads(r["why"] or "{}")
+            if r["why"].get("snippet"):
+                r["why"]["snippet"] = alerts._highlight(r["why"]["snippet"], "md")
+        click.echo(json.dumps({**_sub_json(sub), "matches": rows}, ensure_ascii=False, indent=2))
+        return
+    click.secho(f"{sub.name} · {sub.every} → {_channel(sub.notify)}" + ("" if sub.active else " [paused]"), bold=True)
+    click.echo(f"  {'; '.join(sub.criteria())} (from {sub.origin})")
+    if sub.error:
+        click.echo(f"  error: {sub.error}")
+    for r in rows:
+        line = f"  [{r['status']}] {r['published'] or '':10} {r['title']} ({r['source']})"
+        click.echo(line + (f" — {r['attempts']} attempt(s): {r['last_error']}" if r["last_error"] else ""))
+
+
+@alerts_group.command("pause")
+@click.argument("name")
+@_db_option
+@click.pass_context
+def alerts_pause(ctx, name, db):
+    """Stop matching and sending for a subscription (its queued alerts wait).
+
+    \b
+    Example:
+      veille alerts pause openai-fr
+    """
+    _set_active(ctx, db, name, False)
+
+
+@alerts_group.command("resume")
+@click.argument("name")
+@_db_option
+@click.pass_context
+def alerts_resume(ctx, name, db):
+    """Match and send again for a paused subscription.
+
+    \b
+    Example:
+      veille alerts resume openai-fr
+    """
+    _set_active(ctx, db, name, True)
+
+
+def _set_active(ctx, db, name, active):
+    from digests import alerts
+
+    store = _open(ctx, db)
+    try:
+        found = alerts.set_active(store.db, name, active)
+    finally:
+        store.close()
+    if not found:
+        raise _cli().VeilleError(f"no subscription named {name!r} (see veille alerts list)")
+    click.echo(f"{name}: {'resumed' if active else 'paused'}")
+
+
+@alerts_group.command("remove")
+@click.argument("name")
+@_db_option
+@click.pass_context
+def alerts_remove(ctx, name, db):
+    """Delete a subscription with its queued and sent alerts.
+
+    A subscription declared in the config file comes back on the next run unless removed there.
+
+    \b
+    Example:
+      veille alerts remove openai-fr
+    """
+    from digests import alerts
+
+    store = _open(ctx, db)
+    try:
+        sub = _need(store, name)
+        alerts.remove(store.db, name)
+    finally:
+        store.close()
+    click.echo(f"removed {name}" + (" (still declared in the config file)" if sub.origin == "config" else ""))
+
+
+@alerts_group.command("retry")
+@click.argument("name")
+@_db_option
+@click.option("--in-doubt", is_flag=True, help="Also resend alerts interrupted mid-send (may repeat one).")
+@click.pass_context
+def alerts_retry(ctx, name, db, in_doubt):
+    """Queue a subscription's failed alerts for the next run now, skipping their backoff.
+
+    \b
+    Examples:
+      veille alerts retry openai-fr
+      veille alerts retry openai-fr --in-doubt
+    """
+    from digests import alerts
+
+    store = _open(ctx, db)
+    try:
+        _need(store, name)
+        n = alerts.requeue(store.db, name, in_doubt=in_doubt)
+    finally:
+        store.close()
+    click.echo(f"{name}: {n} alert(s) queued again")
+
+
+@alerts_group.command("test")
+@click.argument("name")
+@_db_option
+@click.option("--days", default=7, show_default=True, type=click.IntRange(min=1),
+              help="Look at articles published or stored in the last N days.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def alerts_test(ctx, name, db, days, as_json):
+    """Dry run: what a subscription would have matched; nothing is queued or sent.
+
+    \b
+    Example:
+      veille alerts test openai-fr --days 7
+    """
+    from digests import alerts
+
+    store = _open(ctx, db)
+    try:
+        sub = _need(store, name)
+        try:
+            found = alerts.dry_run(store.db, sub, days=days)
+        except Exception as exc:  # sqlite3.Error or SubscriptionError: the query, not veille
+            raise _cli().VeilleError(f"{name}: {exc}") from None
+        cur = store.db.execute(
+            "SELECT id, title, url, source, published FROM articles WHERE id IN (SELECT value FROM json_each(?))",
+            [json.dumps([m.article_id for m in found])])
+        rows = {r[0]: dict(zip(("id", "title", "url", "source", "published"), r)) for r in cur.fetchall()}
+    finally:
+        store.close()
+    out = []
+    for m in found:
+        a = rows[m.article_id]
+        out.append({**a, "terms": m.why["terms"], "snippet": alerts._highlight(m.why["snippet"], "md"),
+                    "entities": m.why["entities"], "amounts": m.why["amounts"]})
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{name}: {len(out)} match(es) in the last {days} day(s)")
+    for a in out:
+        click.secho(f"- {a['published'] or '':10} {a['title']} ({a['source']})", bold=True)
+        if a["snippet"]:
+            click.echo(f"    {a['snippet']}")
+        click.echo(f"    {a['url']}")
+
+
+@alerts_group.command("run")
+@_db_option
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds one channel may take.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def alerts_run(ctx, db, timeout, as_json):
+    """Match new articles, then send every due alert (retrying failed ones past their backoff).
+
+    \b
+    Example:
+      veille alerts run --db veille.db --json
+    """
+    store = _open(ctx, db)
+    try:
+        result = run_alerts(ctx, store, timeout)
+    finally:
+        store.close()
+    _print_run(result, as_json)
+
+
+def run_alerts(ctx, store, timeout: float = 10.0) -> dict:
+    """The outcome of one matching and delivery pass, as a plain dict for printing."""
+    from dataclasses import asdict
+
+    from digests import alerts
+
+    queued = queue_alerts(ctx, store)
+    report = alerts.deliver_due(store.db, timeout=timeout, lang=ctx.obj.get("lang", "fr"))
+    return {"queued": queued, **asdict(report)}
+
+
+def _print_run(result: dict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"alerts: queued {result['queued']} · sent {result['sent']} in {result['messages']} message(s)"
+               f" · failed {result['failed']} · deferred {result['deferred']} · in doubt {result['in_doubt']}")
+    for e in result["errors"]:
+        click.echo(f"  {e}", err=True)
+
+
+@alerts_group.command("feed")
+@click.argument("name")
+@_db_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the feed to this file.")
+@click.option("--limit", default=50, show_default=True)
+@click.pass_context
+def alerts_feed(ctx, name, db, output, limit):
+    """The Atom feed of a subscription's latest matches, for a feed reader.
+
+    \b
+    Example:
+      veille alerts feed openai-fr -o /var/www/veille/openai-fr.xml
+    """
+    from digests import alerts
+
+    store = _open(ctx, db)
+    try:
+        sub = _need(store, name)
+        text = alerts.feed(store.db, sub, limit=limit, lang=ctx.obj.get("lang", "fr"))
+    finally:
+        store.close()
+    if output:
+        Path(output).write_text(text, "utf-8")
+        click.echo(output)
+    else:
+        click.echo(text, nl=False)
+
+
+COMMANDS = [alerts_group]
