@@ -41,6 +41,9 @@ CREATE INDEX IF NOT EXISTS idx_entity_days_entity ON entity_days(entity_id, day,
 CREATE INDEX IF NOT EXISTS idx_amounts_eur ON amounts(kind, eur);
 CREATE INDEX IF NOT EXISTS idx_entities_label ON entities(label, name);
 CREATE INDEX IF NOT EXISTS idx_aliases_entity ON aliases(entity_id);
+-- published, lang, duplicate_of sit after the long `text` column: reading them from the table
+-- walks the text's overflow pages, so joins that only filter articles use this covering index
+CREATE INDEX IF NOT EXISTS idx_articles_meta ON articles(id, published, lang, source, duplicate_of);
 """
 
 # the article's day, as the roll-ups store it
