@@ -49,9 +49,8 @@ class SourceRun:
         """ok | degraded | blocked | failing | unreachable, from this run alone (and the failure streak)."""
         if self.entry_points and not self.reached:
             return "failing" if consecutive_failures >= FAILING_AFTER else "unreachable"
-        if self.articles_requested and not self.articles_fetched and (
-            self.articles_forbidden or self.robots_disallowed
-        ):
+        refused = self.articles_forbidden + self.robots_disallowed
+        if self.articles_requested and not self.articles_fetched and 2 * refused >= self.articles_requested:
             return "blocked"  # the feed loads, but its articles refuse us
         if self.errors:
             return "degraded"

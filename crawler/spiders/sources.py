@@ -173,6 +173,9 @@ class SourcesSpider(scrapy.Spider):
                 self.parse_article,
                 meta={"source": source, "entry": entry, "article": True, "from_entry": entry_point},
                 errback=self.on_error,
+                # our URL keys already dedup; Scrapy's filter would also swallow a redirect loop
+                # silently instead of letting REDIRECT_MAX_TIMES report it
+                dont_filter=True,
             )
 
     def parse_feed(self, response):
@@ -280,8 +283,11 @@ class SourcesSpider(scrapy.Spider):
         elif failure.check(IgnoreRequest) and "robots.txt" in reason:
             run.robots_disallowed += 1
             self.crawler.stats.inc_value("veille/robots_disallowed")
-        if is_article and request.meta.get("from_entry"):
-            # an article lost this time must be listed again next time: no 304 for its feed
+        transient = not failure.check(IgnoreRequest) and (
+            response is None or response.status >= 500 or response.status in (408, 429)
+        )
+        if is_article and transient and request.meta.get("from_entry"):
+            # an article lost to a passing fault must be listed again next time: no 304 for its feed
             self._entry_failed.add(request.meta["from_entry"])
         self._fail(source, request.url, reason)
 
