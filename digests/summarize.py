@@ -149,7 +149,8 @@ _PROMPT = {
     "en": "Summarise in 2 to 3 sentences, in English, the event these articles report. End each sentence "
           "with the number of the article that supports it in square brackets, e.g. [1]. Invent nothing.",
 }
-_CITED = re.compile(r"\s*\[(\d+)\]\s*$")
+# "... [2]." or "... . [2]": the citation closes the sentence, before or after its full stop
+_CITED = re.compile(r"\s*\[(\d+)\]\s*([.!?…]?)\s*$")
 
 
 def abstractive(sources: list[Source], lang: str, config: LLMConfig) -> list[SummarySentence] | None:
@@ -185,7 +186,10 @@ def abstractive(sources: list[Source], lang: str, config: LLMConfig) -> list[Sum
             log.warning("abstractive summary has a sentence without a valid citation: using the extractive one")
             return None
         src = sources[n - 1]
-        out.append(SummarySentence(sent[: m.start()].strip(), src.id, src.url, src.source, lang))
+        text = sent[: m.start()].strip()
+        if not text.endswith((".", "!", "?", "…")):
+            text += m.group(2) or "."
+        out.append(SummarySentence(text, src.id, src.url, src.source, lang))
     return out or None
 
 
