@@ -347,7 +347,7 @@ def _stored_entry(row: dict):
 
 
 @main.command()
-@click.argument("what", type=click.Choice(["articles"]))
+@click.argument("what", type=click.Choice(["articles", "entities", "mentions", "amounts"]))
 @db_option
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @click.pass_context
@@ -358,6 +358,7 @@ def export(ctx, what, db, fmt):
     Examples:
       veille export articles --db veille.db --format jsonl > articles.jsonl
       veille export articles --format csv > articles.csv
+      veille export entities --format csv > entities.csv   # also: mentions, amounts
     """
     import csv
 
@@ -365,15 +366,17 @@ def export(ctx, what, db, fmt):
 
     store = _open_store(ctx, db)
     try:
-        rows = queries.export_articles(store.db)
+        rows = queries.export_articles(store.db) if what == "articles" else queries.export_table(store.db, what)
         if fmt == "jsonl":
             for r in rows:
-                r.pop("id", None)
+                if what == "articles":
+                    r.pop("id", None)
                 click.echo(json.dumps(r, ensure_ascii=False))
         else:
             writer = None
             for r in rows:
-                r.pop("id", None)
+                if what == "articles":
+                    r.pop("id", None)
                 if writer is None:
                     writer = csv.DictWriter(sys.stdout, fieldnames=list(r))
                     writer.writeheader()

@@ -88,7 +88,12 @@ def stats(db) -> dict:
         "dates": q("SELECT count(*) FROM dates"),
         "amounts": q("SELECT count(*) FROM amounts"),
         "sources": q("SELECT count(DISTINCT source) FROM articles"),
+        # tables other migrations add: counted when this database has them
+        **{t: q(f"SELECT count(*) FROM [{t}]") for t in _OPTIONAL_TABLES if t in set(db.table_names())},
     }
+
+
+_OPTIONAL_TABLES = ("stories", "topics", "subscriptions", "outbox", "digests", "source_health")
 
 
 # -- the query paths of `veille query`, `veille serve` and scripts -----------------------------------
