@@ -383,3 +383,29 @@ def test_feed_lists_matches_as_atom(store, db_path):
     assert titles == ["UK and OpenAI sign memorandum", "OpenAI ouvre un bureau à Paris"]
     summary = root.find("a:entry/a:summary", ns).text
     assert "«OpenAI»" in summary
+
+
+@pytest.mark.slow
+def test_veille_run_crawls_enriches_and_delivers_one_cycle(tmp_path, db_path, demo_site):
+    """One real cycle on the sample site: Scrapy crawl in a subprocess, spaCy enrichment, alerts."""
+    from crawler.demo.server import write_sources
+
+    sources = write_sources(demo_site, tmp_path / "sources.toml")
+    hook = Webhook()
+    try:
+        run = lambda *a: CliRunner().invoke(main, [*a, "--db", db_path], catch_exceptions=False)  # noqa: E731
+        assert run("alerts", "add", "openai", "--query", "OpenAI", "--notify", hook.url()).exit_code == 0
+        settings = ["-s", "VEILLE_ONLY_LOOPBACK=True", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"]
+        res = run("run", "--sources", str(sources), *settings, "--json")
+        assert res.exit_code == 0, res.output
+        out = json.loads(res.output[res.output.index("{"):])
+        assert out["summary"]["stored"] > 0 and out["summary"]["enriched"] > 0
+        assert out["alerts"]["queued"] == 0  # queued by enrichment already, in the same run
+        assert out["alerts"]["sent"] >= 2 and out["alerts"]["failed"] == 0
+        again = json.loads(run("alerts", "run", "--json").output)
+        assert again["sent"] == 0  # nothing twice
+    finally:
+        hook.close()
+    titles = [b["title"] for _, b in hook.received]
+    assert len(titles) == out["alerts"]["sent"] == len(set(titles))
+    assert all("openai" in b["message"].lower() for _, b in hook.received)
