@@ -15,7 +15,7 @@ from tests.crawl_sites import Route, rss, serve, write_sources
 
 pytestmark = pytest.mark.slow
 
-N = 16
+N = 24
 SETTINGS = {"VEILLE_ONLY_LOOPBACK": "True", "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
             "CONCURRENT_REQUESTS_PER_DOMAIN": "2", "RETRY_BACKOFF_BASE": "0"}
 
@@ -41,7 +41,7 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path):
     for i in range(N):  # random texts, so no article is a near-duplicate of another
         paras = "".join(f"<p>{' '.join(rng.choices(words, k=40))}.</p>" for _ in range(5))
         html = f"<html lang='fr'><head><title>A{i}</title></head><body><article><h1>A{i}</h1>{paras}</article></body></html>"
-        routes[f"/a/{i}.html"] = Route(html.encode(), delay=0.3)
+        routes[f"/a/{i}.html"] = Route(html.encode(), delay=0.4)
     db = str(tmp_path / "v.db")
     with serve(routes) as site:
         sources = write_sources(tmp_path / "s.toml", [{"name": "Slow", "homepage": site.base + "/",
