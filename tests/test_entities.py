@@ -1,0 +1,281 @@
+"""Entities (nlp.entities, nlp.models): label mapping, cleaning, organisation and
+programme cues, linking and type voting on hand-made docs (no model), then the real
+fr_core_news_md / en_core_web_sm pipelines on sentences written for these tests."""
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.tokens import Doc
+
+from nlp.entities import clean_mention, entities_from_doc, extract_entities, is_junk, map_label, vote_types
+from nlp.kb import KnowledgeBase
+from nlp.models import UnsupportedLanguage, spacy_pipeline
+from nlp.types import EntityMention
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return KnowledgeBase.default()
+
+
+@pytest.fixture(scope="module")
+def blank_fr():
+    nlp = spacy.blank("fr")
+    nlp.add_pipe("sentencizer")
+    return nlp
+
+
+def _doc(nlp, text: str, ents: list[tuple[str, str]]) -> Doc:
+    """A doc whose entities are given, as if a model had found them (in order of appearance)."""
+    doc = nlp(text)
+    spans, pos = [], 0
+    for surface, label in ents:
+        start = text.index(surface, pos)
+        pos = start + len(surface)
+        spans.append(doc.char_span(start, pos, label=label))
+    assert all(s is not None for s in spans), "entity not aligned on tokens"
+    doc.ents = spans
+    return doc
+
+
+def _check_offsets(text: str, mentions: list[EntityMention]) -> None:
+    for m in mentions:
+        assert text[m.start:m.end] == m.text, m
+
+
+def _by_text(mentions: list[EntityMention]) -> dict[str, EntityMention]:
+    return {m.text: m for m in mentions}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.mark.parametrize("model, ours", [
+    ("PERSON", "PER"), ("PER", "PER"), ("ORG", "ORG"), ("GPE", "LOC"), ("FAC", "LOC"), ("LOC", "LOC"),
+    ("LAW", "PROG"), ("PRODUCT", "MISC"), ("MISC", "MISC"),
+    ("NORP", None), ("DATE", None), ("MONEY", None), ("CARDINAL", None), ("PERCENT", None),
+])
+def test_label_mapping(model, ours):
+    assert map_label(model) == ours
+
+
+@pytest.mark.parametrize("raw, start, expected", [
+    ("l'Élysée", 10, ("Élysée", 12, 18)),
+    ("l’Élysée", 0, ("Élysée", 2, 8)),
+    ("OpenAI's", 0, ("OpenAI", 0, 6)),
+    ("« Dust »", 5, ("Dust", 7, 11)),
+    ("the European Commission", 0, ("European Commission", 4, 23)),
+    ("X. Le ministre", 0, ("ministre", 6, 14)),
+])
+def test_clean_mention(raw, start, expected):
+    assert clean_mention(raw, start) == expected
+
+
+@pytest.mark.parametrize("text, junk", [
+    ("A", True), ("2025", True), ("intelligence artificielle", True), ("ceo", True),
+    ("ministre de l'Economie", True), ("ministère de la Culture", False),
+    ("OpenAI", False), ("Jean Dupont", False), ("Booking.com", False),
+])
+def test_is_junk(text, junk):
+    assert is_junk(text) is junk
+
+
+def test_vote_types_majority_and_kb_wins(kb):
+    ms = [EntityMention("Fernhill", "ORG", "Fernhill", 0, 8), EntityMention("Fernhill", "PER", "Fernhill", 20, 28),
+          EntityMention("Fernhill", "ORG", "Fernhill", 40, 48),
+          EntityMention("OpenAI", "PER", "OpenAI", 60, 66, "openai"),
+          EntityMention("OpenAI", "MISC", "OpenAI", 70, 76, "openai"),
+          EntityMention("Brindille", "MISC", "Brindille", 80, 89), EntityMention("Brindille", "ORG", "Brindille", 90, 99)]
+    assert vote_types(ms, kb) == {"Fernhill": "ORG", "OpenAI": "ORG", "Brindille": "ORG"}
+    assert vote_types(ms)["OpenAI"] in ("PER", "MISC")  # without a KB, only the votes count
+
+
+# --------------------------------------------------------------------------- cues, linking, voting (no model)
+
+
+@pytest.mark.parametrize("text, surface, model_label, expected", [
+    ("La startup Fernhill a levé cinq millions.", "Fernhill", "PER", "ORG"),
+    ("Paul Martin dirige Quantalis SAS depuis 2020.", "Quantalis SAS", "PER", "ORG"),
+    ("Le partenariat avec Kestrel AI est signé.", "Kestrel AI", "MISC", "ORG"),
+    ("Selon la FNSEA, les prix montent.", "FNSEA", "MISC", "ORG"),
+    ("Elle travaille chez Lumio depuis mars.", "Lumio", "PER", "ORG"),
+    ("Marc Petit, cofondateur de Brindille, est venu.", "Brindille", "PER", "ORG"),
+    ("Elle pilote le programme Compute Bridge cette année.", "Compute Bridge", "ORG", "PROG"),
+    ("Le groupe Fernhill Holding annonce un rachat.", "Fernhill Holding", "PER", "ORG"),
+])
+def test_cues_override_the_model(blank_fr, kb, text, surface, model_label, expected):
+    doc = _doc(blank_fr, text, [(surface, model_label)])
+    (m,) = entities_from_doc(doc, kb)
+    assert (m.text, m.label, m.canonical, m.kb_id) == (surface, expected, surface, None)
+
+
+def test_domain_in_text_makes_an_organisation(blank_fr, kb):
+    text = "Lumio recrute des ingénieurs. Écrivez à presse@lumio.fr pour candidater."
+    (m,) = entities_from_doc(_doc(blank_fr, text, [("Lumio", "PER")]), kb)
+    assert m.label == "ORG"
+
+
+def test_cue_covers_an_enumeration(blank_fr, kb):
+    text = "Il cite des startups comme Lumio, Fernhill et Kestrel."
+    ms = entities_from_doc(_doc(blank_fr, text, [("Lumio", "MISC"), ("Fernhill", "MISC"), ("Kestrel", "MISC")]), kb)
+    assert [(m.text, m.label) for m in ms] == [("Lumio", "ORG"), ("Fernhill", "ORG"), ("Kestrel", "ORG")]
+
+
+def test_stop_acronyms_and_junk_are_dropped(blank_fr, kb):
+    text = "Pour la IA et les PME, 2025 sera décisive selon OpenAI."
+    ms = entities_from_doc(_doc(blank_fr, text, [("IA", "ORG"), ("PME", "ORG"), ("2025", "MISC"), ("OpenAI", "MISC")]), kb)
+    assert [(m.text, m.label, m.kb_id) for m in ms] == [("OpenAI", "ORG", "openai")]
+
+
+def test_one_label_per_canonical_in_a_document(blank_fr, kb):
+    text = "Fernhill a grandi. Fernhill recrute. Fernhill vend."
+    ms = entities_from_doc(_doc(blank_fr, text, [("Fernhill", "ORG"), ("Fernhill", "PER"), ("Fernhill", "ORG")]), kb)
+    assert {m.label for m in ms} == {"ORG"} and len(ms) == 3
+
+
+def test_short_person_names_link_to_the_full_name(blank_fr, kb):
+    text = "Sarah Friar a parlé. Friar a ajouté que Julie Lavet arrivait. Julie affirme que tout va bien."
+    ms = entities_from_doc(_doc(blank_fr, text, [("Sarah Friar", "PER"), ("Friar", "ORG"), ("Julie Lavet", "PER"),
+                                                 ("Julie", "PER")]), kb)
+    _check_offsets(text, ms)
+    got = [(m.text, m.label, m.canonical, m.kb_id) for m in ms]
+    assert got == [("Sarah Friar", "PER", "Sarah Friar", "sarah-friar"), ("Friar", "PER", "Sarah Friar", "sarah-friar"),
+                   ("Julie Lavet", "PER", "Julie Lavet", None), ("Julie", "PER", "Julie Lavet", None)]
+
+
+def test_acronym_defined_in_the_document_shares_the_canonical(blank_fr, kb):
+    text = "L'Agence nationale de la recherche (ANR) finance le projet. L'ANR a confirmé."
+    ms = entities_from_doc(_doc(blank_fr, text, [("Agence nationale de la recherche", "ORG"), ("ANR", "MISC"),
+                                                 ("ANR", "PER")]), kb)
+    assert {(m.canonical, m.label) for m in ms} == {("Agence nationale de la recherche", "ORG")}
+
+
+def test_kb_aliases_link_model_mentions(blank_fr, kb):
+    text = "Le Department for Science, Innovation and Technology et le DSIT ; l'Elysee et la Union Européenne."
+    ms = entities_from_doc(_doc(blank_fr, text, [("Department for Science, Innovation and Technology", "ORG"),
+                                                 ("DSIT", "PER"), ("Elysee", "LOC"), ("Union Européenne", "LOC")]), kb)
+    assert [(m.kb_id, m.label) for m in ms] == [("dsit", "ORG"), ("dsit", "ORG"), ("elysee", "ORG"), ("eu", "ORG")]
+    assert ms[0].canonical == "Department for Science, Innovation and Technology"
+
+
+def test_fuzzy_linking_is_conservative(blank_fr, kb):
+    text = "Hugging Faces et Mistral IA discutent."
+    ms = entities_from_doc(_doc(blank_fr, text, [("Hugging Faces", "ORG"), ("Mistral IA", "ORG")]), kb)
+    assert [(m.text, m.kb_id) for m in ms] == [("Hugging Faces", "hugging-face"), ("Mistral IA", None)]
+
+
+# --------------------------------------------------------------------------- German: ruler and rules only
+
+
+def test_german_pipeline_uses_kb_and_company_suffixes(kb):
+    text = ("Die Quantenwerk GmbH und das Bundesministerium für Digitales und Verkehr (BMDV) arbeiten mit "
+            "der Europäischen Union. Das BMDV lobt die KI-Verordnung in Brüssel.")
+    (ms,) = extract_entities([text], "de", kb)
+    _check_offsets(text, ms)
+    got = {(m.text, m.label, m.kb_id) for m in ms}
+    assert ("Quantenwerk GmbH", "ORG", None) in got
+    assert ("Bundesministerium für Digitales und Verkehr", "ORG", "bmdv") in got
+    assert ("BMDV", "ORG", "bmdv") in got
+    assert ("KI-Verordnung", "PROG", "ai-act") in got
+    assert ("Brüssel", "LOC", "brussels") in got
+
+
+def test_unsupported_language():
+    with pytest.raises(UnsupportedLanguage):
+        spacy_pipeline("it")
+
+
+# --------------------------------------------------------------------------- real models
+
+
+@pytest.fixture(scope="module")
+def fr_nlp(kb):
+    return spacy_pipeline("fr", kb)
+
+
+@pytest.fixture(scope="module")
+def en_nlp(kb):
+    return spacy_pipeline("en", kb)
+
+
+def _run(nlp, kb, text: str) -> list[EntityMention]:
+    ms = entities_from_doc(nlp(text), kb)
+    _check_offsets(text, ms)
+    return ms
+
+
+def test_pipeline_components_and_cache(fr_nlp, kb):
+    assert fr_nlp.pipe_names == ["sentencizer", "veille_line_breaks", "entity_ruler", "ner"]
+    assert spacy_pipeline("fr", kb) is fr_nlp
+    assert spacy_pipeline("fr") is fr_nlp  # kb=None means the packaged one
+    doc = fr_nlp("Premier titre\nOpenAI a ouvert un bureau. Il est à Paris.")
+    assert [s.text.strip() for s in doc.sents] == ["Premier titre", "OpenAI a ouvert un bureau.", "Il est à Paris."]
+
+
+def test_fr_office_in_paris(fr_nlp, kb):
+    ms = _run(fr_nlp, kb, "OpenAI a ouvert un bureau à Paris.")
+    assert [(m.text, m.label, m.kb_id) for m in ms] == [("OpenAI", "ORG", "openai"), ("Paris", "LOC", "paris")]
+
+
+def test_fr_programme_is_one_entity(fr_nlp, kb):
+    ms = _run(fr_nlp, kb, "Bpifrance pilote IA Booster France 2030.")
+    assert [(m.text, m.label, m.canonical) for m in ms] == [
+        ("Bpifrance", "ORG", "Bpifrance"), ("IA Booster France 2030", "PROG", "IA Booster France 2030")]
+
+
+def test_fr_people_and_institutions(fr_nlp, kb):
+    text = ("Sam Altman, le patron d'OpenAI, a été reçu à l'Elysée par Emmanuel Macron. "
+            "La secrétaire d'État Clara Chappaz a salué l'arrivée d'OpenAI en France.")
+    got = {(m.text, m.label, m.kb_id) for m in _run(fr_nlp, kb, text)}
+    assert {("Sam Altman", "PER", "sam-altman"), ("OpenAI", "ORG", "openai"), ("Elysée", "ORG", "elysee"),
+            ("Emmanuel Macron", "PER", "emmanuel-macron"), ("Clara Chappaz", "PER", "clara-chappaz"),
+            ("France", "LOC", "france")} <= got
+
+
+def test_fr_unknown_organisations_by_cue(fr_nlp, kb):
+    text = ("Guillaume Morel, cofondateur de Brindille, et la startup Quantalis ont signé un accord "
+            "avec la Commission européenne à Bruxelles.")
+    got = {(m.text, m.label) for m in _run(fr_nlp, kb, text)}
+    assert {("Guillaume Morel", "PER"), ("Brindille", "ORG"), ("Quantalis", "ORG"),
+            ("Commission européenne", "ORG"), ("Bruxelles", "LOC")} <= got
+
+
+def test_fr_known_name_followed_by_a_product_word(fr_nlp, kb):
+    text = "Les cours sont hébergés sur la plateforme gratuite d'OpenAI, OpenAI Academy, depuis l'été."
+    got = {(m.text, m.label, m.kb_id) for m in _run(fr_nlp, kb, text)}
+    assert ("OpenAI Academy", "ORG", None) in got and ("OpenAI", "ORG", "openai") in got
+
+
+def test_fr_common_words_opening_lines_are_not_entities(fr_nlp, kb):
+    text = "Sécurité et responsabilité : OpenAI respecte les règles.\nCollaboration renforcée : les PME y gagnent."
+    got = {m.text for m in _run(fr_nlp, kb, text)}
+    assert got == {"OpenAI"}
+
+
+def test_en_dsit_sentences(en_nlp, kb):
+    text = ("The Department for Science, Innovation and Technology (DSIT) signed a memorandum with OpenAI on Monday. "
+            "DSIT said British data centres in the AI Growth Zones would get 2 billion pounds. "
+            "Technology Secretary Peter Kyle visited London.")
+    ms = _run(en_nlp, kb, text)
+    got = {(m.text, m.label, m.canonical) for m in ms}
+    dsit = "Department for Science, Innovation and Technology"
+    assert {(dsit, "ORG", dsit), ("DSIT", "ORG", dsit), ("OpenAI", "ORG", "OpenAI"),
+            ("AI Growth Zones", "PROG", "AI Growth Zones"), ("Peter Kyle", "PER", "Peter Kyle"),
+            ("London", "LOC", "Londres")} <= got
+    # dates, amounts and nationalities belong to other modules or to nobody
+    assert not {m.text for m in ms} & {"Monday", "British", "2 billion pounds"}
+
+
+def test_en_company_suffix_and_possessive(en_nlp, kb):
+    text = "Fernhill Analytics Ltd hired a former DeepMind researcher. Anthropic's model was praised by Jane Doe."
+    got = {(m.text, m.label, m.kb_id) for m in _run(en_nlp, kb, text)}
+    assert {("Fernhill Analytics Ltd", "ORG", None), ("DeepMind", "ORG", "google-deepmind"),
+            ("Anthropic", "ORG", "anthropic"), ("Jane Doe", "PER", None)} <= got
+
+
+def test_extract_entities_batches(kb):
+    texts = ["OpenAI a ouvert un bureau à Paris.", "", "Bpifrance pilote IA Booster France 2030."]
+    out = extract_entities(texts, "fr", kb, batch_size=2)
+    assert len(out) == 3 and out[1] == []
+    assert [m.kb_id for m in out[0]] == ["openai", "paris"]
+    assert [m.kb_id for m in out[2]] == ["bpifrance", "ia-booster"]
