@@ -247,14 +247,15 @@ def search_articles(db, query: str, f: Filters | None = None, *, limit: int = 20
             FROM articles_fts f JOIN articles a ON a.id = f.rowid
             WHERE articles_fts MATCH ? AND {where}
             ORDER BY f.rowid DESC LIMIT ?),
-        best AS MATERIALIZED (SELECT id, score FROM cand ORDER BY score LIMIT ?)
+        ranked AS MATERIALIZED (SELECT id, score FROM cand ORDER BY id DESC LIMIT ?),
+        best AS MATERIALIZED (SELECT id, score FROM ranked ORDER BY score LIMIT ?)
         SELECT a.id, a.title, a.url, a.source, a.published, a.lang,
                snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet, round(best.score, 3) AS score,
                (SELECT count(*) FROM cand) AS ranked_over
         FROM best JOIN articles_fts ON articles_fts.rowid = best.id JOIN articles a ON a.id = best.id
         WHERE articles_fts MATCH ? ORDER BY best.score, a.id"""
     try:
-        rows = _rows(db.execute(sql, [query, *params, depth_sql, int(limit), query]))
+        rows = _rows(db.execute(sql, [query, *params, depth_sql, int(depth) or -1, int(limit), query]))
     except sqlite3.OperationalError as exc:
         msg = str(exc)
         if "fts5" in msg or "no such column" in msg or "unterminated" in msg or "syntax" in msg:
@@ -537,6 +538,7 @@ def top_entities(db, f: Filters | None = None, *, label: str | None = None, top:
             WHERE d.day BETWEEN ? AND ? AND {where} {label_sql} GROUP BY d.entity_id""",
             [start, start, prev_start, end, *aparams] + params[3:],
         ).fetchall()
+    # ties go to the entity seen first (lowest id): stable from one run to the next
     ranked = sorted((c for c in counts if c[1]), key=lambda c: (-c[1], c[0]))[:top]
     # rising: growth with add-one smoothing, among entities with enough articles to mean something
     rising = sorted((c for c in counts if c[1] >= min_articles and c[1] > c[2]),
