@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Look at `veille serve` in a real headless browser: builds the small test database, serves it
+# on a free loopback port, and has Chromium screenshot three pages. Open the PNGs to check them.
+#
+#   apt-get install -y chromium            # Debian's Chromium, once
+#   benchmarks/browser_check.sh [OUT_DIR]  # default OUT_DIR: /tmp/veille-browser
+#
+# Pages: the database index (tables with descriptions, canned queries), the money table for
+# Bpifrance, and an articles search. The DOM of each is also saved (*.html) for grepping.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT="${1:-/tmp/veille-browser}"
+mkdir -p "$OUT"
+CHROMIUM="$(command -v chromium || command -v chromium-browser || true)"
+[ -n "$CHROMIUM" ] || { echo "chromium not found: apt-get install -y chromium" >&2; exit 1; }
+DB="$OUT/veille.db"
+rm -f "$DB" "$DB-wal" "$DB-shm"
+python -c "import sys; from tests.test_queries import build; build(sys.argv[1])" "$DB"
+PORT="$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+python -m crawler.cli serve --db "$DB" --port "$PORT" >"$OUT/serve.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true' EXIT
+for _ in $(seq 60); do curl -fs "http://127.0.0.1:$PORT/-/versions.json" >/dev/null && break; sleep 0.5; done
+BASE="http://127.0.0.1:$PORT/veille"
+shoot() {  # name url
+  local profile; profile="$(mktemp -d)"
+  "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --user-data-dir="$profile" --window-size=1280,900 \
+    --screenshot="$OUT/$1.png" "$2" 2>/dev/null
+  "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
+    --disable-component-update --disable-sync --user-data-dir="$profile" --dump-dom "$2" >"$OUT/$1.html" 2>/dev/null
+  rm -rf "$profile"
+  echo "$OUT/$1.png"
+}
+shoot index "$BASE"
+shoot money "$BASE/amounts?currency=EUR&min=1e6&name=Bpifrance"
+shoot search "$BASE/articles?_search=reglementation"
+grep -q "The money table" "$OUT/money.html" && grep -q "Mistral AI et Bpifrance" "$OUT/money.html" \
+  && echo "ok: the money table lists Bpifrance's amounts" || { echo "money table not rendered" >&2; exit 1; }
