@@ -63,17 +63,42 @@ def _utc(value: str | None) -> str | None:
 
 
 class ExtractPipeline:
-    def __init__(self, crawler):
+    """PageItem → ArticleItem, in Twisted's threads or, with VEILLE_EXTRACT_PROCESSES=N, N worker processes.
+
+    Threads share one GIL, so extraction tops out at one core; worker processes use them all
+    while the reactor keeps downloading.
+    """
+
+    def __init__(self, crawler, processes: int = 0):
         self.crawler = crawler
+        self.processes = processes
+        self.pool = None
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler)
+        return cls(crawler, crawler.settings.getint("VEILLE_EXTRACT_PROCESSES", 0))
+
+    def open_spider(self):
+        if self.processes > 0:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: forking a process that runs a reactor and threads is unsafe
+            self.pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context("spawn"))
+
+    def close_spider(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     async def process_item(self, item):
         if not isinstance(item, PageItem):
             return item
-        article = await maybe_deferred_to_future(deferToThread(build_article, item))
+        if self.pool is not None:
+            import asyncio
+
+            article = await asyncio.wrap_future(self.pool.submit(build_article, item))
+        else:
+            article = await maybe_deferred_to_future(deferToThread(build_article, item))
         if article is None:
             self.crawler.stats.inc_value("veille/pages_without_article")
             raise DropItem(f"no article text in {item.url}")
