@@ -70,27 +70,29 @@ def _time_penalty(a: int | None, b: int | None, p: ClusterParams) -> float:
 
 
 def candidate_pairs(vectors: np.ndarray, floor: float, p: ClusterParams) -> list[tuple[float, int, int]]:
-    """Pairs (cosine, i, j) with i < j and cosine >= floor, at most `neighbours` per row."""
+    """Pairs (cosine, i, j) with i < j and cosine >= floor, best first, at most `neighbours` per row i."""
     n = len(vectors)
-    out: list[tuple[float, int, int]] = []
-    k = min(p.neighbours, max(n - 1, 1))
+    rs, cs, vs = [], [], []
     for start in range(0, n, p.block):
-        sims = vectors[start : start + p.block] @ vectors.T
-        for r in range(sims.shape[0]):
-            sims[r, start + r] = -1.0  # not oneself
-        if n - 1 > k:
-            top = np.argpartition(-sims, k, axis=1)[:, :k]
-        else:
-            top = np.tile(np.arange(n), (sims.shape[0], 1))
-        rows = np.repeat(np.arange(sims.shape[0]), top.shape[1])
-        cols = top.ravel()
-        vals = sims[rows, cols]
-        keep = vals >= floor
-        for r, c, v in zip(rows[keep], cols[keep], vals[keep]):
-            i, j = start + int(r), int(c)
-            if i != j:
-                out.append((float(v), min(i, j), max(i, j)))
-    return sorted(set(out), reverse=True)
+        # only columns at or after the block: each pair is seen once, from its smaller index
+        sims = vectors[start : start + p.block] @ vectors[start:].T
+        r, c = np.nonzero(sims >= floor)
+        keep = c > r  # column index is offset by `start` as the rows are: c > r means j > i
+        r, c = r[keep], c[keep]
+        rs.append(r + start)
+        cs.append(c + start)
+        vs.append(sims[r, c])
+    if not rs:
+        return []
+    r, c, v = np.concatenate(rs), np.concatenate(cs), np.concatenate(vs)
+    # keep each row's `neighbours` closest: rank within the row after sorting by (row, -cosine)
+    order = np.lexsort((-v, r))
+    r, c, v = r[order], c[order], v[order]
+    first = np.searchsorted(r, r, side="left")
+    keep = (np.arange(len(r)) - first) < p.neighbours
+    r, c, v = r[keep], c[keep], v[keep]
+    best = np.argsort(-v, kind="stable")
+    return list(zip(v[best].tolist(), r[best].tolist(), c[best].tolist()))
 
 
 def _core_entities(counts: dict[str, int], size: int) -> frozenset[str]:
@@ -110,7 +112,8 @@ def cluster(items: list[Item], vectors: np.ndarray, params: ClusterParams | None
     sums = {i: vectors[i].astype(np.float64).copy() for i in range(n)}
     sizes = {i: 1 for i in range(n)}
     ents: dict[int, dict[str, int]] = {i: {e: 1 for e in items[i].entities} for i in range(n)}
-    days: dict[int, list[int]] = {i: [items[i].day] if items[i].day is not None else [] for i in range(n)}
+    # running sum and count of publication days: a group's mean day in O(1) per merge test
+    days: dict[int, tuple[int, int]] = {i: (items[i].day, 1) if items[i].day is not None else (0, 0) for i in range(n)}
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -126,8 +129,8 @@ def cluster(items: list[Item], vectors: np.ndarray, params: ClusterParams | None
             continue
         mean_cos = float(sums[a] @ sums[b]) / (sizes[a] * sizes[b])
         bonus = p.entity_weight * _overlap(_core_entities(ents[a], sizes[a]), _core_entities(ents[b], sizes[b]))
-        da, db = days[a], days[b]
-        gap = _time_penalty(int(np.median(da)), int(np.median(db)), p) if da and db else 0.0
+        (sa, na), (sb, nb) = days[a], days[b]
+        gap = _time_penalty(round(sa / na), round(sb / nb), p) if na and nb else 0.0
         if mean_cos + bonus - gap < p.threshold:
             continue
         parent[b] = a
@@ -135,7 +138,8 @@ def cluster(items: list[Item], vectors: np.ndarray, params: ClusterParams | None
         sizes[a] += sizes.pop(b)
         for e, c in ents.pop(b).items():
             ents[a][e] = ents[a].get(e, 0) + c
-        days[a].extend(days.pop(b))
+        (sa, na), (sb, nb) = days[a], days.pop(b)
+        days[a] = (sa + sb, na + nb)
 
     groups: dict[int, list[int]] = {}
     for i in range(n):
@@ -153,13 +157,17 @@ def _duplicates(members: list[int], vectors: np.ndarray, p: ClusterParams) -> di
     dup: dict[int, int] = {}
     if len(members) < 2:
         return dup
-    sims = vectors[members] @ vectors[members].T
-    for x in range(len(members)):
-        if members[x] in dup:
+    idx = np.asarray(members)
+    sims = vectors[idx] @ vectors[idx].T
+    close = np.triu(sims >= p.duplicate, 1)
+    taken = np.zeros(len(members), dtype=bool)
+    for x in np.nonzero(close.any(axis=1))[0].tolist():  # only members that have a copy at all
+        if taken[x]:
             continue
-        for y in range(x + 1, len(members)):
-            if members[y] not in dup and sims[x, y] >= p.duplicate:
-                dup[members[y]] = members[x]
+        copies = np.nonzero(close[x] & ~taken)[0]
+        taken[copies] = True
+        for y in copies.tolist():
+            dup[members[y]] = members[x]
     return dup
 
 

@@ -73,7 +73,7 @@ def _usable(s: str) -> bool:
     return 6 <= words <= 60 and not s.endswith("?")
 
 
-def candidates(sources: list[Source], lang: str, per_article: int = 6) -> list[tuple[Source, int, str]]:
+def candidates(sources: list[Source], lang: str, per_article: int = 4) -> list[tuple[Source, int, str]]:
     """(article, position, sentence) to choose from, in the brief's language when there are any."""
     pool = [s for s in sources if s.lang == lang] or sources
     out = []

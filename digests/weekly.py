@@ -20,6 +20,7 @@ from digests.summarize import LLMConfig, Source, summarise
 log = logging.getLogger(__name__)
 
 CLUSTER_LABELS = ("ORG", "PER", "PROG", "LOC", "MISC")
+SUMMARY_ARTICLES = 6  # articles a summary draws its sentences from
 
 
 @dataclass
@@ -85,7 +86,7 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
                   entities=frozenset(m["name"] for m in mentions.get(r["id"], []) if m["label"] in CLUSTER_LABELS))
              for r in rows]
     clusters = cluster(items, vectors, p)
-    clusters = _shortlist(clusters, rows, topics, max_stories * 3)
+    clusters = _shortlist(clusters, rows, topics, max_stories * 2)
 
     earlier = bq.earlier_stories(db, period.label, encoder.name) if period.whole_week else []
     links = link_continuations([c.centroid for c in clusters] if clusters else [],
@@ -95,7 +96,10 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
     embed = lambda texts: embed_cached(db, encoder, texts)  # noqa: E731  sentence vectors are cached too
     inputs = []
     for c, link in zip(clusters, links):
-        members = [rows[i] for i in c.members if i not in c.duplicates]
+        # the accounts closest to the story's centre: a 200-article story needs no 1,200 candidate sentences
+        kept = [i for i in c.members if i not in c.duplicates]
+        kept = sorted(kept, key=lambda i: -float(vectors[i] @ c.centroid))[:SUMMARY_ARTICLES]
+        members = [rows[i] for i in kept]
         sources = [Source(r["id"], r["url"], r["title"] or r["url"], r["source"], r["lang"], r["text"]) for r in members]
         inputs.append(brief.StoryInput(
             article_ids=[rows[i]["id"] for i in c.members],
