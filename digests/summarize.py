@@ -78,8 +78,10 @@ def candidates(sources: list[Source], lang: str, per_article: int = 4) -> list[t
     pool = [s for s in sources if s.lang == lang] or sources
     out = []
     for src in pool:
-        for pos, sent in enumerate(sentences(src.text, per_article)):
-            if _usable(sent):
+        title = " ".join((src.title or "").split()).rstrip(".").lower()
+        for pos, sent in enumerate(sentences(src.text, per_article + 1)):
+            # extractors often keep the headline as the first line: the story's title already says it
+            if _usable(sent) and sent.rstrip(".").lower() != title:
                 out.append((src, pos, sent))
     return out
 
