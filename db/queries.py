@@ -160,28 +160,12 @@ def _article_clause(db, f: Filters, a: str = "a") -> tuple[str, list]:
         sql.append(f"{a}.source = ? COLLATE NOCASE")
         params.append(f.source)
     if f.topic:
-        link, topics, name_col = _topic_tables(db)
-        sql.append(
-            f"{a}.id IN (SELECT l.article_id FROM {link} l JOIN {topics} t ON t.id = l.topic_id"
-            f" WHERE t.{name_col} = ? COLLATE NOCASE)"
-        )
+        # article_topics (migration 6, the topics feature): a row is an article on that topic
+        if "article_topics" not in set(db.table_names()):
+            raise QueryError("this database has no topics yet: --topic needs articles scored on topics")
+        sql.append(f"{a}.id IN (SELECT t.article_id FROM article_topics t WHERE t.topic = ? COLLATE NOCASE)")
         params.append(f.topic)
     return (" AND ".join(sql) or "1"), params
-
-
-def _topic_tables(db) -> tuple[str, str, str]:
-    """(link table, topics table, name column) of the topics schema, whoever created it."""
-    tables = set(db.table_names())
-    if "topics" in tables:
-        cols = {c.name for c in db["topics"].columns}
-        name_col = next((c for c in ("name", "label", "title", "slug") if c in cols), None)
-        for link in sorted(tables):
-            if link == "topics":
-                continue
-            lcols = {c.name for c in db[link].columns}
-            if {"article_id", "topic_id"} <= lcols and name_col:
-                return link, "topics", name_col
-    raise QueryError("this database has no topics yet: --topic needs articles assigned to topics")
 
 
 def _window(db, f: Filters, days: int) -> tuple[str, str]:
@@ -307,7 +291,12 @@ def closest_entities(db, name: str, limit: int = 5) -> list[str]:
         keys.append(alias_norm)
         owners.append(eid)
     out: list[str] = []
-    for _key, _score, i in process.extract(normalise(name or ""), keys, scorer=fuzz.WRatio, limit=limit * 3):
+    key = normalise(name or "")
+    # WRatio over 10^5 names costs ~0.5 s: a cheap ratio shortlists, WRatio orders the shortlist
+    shortlist = process.extract(key, keys, scorer=fuzz.QRatio, limit=100)
+    shortlist += process.extract(key, keys, scorer=fuzz.partial_ratio, limit=20, score_cutoff=90) if len(key) > 3 else []
+    best = sorted({i for _k, _s, i in shortlist}, key=lambda i: (-fuzz.WRatio(key, keys[i]), i))
+    for i in best[: limit * 3]:
         n = names.get(owners[i])
         if n and n not in out:
             out.append(n)
@@ -423,9 +412,18 @@ def _entity_articles_count(db, entity_id: int) -> int:
     return row[0]
 
 
-# entities in fewer articles than this drive the money query from their own mentions; more
-# frequent ones from the amounts, biggest first (their sentences soon hold enough of them)
-_ENTITY_DRIVEN_BELOW = 20_000
+# Which end the money query starts from. From the entity: ~1.3 amounts per article of it, all
+# read. From the amounts, biggest first: ~50 / (share of articles naming it x ~0.15 same
+# sentence) read. Both cost the same near 16 x sqrt(articles) articles; below that the entity
+# drives. None: computed from the database size.
+_ENTITY_DRIVEN_BELOW: int | None = None
+
+
+def _entity_driven_below(db) -> int:
+    if _ENTITY_DRIVEN_BELOW is not None:
+        return _ENTITY_DRIVEN_BELOW
+    n = db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+    return int(16 * n ** 0.5)
 
 
 def amounts(db, f: Filters | None = None, *, currency: str | None = None, min_eur: float | None = None,
@@ -463,7 +461,7 @@ def amounts(db, f: Filters | None = None, *, currency: str | None = None, min_eu
     else:
         same_sentence = ("EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = am.article_id"
                          " AND m.sentence = am.sentence AND m.entity_id = ?)")
-        if _entity_articles_count(db, entity_id) < _ENTITY_DRIVEN_BELOW:
+        if _entity_articles_count(db, entity_id) < _entity_driven_below(db):
             # CROSS JOIN keeps SQLite from reordering: the entity's articles first
             sql = f"""SELECT {cols} FROM entity_articles ea CROSS JOIN amounts am ON am.article_id = ea.article_id
                 JOIN articles a ON a.id = am.article_id
@@ -509,39 +507,42 @@ def entity_profile(db, name: str, f: Filters | None = None, *, weeks: int = 12, 
     }
 
 
-def top_entities(db, f: Filters | None = None, *, label: str | None = None, top: int = 20, days: int = 7,
+def _monday(day: str) -> date:
+    d = date.fromisoformat(day)
+    return d - timedelta(days=d.weekday())
+
+
+def top_entities(db, f: Filters | None = None, *, label: str | None = None, top: int = 20, days: int | None = None,
                  min_articles: int = 3) -> dict:
-    """Entities ranked by articles in the period, and the ones rising most against the period before."""
+    """Entities ranked by articles in the period, and the ones rising most against the period before.
+
+    The period: --since/--until when given; else the last `days` days up to the latest day
+    stored; else (the default) the ISO week holding the latest day stored, which may be partial.
+    A whole ISO week without article filters reads the weekly roll-up; other periods the days.
+    """
     f = f or Filters()
     if top < 1:
         raise QueryError(f"--top must be at least 1, got {top}")
-    start, end = _window(db, f, days)
+    if days is not None and days < 1:
+        raise QueryError(f"--days must be at least 1, got {days}")
+    if f.since or f.until or days:
+        start, end = _window(db, f, days or 7)
+    else:
+        monday = _monday(_window(db, f, 1)[1])
+        start, end = monday.isoformat(), (monday + timedelta(days=6)).isoformat()
     span = (date.fromisoformat(end) - date.fromisoformat(start)).days + 1
     prev_start = (date.fromisoformat(start) - timedelta(days=span)).isoformat()
     prev_end = (date.fromisoformat(start) - timedelta(days=1)).isoformat()
-    label_sql, params = "", [start, prev_start, end]
-    if label:
-        label_sql = "AND d.entity_id IN (SELECT id FROM entities WHERE label = ?)"
-        params.append(label.upper())
-    if not f.on_articles:
-        counts = db.execute(
-            f"""SELECT d.entity_id, sum(CASE WHEN d.day >= ? THEN d.articles ELSE 0 END) AS cur,
-                   sum(CASE WHEN d.day >= ? THEN 0 ELSE d.articles END) AS prev
-            FROM entity_days d WHERE d.day BETWEEN ? AND ? {label_sql} GROUP BY d.entity_id""",
-            [start, start, prev_start, end] + params[3:],
-        ).fetchall()
+    lab = label.upper() if label else None
+    whole_week = span == 7 and date.fromisoformat(start).weekday() == 0
+    if whole_week and not f.on_articles:
+        ranked, rising_pool = _top_of_week(db, start, prev_start, lab, top, min_articles)
     else:
-        where, aparams = _article_clause(db, f)
-        counts = db.execute(
-            f"""SELECT d.entity_id, sum(d.day >= ?) AS cur, sum(d.day < ?) AS prev
-            FROM entity_articles d JOIN articles a ON a.id = d.article_id
-            WHERE d.day BETWEEN ? AND ? AND {where} {label_sql} GROUP BY d.entity_id""",
-            [start, start, prev_start, end, *aparams] + params[3:],
-        ).fetchall()
-    # ties go to the entity seen first (lowest id): stable from one run to the next
-    ranked = sorted((c for c in counts if c[1]), key=lambda c: (-c[1], c[0]))[:top]
+        counts = _period_counts(db, f, start, end, prev_start, lab)
+        ranked = sorted((c for c in counts if c[1]), key=lambda c: (-c[1], c[0]))[:top]
+        rising_pool = [c for c in counts if c[1] >= min_articles]
     # rising: growth with add-one smoothing, among entities with enough articles to mean something
-    rising = sorted((c for c in counts if c[1] >= min_articles and c[1] > c[2]),
+    rising = sorted((c for c in rising_pool if c[1] > c[2]),
                     key=lambda c: (-(c[1] + 1) / (c[2] + 1), -c[1], c[0]))[:top]
     ids = sorted({c[0] for c in ranked} | {c[0] for c in rising})
     info = {}
@@ -550,8 +551,8 @@ def top_entities(db, f: Filters | None = None, *, label: str | None = None, top:
         info = {r[0]: r[1:] for r in db.execute(f"SELECT id, name, label FROM entities WHERE id IN ({marks})", ids)}
 
     def row(rank, c):
-        name, lab = info.get(c[0], ("?", "?"))
-        return {"rank": rank, "id": c[0], "name": name, "label": lab, "articles": c[1], "previous": c[2],
+        name, lab_ = info.get(c[0], ("?", "?"))
+        return {"rank": rank, "id": c[0], "name": name, "label": lab_, "articles": c[1], "previous": c[2],
                 "change": round((c[1] + 1) / (c[2] + 1), 2)}
 
     return {
@@ -560,6 +561,50 @@ def top_entities(db, f: Filters | None = None, *, label: str | None = None, top:
         "top": [row(i + 1, c) for i, c in enumerate(ranked)],
         "rising": [row(i + 1, c) for i, c in enumerate(rising)],
     }
+
+
+def _top_of_week(db, week: str, prev_week: str, label: str | None, top: int, min_articles: int):
+    """(top rows, rising candidates) of one ISO week from `entity_weeks`: (entity_id, cur, prev)."""
+    label_join = "JOIN entities e ON e.id = w.entity_id AND e.label = ?" if label else ""
+    lp = [label] if label else []
+    # ties go to the entity seen first (lowest id): the index order
+    ranked = db.execute(
+        f"""SELECT w.entity_id, w.articles, coalesce(p.articles, 0) FROM entity_weeks w {label_join}
+        LEFT JOIN entity_weeks p ON p.week = ? AND p.entity_id = w.entity_id
+        WHERE w.week = ? ORDER BY w.articles DESC, w.entity_id LIMIT ?""",
+        [*lp, prev_week, week, top],
+    ).fetchall()
+    pool = db.execute(
+        f"""SELECT w.entity_id, w.articles, coalesce(p.articles, 0) FROM entity_weeks w {label_join}
+        LEFT JOIN entity_weeks p ON p.week = ? AND p.entity_id = w.entity_id
+        WHERE w.week = ? AND w.articles >= ?""",
+        [*lp, prev_week, week, min_articles],
+    ).fetchall()
+    return ranked, pool
+
+
+def _period_counts(db, f: Filters, start: str, end: str, prev_start: str, label: str | None) -> list[tuple]:
+    """(entity_id, articles in [start, end], articles in the period before) from the day roll-ups."""
+    label_sql, lp = "", []
+    if label:
+        label_sql = "AND d.entity_id IN (SELECT id FROM entities WHERE label = ?)"
+        lp = [label]
+    # GROUP BY +entity_id: grouping on the bare column lets SQLite pick a skip-scan of the
+    # (entity_id, day) index over every row instead of the day range
+    if not f.on_articles:
+        return db.execute(
+            f"""SELECT d.entity_id, sum(CASE WHEN d.day >= ? THEN d.articles ELSE 0 END) AS cur,
+                   sum(CASE WHEN d.day >= ? THEN 0 ELSE d.articles END) AS prev
+            FROM entity_days d WHERE d.day BETWEEN ? AND ? {label_sql} GROUP BY +d.entity_id""",
+            [start, start, prev_start, end, *lp],
+        ).fetchall()
+    where, aparams = _article_clause(db, f)
+    return db.execute(
+        f"""SELECT d.entity_id, sum(d.day >= ?) AS cur, sum(d.day < ?) AS prev
+        FROM entity_articles d JOIN articles a ON a.id = d.article_id
+        WHERE d.day BETWEEN ? AND ? AND {where} {label_sql} GROUP BY +d.entity_id""",
+        [start, start, prev_start, end, *aparams, *lp],
+    ).fetchall()
 
 
 def timeline(db, name: str, f: Filters | None = None, *, by: str = "week") -> dict:
@@ -584,15 +629,17 @@ def timeline(db, name: str, f: Filters | None = None, *, by: str = "week") -> di
     return {**e, "by": by, "points": points}
 
 
-def cooccurrence(db, name_a: str, name_b: str, f: Filters | None = None, *, limit: int = 20) -> dict:
-    """Articles naming both entities: count, per week, the latest ones with a sentence naming both."""
+def cooccurrence(db, name_a: str, name_b: str, f: Filters | None = None, *, limit: int = 20,
+                 weeks: int = 12) -> dict:
+    """Articles naming both entities in the window (default: the latest `weeks` weeks): count,
+    per week, the latest ones with a sentence naming both."""
     f = f or Filters()
     a, b = resolve_entity(db, name_a), resolve_entity(db, name_b)
     if a["id"] == b["id"]:
         raise QueryError(f"{name_a!r} and {name_b!r} are the same entity ({a['name']})")
     # walk the rarer entity's articles and probe the other's by primary key
     rare, other = sorted((a, b), key=lambda e: _entity_articles_count(db, e["id"]))
-    start, end = f.since or "0000-01-01", f.until or "9999-12-31"
+    start, end = _window(db, f, weeks * 7)
     where, params = _article_clause(db, f)
     join = "JOIN articles a ON a.id = ea.article_id" if f.on_articles else ""
     shared = db.execute(
@@ -626,7 +673,7 @@ def cooccurrence(db, name_a: str, name_b: str, f: Filters | None = None, *, limi
             art["sentence"] = _sentence_around(text, *span) if span else None
             latest.append(art)
     return {
-        "a": a, "b": b, "articles": len(shared),
+        "a": a, "b": b, "window": {"since": start, "until": end}, "articles": len(shared),
         "weeks": [{"week": k, "articles": v} for k, v in sorted(weeks.items())],
         "latest": latest,
     }

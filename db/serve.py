@@ -83,7 +83,7 @@ SELECT e.name, e.label,
   sum(CASE WHEN d.day < w.since_day THEN d.articles ELSE 0 END) AS previous
 FROM w JOIN entity_days d ON d.day BETWEEN w.prev_day AND w.until_day JOIN entities e ON e.id = d.entity_id
 WHERE (:type = '' OR e.label = upper(:type))
-GROUP BY d.entity_id HAVING articles > 0 ORDER BY articles DESC LIMIT 20""",
+GROUP BY +d.entity_id HAVING articles > 0 ORDER BY articles DESC LIMIT 20""",
     },
     "amounts": {
         "title": "The money table",

@@ -231,6 +231,19 @@ def test_top_entities_and_rising(db):
     assert all(t["label"] == "ORG" for t in r["top"])
 
 
+def test_top_entities_default_is_the_latest_iso_week_and_both_paths_agree(db):
+    r = q.top_entities(db)
+    assert r["period"] == {"since": "2025-07-14", "until": "2025-07-20"}
+    assert r == q.top_entities(db, q.Filters(since="2025-07-14", until="2025-07-20"))
+    counts = q._period_counts(db, q.Filters(), "2025-07-14", "2025-07-20", "2025-07-07", None)  # the day path
+    by_days = sorted((c for c in counts if c[1]), key=lambda c: (-c[1], c[0]))
+    assert [(t["id"], t["articles"], t["previous"]) for t in r["top"]] == [tuple(c) for c in by_days]
+    days = q.top_entities(db, q.Filters(since="2025-07-14", until="2025-07-20", lang="fr"))
+    weeks_fr = {t["name"]: t["articles"] for t in days["top"]}
+    assert weeks_fr == {"Mistral AI": 2, "OpenAI": 1, "Bpifrance": 1, "Paris": 2}
+    assert q.top_entities(db, days=3)["period"] == {"since": "2025-07-15", "until": "2025-07-17"}
+
+
 def test_top_entities_with_article_filters(db):
     r = q.top_entities(db, q.Filters(since="2025-07-14", until="2025-07-20", lang="en"))
     assert {t["name"] for t in r["top"]} == {"Royaume-Uni", "OpenAI", "AI Growth Zones", "Sam Altman"}
@@ -287,14 +300,17 @@ def test_bad_dates_are_query_errors(kw):
         q.Filters(**kw)
 
 
-def test_topic_filter_needs_topics_then_uses_them(db):
+def test_topic_filter_uses_article_topics(db):
+    if "article_topics" not in db.table_names():  # the topics feature's migration, when absent
+        db.execute("CREATE TABLE article_topics (article_id INTEGER, topic TEXT, score REAL)")
+    db.execute("INSERT INTO article_topics VALUES (3, 'Politique IA', 0.9)")
+    f = q.Filters(topic="politique ia")
+    assert [r["id"] for r in q.search_articles(db, "OpenAI", f)] == [3]
+    assert {t["name"] for t in q.top_entities(db, f, days=30)["top"]} == {"Royaume-Uni", "OpenAI", "AI Growth Zones",
+                                                                          "Sam Altman"}
+    db.execute("DROP TABLE article_topics")
     with pytest.raises(q.QueryError, match="no topics"):
-        q.search_articles(db, "OpenAI", q.Filters(topic="IA"))
-    db.execute("CREATE TABLE topics (id INTEGER PRIMARY KEY, name TEXT)")
-    db.execute("CREATE TABLE article_topics (article_id INTEGER, topic_id INTEGER)")
-    db.execute("INSERT INTO topics VALUES (1, 'Politique IA')")
-    db.execute("INSERT INTO article_topics VALUES (3, 1)")
-    assert [r["id"] for r in q.search_articles(db, "OpenAI", q.Filters(topic="politique ia"))] == [3]
+        q.search_articles(db, "OpenAI", f)
 
 
 # -- command line ---------------------------------------------------------------------------------

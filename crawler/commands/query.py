@@ -224,14 +224,14 @@ def entity(db, filters, name, weeks, top):
 @query.command("entities")
 @click.option("--type", "label", type=click.Choice(TYPES, case_sensitive=False), help="Only this type.")
 @click.option("--top", default=20, show_default=True, help="How many entities to rank.")
-@click.option("--days", default=7, show_default=True, help="Length of the period when --since is not given.")
+@click.option("--days", type=int, help="Rank the last DAYS days instead of the latest ISO week.")
 @click.option("--min-articles", default=3, show_default=True, help="Fewest articles for a rising entity.")
 @_common
 def entities(db, filters, label, top, days, min_articles):
     """Most mentioned entities of the period, and the ones rising against the period before.
 
-    The period ends on --until (default: the latest day stored) and lasts --days days, or
-    starts on --since; the previous period has the same length.
+    The period is the ISO week holding the latest day stored (it may be partial), or the
+    last --days days, or --since/--until; the previous period has the same length.
 
     \b
     Examples:
@@ -290,8 +290,9 @@ def timeline(db, filters, name, by):
 @click.argument("a")
 @click.argument("b")
 @click.option("--limit", default=20, show_default=True, help="Shared articles to list.")
+@click.option("--weeks", default=12, show_default=True, help="Weeks looked at when --since is not given.")
 @_common
-def cooccur(db, filters, a, b, limit):
+def cooccur(db, filters, a, b, limit, weeks):
     """Articles naming both A and B: how many, per week, and the sentences naming both.
 
     \b
@@ -301,7 +302,7 @@ def cooccur(db, filters, a, b, limit):
     """
     from db.queries import cooccurrence
 
-    return cooccurrence(db, a, b, filters, limit=limit)
+    return cooccurrence(db, a, b, filters, limit=limit, weeks=weeks)
 
 
 COMMANDS = [query]

@@ -9,8 +9,9 @@ work:
 - `entity_articles`: one row per (article, entity) with the article's day and the number of
   mentions; indexed by entity and day (latest articles, co-occurrence, timelines) and by day
   (rankings with filters).
-- `entity_days`: articles and mentions per (day, entity); a ranking over a week reads a few
-  thousand rows whatever the size of the database.
+- `entity_days`: articles and mentions per (day, entity): timelines, rankings over any period.
+- `entity_weeks`: the same per ISO week, indexed by (week, articles): the week's top entities
+  are the first rows of an index, whatever the size of the database.
 
 The day is the publication date, or the fetch date when the article has none.
 """
@@ -37,6 +38,15 @@ CREATE TABLE IF NOT EXISTS entity_days (
     PRIMARY KEY (day, entity_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS idx_entity_days_entity ON entity_days(entity_id, day, articles, mentions);
+-- per ISO week (keyed by its Monday): the week's ranking is a walk down this index
+CREATE TABLE IF NOT EXISTS entity_weeks (
+    week TEXT NOT NULL,
+    entity_id INTEGER NOT NULL,
+    articles INTEGER NOT NULL,
+    mentions INTEGER NOT NULL,
+    PRIMARY KEY (week, entity_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS idx_entity_weeks_rank ON entity_weeks(week, articles DESC, entity_id);
 -- the money table is read biggest first, with or without a currency
 CREATE INDEX IF NOT EXISTS idx_amounts_eur ON amounts(kind, eur);
 CREATE INDEX IF NOT EXISTS idx_entities_label ON entities(label, name);
@@ -48,6 +58,8 @@ CREATE INDEX IF NOT EXISTS idx_articles_meta ON articles(id, published, lang, so
 
 # the article's day, as the roll-ups store it
 DAY = "coalesce(substr({a}.published, 1, 10), substr({a}.fetched_at, 1, 10))"
+# the Monday of a day's ISO week ('weekday 0' moves to the next Sunday, or stays on one)
+WEEK = "date({d}, 'weekday 0', '-6 days')"
 
 TRIGGERS = f"""
 CREATE TRIGGER IF NOT EXISTS rollup_mentions_ai AFTER INSERT ON mentions BEGIN
@@ -74,15 +86,23 @@ END;
 CREATE TRIGGER IF NOT EXISTS rollup_pairs_ai AFTER INSERT ON entity_articles BEGIN
     INSERT INTO entity_days (day, entity_id, articles, mentions) VALUES (new.day, new.entity_id, 1, new.mentions)
     ON CONFLICT (day, entity_id) DO UPDATE SET articles = articles + 1, mentions = mentions + excluded.mentions;
+    INSERT INTO entity_weeks (week, entity_id, articles, mentions)
+    VALUES ({WEEK.format(d="new.day")}, new.entity_id, 1, new.mentions)
+    ON CONFLICT (week, entity_id) DO UPDATE SET articles = articles + 1, mentions = mentions + excluded.mentions;
 END;
 CREATE TRIGGER IF NOT EXISTS rollup_pairs_au AFTER UPDATE OF mentions ON entity_articles BEGIN
     UPDATE entity_days SET mentions = mentions + new.mentions - old.mentions
     WHERE day = new.day AND entity_id = new.entity_id;
+    UPDATE entity_weeks SET mentions = mentions + new.mentions - old.mentions
+    WHERE week = {WEEK.format(d="new.day")} AND entity_id = new.entity_id;
 END;
 CREATE TRIGGER IF NOT EXISTS rollup_pairs_ad AFTER DELETE ON entity_articles BEGIN
     UPDATE entity_days SET articles = articles - 1, mentions = mentions - old.mentions
     WHERE day = old.day AND entity_id = old.entity_id;
     DELETE FROM entity_days WHERE day = old.day AND entity_id = old.entity_id AND articles <= 0;
+    UPDATE entity_weeks SET articles = articles - 1, mentions = mentions - old.mentions
+    WHERE week = {WEEK.format(d="old.day")} AND entity_id = old.entity_id;
+    DELETE FROM entity_weeks WHERE week = {WEEK.format(d="old.day")} AND entity_id = old.entity_id AND articles <= 0;
 END;
 -- a corrected publication date moves the article's rows to their new day
 CREATE TRIGGER IF NOT EXISTS rollup_articles_day AFTER UPDATE OF published ON articles
@@ -102,6 +122,7 @@ TRIGGER_NAMES = (
 # Bulk loads (migrating a big database, the synthetic benchmark database) fill the roll-ups
 # with two GROUP BY passes instead of firing the triggers row by row.
 BACKFILL = f"""
+DELETE FROM entity_weeks;
 DELETE FROM entity_days;
 DELETE FROM entity_articles;
 INSERT INTO entity_articles (article_id, entity_id, day, mentions)
@@ -110,6 +131,15 @@ FROM mentions m JOIN articles a ON a.id = m.article_id
 GROUP BY m.article_id, m.entity_id;
 INSERT INTO entity_days (day, entity_id, articles, mentions)
 SELECT day, entity_id, count(*), sum(mentions) FROM entity_articles GROUP BY day, entity_id;
+INSERT INTO entity_weeks (week, entity_id, articles, mentions)
+SELECT {WEEK.format(d="day")}, entity_id, sum(articles), sum(mentions) FROM entity_days GROUP BY 1, 2;
+"""
+
+# the weekly roll-up alone, for a database whose day roll-ups are already filled
+BACKFILL_WEEKS = f"""
+DELETE FROM entity_weeks;
+INSERT INTO entity_weeks (week, entity_id, articles, mentions)
+SELECT {WEEK.format(d="day")}, entity_id, sum(articles), sum(mentions) FROM entity_days GROUP BY 1, 2;
 """
 
 
