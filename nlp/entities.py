@@ -94,6 +94,12 @@ _ACRONYM_STOP = {
     "URL", "OS", "PC", "ID", "MW", "GW", "TW", "KW", "CO2", "ONG", "NGO", "UNE", "LE", "LA", "LES",
     "DE", "DES", "ET", "THE", "AND", "EN", "IN", "AU", "À", "UN",
 }
+# "British AI", "l'IA européenne": a nationality and a generic word, not a name
+_DEMONYMS = (r"British|French|German|European|American|Chinese|Japanese|Indian|Canadian|Italian|Spanish|Dutch|"
+             r"UK|US|EU|britannique|française?|européenne?|allemande?|américaine?|chinoise?|"
+             r"britische[nr]?|französische[nr]?|deutsche[nr]?|europäische[nr]?|amerikanische[nr]?")
+_GENERIC_RE = re.compile(rf"(?:(?:{_DEMONYMS})\s+(?:AI|IA|KI|tech|Tech|startups?|government)|"
+                         rf"(?:AI|IA|KI|Tech)\s+(?:{_DEMONYMS}))", re.IGNORECASE)
 _ARTICLE_RE = re.compile(
     r"^(?:(?:l|d|qu|jusqu|lorsqu|puisqu)['’]|(?:le|la|les|the|der|die|das|du|des|de|dem|den|a|an|un|une)\s+)",
     re.IGNORECASE,
@@ -101,6 +107,23 @@ _ARTICLE_RE = re.compile(
 _RUN_ON_RE = re.compile(r"^.*[.!?]\s+(?=(?:Le|La|Les|L['’]|The|A|An|Un|Une|Der|Die|Das|Ce|Cette|This)\b)", re.DOTALL)
 _POSSESSIVE_RE = re.compile(r"['’]s?$")
 _EDGE = " \t\n\"'«»“”„‚‹›()[]{}.,;:!?*–—-•·"
+# "un programme de formation, le X", "a training scheme called X"
+_PROG_NEAR_RE = re.compile(
+    r"\b(?:programmes?|programs?|plan|dispositif|initiative|rapport|report|stratégie|strategy|scheme|"
+    r"programm|strategie)\b(?:\s+[\w'’-]+){0,3}\s*,?\s+(?:le|la|l'|les|the|baptisée?|nommée?|intitulée?|"
+    r"called|named|dubbed|namens)\s*$",
+    re.IGNORECASE,
+)
+# products named like people: "l'application Rail Planner", "the Rail Planner app"
+_PRODUCT_BEFORE_RE = re.compile(
+    r"\b(?:l'application|l'appli|le chatbot|le modèle|l'assistant|le logiciel|la plateforme|"
+    r"the app|the application|the chatbot|the model|the assistant|the platform|die app|das modell)\s*$",
+    re.IGNORECASE,
+)
+_PRODUCT_AFTER_RE = re.compile(
+    r"^\s+(?:app|application|appli|chatbot|assistant|software|logiciel|model|modèle|platform|plateforme)\b",
+    re.IGNORECASE,
+)
 # "des startups (françaises) comme X", "companies such as X"
 _ORG_LIST_RE = re.compile(
     r"\b(?:start-?ups?|jeunes pousses|entreprises?|sociétés?|groupes?|licornes?|éditeurs?|opérateurs?|"
@@ -131,8 +154,12 @@ def map_label(label: str) -> str | None:
     return LABEL_MAP.get(label, "MISC")
 
 
-def clean_mention(text: str, start: int) -> tuple[str, int, int]:
-    """Strip articles, possessive 's and edge punctuation; returns (text, start, end)."""
+def clean_mention(text: str, start: int, keep_capital_article: bool = False) -> tuple[str, int, int]:
+    """Strip articles, possessive 's and edge punctuation; returns (text, start, end).
+
+    With `keep_capital_article`, a capitalised article is part of the name
+    ("le quotidien Le Monde"): set it when the mention does not open a sentence.
+    """
     m = _RUN_ON_RE.match(text)
     if m:  # "X. Le ministre": the model ran over an abbreviation's full stop into the next sentence
         start += m.end()
@@ -143,7 +170,7 @@ def clean_mention(text: str, start: int) -> tuple[str, int, int]:
         start += len(text) - len(stripped)
         text = stripped
         m = _ARTICLE_RE.match(text)
-        if m and len(text) > m.end():
+        if m and len(text) > m.end() and not (keep_capital_article and text[0].isupper()):
             start += m.end()
             text = text[m.end():]
         text = text.rstrip(_EDGE)
@@ -353,8 +380,8 @@ def _is_common_phrase(c: _Cand, doc: Doc, common: frozenset[str]) -> bool:
     """Capitalised by position, not because it is a name: "Sécurité" opening a
     list item, "Rédactrice web" opening a line, "l'Intelligence artificielle"."""
     words = re.findall(r"[^\W\d_]+", c.text)
-    if not words or words[0].lower() in _ORG_HEADS:
-        return False
+    if not words or (words[0].lower() in _ORG_HEADS and len(words) > 1):
+        return False  # "Agence nationale de la recherche"; a lone "Société" is a section title
     if any(w[0].isupper() for w in words[1:]):
         return False  # a capital inside: "Olympe Legal", "Sarah Friar"
     span = doc.char_span(c.start, c.end, alignment_mode="expand")
@@ -368,8 +395,9 @@ def _is_common_phrase(c: _Cand, doc: Doc, common: frozenset[str]) -> bool:
         return False
     if at_start or len(words) > 1:
         return True
-    # mid-sentence: only when the document also uses it as a plain word ("l'innovation")
-    return c.label != "LOC" and re.search(rf"(?<!\w){re.escape(lower[0])}(?!\w)", doc.text) is not None
+    # mid-sentence, a lone frequent word the model calls a name is a capitalised noun
+    # ("chargé de la Technologie"); places keep their benefit of the doubt ("Tours", "Nice")
+    return c.label != "LOC"
 
 
 def _line_initial(tok) -> bool:  # noqa: ANN001 - spaCy Token
@@ -424,11 +452,13 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase | None = None) -> list[EntityM
     for c in _candidates(doc):
         if c.kb_id is None:
             _strip_sentence_initial(c, doc, common)
-        c.text, c.start, c.end = clean_mention(c.text, c.start)
+        first = doc.char_span(c.start, c.end, alignment_mode="expand")
+        keep = kb.lookup(c.text) is not None or (first is not None and not _line_initial(first[0]))
+        c.text, c.start, c.end = clean_mention(c.text, c.start, keep_capital_article=keep)
         if not c.text:
             continue
         if c.kb_id is None and kb.lookup(c.text) is None and (
-                is_junk(c.text) or c.text in _ACRONYM_STOP
+                is_junk(c.text) or c.text in _ACRONYM_STOP or _GENERIC_RE.fullmatch(c.text)
                 or (_is_common_phrase(c, doc, common) and not _org_cue(c.text, _preceding(text, c.start), domains))):
             continue
         cands.append(c)
@@ -459,9 +489,13 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase | None = None) -> list[EntityM
     for c in cands:
         if c.kb_id is None:
             before = _preceding(text, c.start)
-            if c.label in ("ORG", "PER", "MISC") and _ends_with_cue(before, _PROG_BEFORE) \
+            if (c.label in ("ORG", "PER", "MISC") and _ends_with_cue(before, _PROG_BEFORE)
+                    or c.label in ("ORG", "MISC") and _PROG_NEAR_RE.search(before)) \
                     and not _ends_with_cue(before, _ORG_BEFORE):
                 c.label = c.cue = "PROG"
+            elif c.label in ("PER", "ORG") and _PRODUCT_BEFORE_RE.search(before) \
+                    or c.label == "PER" and _PRODUCT_AFTER_RE.match(text[c.end:c.end + 20]):
+                c.label = c.cue = "MISC"
             elif (c.label in ("PER", "MISC", "ORG") and _org_cue(c.text, before, domains)) \
                     or (c.label == "LOC" and _org_cue(c.text, before, domains, strong_only=True)):
                 c.label = c.cue = "ORG"
