@@ -97,7 +97,7 @@ def subscriptions(n: int, rng: random.Random, words: list[str]) -> list[alerts.S
     return subs
 
 
-def bench_matching(n_articles: int, n_subs: int, work: Path) -> dict:
+def bench_matching(n_articles: int, n_subs: int, work: Path, chunk: int) -> dict:
     rng = random.Random(7)
     words, weights = lexicon(rng)
     store = Store(str(work / "match.db"))
@@ -109,10 +109,10 @@ def bench_matching(n_articles: int, n_subs: int, work: Path) -> dict:
     rows = db.execute("SELECT id, title, text FROM articles").fetchall()
     baseline = time.perf_counter() - t
     t = time.perf_counter()
-    report = alerts.match_new(db)
+    report = alerts.match_new(db, chunk=chunk)
     seconds = time.perf_counter() - t
     store.close()
-    return {"articles": n_articles, "subscriptions": n_subs, "seconds": round(seconds, 3),
+    return {"articles": n_articles, "subscriptions": n_subs, "chunk": chunk, "seconds": round(seconds, 3),
             "articles_per_s": round(n_articles / seconds), "queued": report.queued,
             "errors": len(report.errors), "read_all_articles_s": round(baseline, 4),
             "ratio_to_one_read_pass": round(seconds / baseline, 1), "rows_read": len(rows)}
@@ -162,12 +162,13 @@ def main() -> None:
     p.add_argument("--articles", type=int, default=10_000)
     p.add_argument("--subscriptions", type=int, default=1_000)
     p.add_argument("--mails", type=int, default=20)
+    p.add_argument("--chunk", type=int, default=10_000, help="articles matched per query")
     args = p.parse_args()
     with tempfile.TemporaryDirectory(prefix="veille-alerts-bench-") as tmp:
         work = Path(tmp)
         out = {"benchmark": "alerts", "cores": os.cpu_count(), "python": sys.version.split()[0],
                "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               "matching": bench_matching(args.articles, args.subscriptions, work),
+               "matching": bench_matching(args.articles, args.subscriptions, work, args.chunk),
                "store_to_mail": bench_delay(args.mails, work)}
     print(json.dumps(out, indent=2))
 

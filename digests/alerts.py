@@ -341,61 +341,88 @@ def recent(db, sub_id: int, limit: int = 20) -> list[dict]:
 # -- matching --------------------------------------------------------------------------------------
 
 
-def _entity_clause(names: list[str]) -> tuple[list[str], list]:
+def _entity_ids(db, name: str) -> list[int]:
+    """Ids of the stored entities a subscription's entity name stands for (name, KB id or alias)."""
     from nlp.kb import normalise
 
-    clauses, params = [], []
-    for name in names:
-        norm = normalise(name)
-        clauses.append(
-            "EXISTS (SELECT 1 FROM mentions m WHERE m.article_id = a.id AND m.entity_id IN ("
-            "SELECT id FROM entities WHERE norm = ? OR kb_id = ? UNION "
-            "SELECT entity_id FROM aliases WHERE alias_norm = ?))")
-        params += [norm, name, norm]
-    return clauses, params
+    norm = normalise(name)
+    return [r[0] for r in db.execute(
+        "SELECT id FROM entities WHERE norm = ? OR kb_id = ? UNION SELECT entity_id FROM aliases WHERE alias_norm = ?",
+        [norm, name, norm])]
 
 
-def _sql_for(sub: Subscription, ids: list[int]) -> tuple[str, list]:
+def _sql_for(sub: Subscription, ids: list[int], entity_ids: list[list[int]],
+             ids_json: str | None = None) -> tuple[str, list]:
+    """The matching query: driven by its most selective index (FTS, mentions or amounts), so an
+    article's row (and its long text) is read only for candidates."""
     lo, hi = min(ids), max(ids)
-    where = ["a.id BETWEEN ? AND ?", "a.id IN (SELECT value FROM json_each(?))", "a.duplicate_of IS NULL",
-             "a.status != 'new'"]
-    params: list = [lo, hi, json.dumps(ids)]
+    where = ["h.id IN (SELECT value FROM json_each(?))"]
+    params: list = []
+    rest: list = [ids_json or json.dumps(ids)]
+    entity_ids = list(entity_ids)
+    amount_driven = False
     if sub.query:
-        head = ("SELECT a.id, h.snip FROM (SELECT rowid AS id, snippet(articles_fts, -1, char(2), char(3), '…', 24)"
-                " AS snip FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?) h"
-                " JOIN articles a ON a.id = h.id")
-        params = [sub.query, lo, hi] + params
+        head = ("SELECT rowid AS id, snippet(articles_fts, -1, char(2), char(3), '…', 24) AS snip"
+                " FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?")
+        params = [sub.query, lo, hi]
+    elif entity_ids:
+        first = entity_ids.pop(0)
+        head = (f"SELECT DISTINCT article_id AS id, NULL AS snip FROM mentions WHERE entity_id IN"
+                f" ({','.join('?' * len(first))}) AND article_id BETWEEN ? AND ?")
+        params = [*first, lo, hi]
+    elif sub.min_amount is not None:
+        head = ("SELECT DISTINCT article_id AS id, NULL AS snip FROM amounts INDEXED BY idx_amounts_article"
+                " WHERE article_id BETWEEN ? AND ? AND kind = 'money' AND eur >= ?")
+        params = [lo, hi, sub.min_amount]
+        amount_driven = True
     else:
-        head = "SELECT a.id, NULL AS snip FROM articles a"
+        head = "SELECT id, NULL AS snip FROM articles WHERE id BETWEEN ? AND ?"
+        params = [lo, hi]
+    for eids in entity_ids:
+        # idx_mentions_entity (entity_id, article_id): one range read per entity
+        where.append(f"h.id IN (SELECT article_id FROM mentions WHERE entity_id IN ({','.join('?' * len(eids))})"
+                     " AND article_id BETWEEN ? AND ?)")
+        rest += [*eids, lo, hi]
+    if sub.min_amount is not None and not amount_driven:
+        # unary + keeps SQLite on idx_amounts_article (a lookup per candidate) rather than a scan
+        # of every large amount in the database through an index on (kind, eur)
+        where.append("EXISTS (SELECT 1 FROM amounts x WHERE x.article_id = h.id AND +x.kind = 'money'"
+                     " AND +x.eur >= ?)")
+        rest.append(sub.min_amount)
+    if sub.topic:
+        where.append("h.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
+        rest.append(sub.topic)
     if sub.lang:
         where.append("a.lang = ?")
-        params.append(sub.lang)
-    if sub.entities:
-        c, p = _entity_clause(sub.entities)
-        where += c
-        params += p
-    if sub.min_amount is not None:
-        where.append("EXISTS (SELECT 1 FROM amounts x WHERE x.article_id = a.id AND x.kind = 'money' AND x.eur >= ?)")
-        params.append(sub.min_amount)
-    if sub.topic:
-        where.append("a.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
-        params.append(sub.topic)
-    return f"{head} WHERE {' AND '.join(where)} ORDER BY a.id", params
+        rest.append(sub.lang)
+        sql = f"SELECT h.id, h.snip FROM h JOIN articles a ON a.id = h.id WHERE {' AND '.join(where)}"
+    else:
+        sql = f"SELECT h.id, h.snip FROM h WHERE {' AND '.join(where)}"
+    # MATERIALIZED: run the driving index once; flattened, SQLite would push the other filters
+    # into FTS5 as one MATCH per candidate id
+    sql = f"WITH h AS MATERIALIZED ({head}) {sql}"
+    return sql + " ORDER BY h.id", params + rest
 
 
 def _tables(db) -> set[str]:
     return {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
 
 
-def match(db, sub: Subscription, ids: list[int]) -> list[Match]:
-    """The articles among `ids` that `sub` matches, with why; raises sqlite3.Error on a bad query."""
+def match(db, sub: Subscription, ids: list[int], *, ids_json: str | None = None) -> list[Match]:
+    """The articles among `ids` that `sub` matches, with why; raises sqlite3.Error on a bad query.
+
+    `ids` are analysed articles that are not copies of another (see `eligible`).
+    """
     if not ids:
         return []
     if sub.topic and "article_topics" not in _tables(db):
         # Topics are a later stage; until it stores them, say so rather than match nothing.
         raise SubscriptionError("topic filters need article topics (an article_topics table), "
                                 "which this database does not have yet")
-    sql, params = _sql_for(sub, ids)
+    entity_ids = [_entity_ids(db, name) for name in sub.entities]
+    if not all(entity_ids):
+        return []  # an entity never seen yet: nothing can mention it
+    sql, params = _sql_for(sub, ids, entity_ids, ids_json)
     hits = db.execute(sql, params).fetchall()
     if not hits:
         return []
@@ -437,7 +464,7 @@ def _note_error(db, sub: Subscription, error: str | None, now: datetime) -> None
                     [error, _iso(now) if error else None, sub.id])
 
 
-def match_new(db, *, now: datetime | None = None, chunk: int = 2000) -> MatchReport:
+def match_new(db, *, now: datetime | None = None, chunk: int = 10_000) -> MatchReport:
     """What was queued: every analysed article not yet scanned, matched against active subscriptions.
 
     A subscription whose query fails is reported (and its error stored), not fatal to the others.
@@ -453,12 +480,14 @@ def match_new(db, *, now: datetime | None = None, chunk: int = 2000) -> MatchRep
         if not ids:
             break
         queued: list[tuple] = []
+        fresh = eligible(db, ids)
+        fresh_json = json.dumps(fresh)
         for sub in subs:
-            todo = [i for i in ids if i > sub.start_after]
+            todo = [i for i in fresh if i > sub.start_after] if fresh and sub.start_after >= fresh[0] else fresh
             if not todo or sub.id in failed:
                 continue
             try:
-                found = match(db, sub, todo)
+                found = match(db, sub, todo, ids_json=fresh_json if todo is fresh else None)
             except (sqlite3.Error, SubscriptionError) as exc:
                 failed[sub.id] = f"matching failed: {exc}"
                 report.errors[sub.name] = failed[sub.id]
@@ -484,12 +513,22 @@ def match_new(db, *, now: datetime | None = None, chunk: int = 2000) -> MatchRep
     return report
 
 
+def eligible(db, ids: list[int]) -> list[int]:
+    """The ids among `ids` of analysed articles that are not copies of another (copies never alert)."""
+    if not ids:
+        return []
+    return [r[0] for r in db.execute(
+        "SELECT id FROM articles WHERE id IN (SELECT value FROM json_each(?)) AND duplicate_of IS NULL"
+        " AND status != 'new' ORDER BY id", [json.dumps(ids)])]
+
+
 def dry_run(db, sub: Subscription, *, days: int = 7, now: datetime | None = None) -> list[Match]:
     """What `sub` would have matched among the articles published or stored in the last `days`."""
     now = _utc(now)
     since = _iso(now - timedelta(days=days))
     ids = [r[0] for r in db.execute(
-        "SELECT id FROM articles WHERE published >= ? OR fetched_at >= ? ORDER BY id", [since[:10], since])]
+        "SELECT id FROM articles WHERE (published >= ? OR fetched_at >= ?) AND duplicate_of IS NULL"
+        " AND status != 'new' ORDER BY id", [since[:10], since])]
     out: list[Match] = []
     for i in range(0, len(ids), 2000):
         out += match(db, sub, ids[i:i + 2000])
