@@ -152,7 +152,7 @@ def ingest_rows(path: str, n: int) -> list[dict]:
 def bench_ingest(rows: list[dict], target: str) -> dict:
     """Articles/s into `target` through the store, and through a raw executemany (the baseline)."""
     from db.store import NewArticle, Store
-    from nlp.dedup import content_hash, minhash, simhash
+    from nlp.dedup import content_hash, minhash
     from nlp.types import AmountMention, Analysis, EntityMention
 
     news, analyses = [], []
@@ -161,7 +161,7 @@ def bench_ingest(rows: list[dict], target: str) -> dict:
         sig, shingles = minhash(r["text"])
         news.append(NewArticle(url=url, canonical_url=url, url_key=url[8:], source=r["source"], title=r["title"],
                                text=r["text"], published=r["published"], author=None, lang=r["lang"],
-                               content_hash=content_hash(r["text"]), simhash=simhash(r["text"]),
+                               content_hash=content_hash(r["text"]),
                                minhash=sig, shingles=shingles))
         sentences = sorted({m[5] for m in r["mentions"]} | {a[7] for a in r["amounts"]})
         sent_of = {s: s for s in sentences}

@@ -1,7 +1,7 @@
 """Typed items handed between the spiders, the item pipelines and the store."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass
@@ -32,7 +32,8 @@ class ArticleItem:
     author: str | None
     lang: str | None
     content_hash: str
-    simhash: int = 0
+    minhash: bytes = b""  # MinHash signature for near-duplicate detection
+    shingles: int = 0  # number of distinct shingles behind the signature
+    published_at: str | None = None  # UTC ISO date-time, decides which copy is the original
     fetched_at: str = ""
     duplicate_of: int | None = None
-    extra: dict = field(default_factory=dict)

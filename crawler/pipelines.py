@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 def build_article(page: PageItem) -> ArticleItem | None:
     """The article of a fetched page (text, metadata, language, fingerprints), or None."""
-    from nlp.dedup import content_hash, minhash, simhash
+    from nlp.dedup import content_hash, minhash
     from nlp.extract import decode_html, extract_article
     from nlp.language import detect
 
@@ -42,10 +42,10 @@ def build_article(page: PageItem) -> ArticleItem | None:
         author=extracted.author or page.feed_author,
         lang=lang,
         content_hash=content_hash(extracted.text),
-        simhash=simhash(extracted.text),
+        minhash=signature,
+        shingles=n_shingles,
+        published_at=_utc(page.feed_published) or _utc(extracted.published),
         fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        extra={"minhash": signature, "shingles": n_shingles,
-               "published_at": _utc(page.feed_published) or _utc(extracted.published)},
     )
 
 
@@ -107,35 +107,60 @@ class ExtractPipeline:
 
 
 class StorePipeline:
-    """Stores each article in the SQLite database named by the VEILLE_DB setting."""
+    """Stores articles in the SQLite database named by the VEILLE_DB setting, in small batches.
 
-    def __init__(self, crawler, db_path: str):
+    One transaction per batch (VEILLE_STORE_BATCH articles, or whatever arrived within a second)
+    rather than per article. A crawl killed before a flush loses no data: the pages it had not
+    stored are not known to the database, so the next crawl fetches them again.
+    """
+
+    def __init__(self, crawler, db_path: str, batch: int):
         self.crawler = crawler
         self.db_path = db_path
+        self.batch = batch
         self.store = None
+        self.pending: list = []
+        self.timer = None
 
     @classmethod
     def from_crawler(cls, crawler):
         db_path = crawler.settings.get("VEILLE_DB")
         if not db_path:
             raise NotConfigured("VEILLE_DB is not set: articles are not stored")
-        return cls(crawler, db_path)
+        return cls(crawler, db_path, crawler.settings.getint("VEILLE_STORE_BATCH", 50))
 
     def open_spider(self):
+        from twisted.internet import task
+
         from db.store import Store
 
         self.store = Store(self.db_path)
+        self.timer = task.LoopingCall(self.flush)
+        self.timer.start(1.0, now=False)
 
     def close_spider(self):
+        if self.timer is not None and self.timer.running:
+            self.timer.stop()
         if self.store is not None:
+            self.flush()
             self.store.close()
 
     def process_item(self, item):
         if not isinstance(item, ArticleItem):
             return item
+        self.pending.append(item)
+        if len(self.pending) >= self.batch:
+            self.flush()
+        return item
+
+    def flush(self) -> None:
+        """Store the pending articles in one transaction and count what happened to them."""
+        if not self.pending:
+            return
         from db.store import NewArticle
 
-        stored = self.store.add_article(
+        items, self.pending = self.pending, []
+        results = self.store.add_articles([
             NewArticle(
                 url=item.url,
                 canonical_url=item.canonical_url,
@@ -147,18 +172,18 @@ class StorePipeline:
                 author=item.author,
                 lang=item.lang,
                 content_hash=item.content_hash,
-                simhash=item.simhash,
-                minhash=item.extra.get("minhash"),
-                shingles=item.extra.get("shingles", 0),
-                published_at=item.extra.get("published_at"),
+                minhash=item.minhash,
+                shingles=item.shingles,
+                published_at=item.published_at,
             )
-        )
+            for item in items
+        ])
         stats = self.crawler.stats
-        if not stored.created:
-            stats.inc_value("veille/articles_already_stored")
-        else:
+        for item, stored in zip(items, results):
+            item.duplicate_of = stored.duplicate_of
+            if not stored.created:
+                stats.inc_value("veille/articles_already_stored")
+                continue
             stats.inc_value("veille/articles_stored")
             if stored.duplicate_of:
                 stats.inc_value("veille/articles_duplicates")
-        item.duplicate_of = stored.duplicate_of
-        return item

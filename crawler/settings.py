@@ -55,6 +55,7 @@ ITEM_PIPELINES = {
 VEILLE_DB = None  # path of the SQLite database; None means the user data directory
 VEILLE_SOURCES = None  # path of a sources.toml; None means the packaged registry
 VEILLE_ONLY_LOOPBACK = False  # tests and the demo refuse any other host
+VEILLE_STORE_BATCH = 50  # articles per write transaction (flushed at least every second)
 VEILLE_PROGRESS = None  # a JSON file the crawl rewrites every second with its counters
 VEILLE_CHECK_SAMPLE = 3  # articles per source the `check` spider fetches
 VEILLE_EXTRACT_PROCESSES = 0  # extraction worker processes; 0 = threads of this process

@@ -121,7 +121,7 @@ TABLES = {
             "url_key": "Normalised URL: an article is stored once per key", "source": "Outlet (sources.toml name)",
             "title": "Headline", "text": "Extracted text (trafilatura)", "published": "Publication day, ISO",
             "lang": "Language code", "content_hash": "SHA-1 of the normalised text",
-            "simhash": "64-bit SimHash for near-duplicates", "duplicate_of": "The original when this is a copy",
+            "simhash": "Unused since MinHash replaced SimHash (kept for old databases)", "duplicate_of": "The original when this is a copy",
             "status": "new, enriched or skipped", "skip_reason": "Why the analysis skipped it",
             "fetched_at": "When it was crawled (UTC)", "enriched_at": "When it was analysed (UTC)",
         },

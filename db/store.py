@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 import sqlite_utils
 
 from db.schema import connect
-from nlp.dedup import NEAR_DISTANCE, bands, distance, is_near_duplicate, lsh_bands, minhash
+from nlp.dedup import is_near_duplicate, lsh_bands, minhash
 from nlp.kb import normalise as norm_name
 from nlp.types import Analysis
 
@@ -37,7 +37,6 @@ class NewArticle:
     author: str | None
     lang: str | None
     content_hash: str
-    simhash: int = 0
     minhash: bytes | None = None  # MinHash signature; computed from `text` when None
     shingles: int = 0
     published_at: str | None = None  # UTC ISO date-time, when known: decides which copy is the original
@@ -78,40 +77,14 @@ class Store:
         self.db["sources"].upsert({"name": name, **fields}, pk="name", alter=False)
 
     def _find_original(self, conn, art: NewArticle) -> int | None:
+        """The stored original `art` copies: same normalised text, else a MinHash near-duplicate."""
         row = conn.execute(
             "SELECT id FROM articles WHERE content_hash = ? AND duplicate_of IS NULL ORDER BY id LIMIT 1",
             [art.content_hash],
         ).fetchone()
         if row:
             return row[0]
-        if not art.simhash:
-            return self._find_minhash_original(conn, art)
-        candidates = conn.execute(
-            "SELECT DISTINCT a.id, a.simhash FROM simhash_bands b JOIN articles a ON a.id = b.article_id "
-            "WHERE b.band IN (%s) AND a.duplicate_of IS NULL ORDER BY a.id" % ",".join("?" * 4),
-            bands(art.simhash),
-        ).fetchall()
-        for cid, sh in candidates:
-            if distance(sh, art.simhash) <= NEAR_DISTANCE:
-                return cid
-        return self._find_minhash_original(conn, art)
-
-    def _published_earlier(self, conn, art: NewArticle, other_id: int) -> bool:
-        """True when `art` was published strictly before the stored article `other_id`."""
-        if not art.published_at or not self._has_minhash():
-            return False
-        row = conn.execute("SELECT published_at FROM articles WHERE id = ?", [other_id]).fetchone()
-        return bool(row and row[0] and art.published_at < row[0])
-
-    def _has_minhash(self) -> bool:
-        # a database held at an older schema (tests of migrations) has no MinHash index yet
-        if getattr(self, "_minhash_ok", None) is None:
-            self._minhash_ok = "article_minhash" in self.db.table_names()
-        return self._minhash_ok
-
-    def _find_minhash_original(self, conn, art: NewArticle) -> int | None:
-        """The oldest original whose MinHash says `art` is a copy of it, or None."""
-        if not art.minhash or not self._has_minhash():
+        if not art.minhash:
             return None
         keys = lsh_bands(art.minhash)
         candidates = conn.execute(
@@ -124,50 +97,63 @@ class Store:
                 return cid
         return None
 
+    def _published_earlier(self, conn, art: NewArticle, other_id: int) -> bool:
+        """True when `art` was published strictly before the stored article `other_id`."""
+        if not art.published_at:
+            return False
+        row = conn.execute("SELECT published_at FROM articles WHERE id = ?", [other_id]).fetchone()
+        return bool(row and row[0] and art.published_at < row[0])
+
     def add_article(self, art: NewArticle) -> Stored:
         """Store a crawled article once; a copy of stored content is linked by `duplicate_of`."""
-        if art.minhash is None:  # computed outside the write lock
-            art.minhash, art.shingles = minhash(art.text)
+        return self.add_articles([art])[0]
+
+    def add_articles(self, arts: list[NewArticle]) -> list[Stored]:
+        """Store a batch of crawled articles in one transaction (all or none), in order.
+
+        One commit per batch rather than per article is what makes ingestion fast; a copy of
+        an article earlier in the same batch is still found, since the transaction sees its writes.
+        """
+        for art in arts:
+            if art.minhash is None:  # computed before taking the write lock
+                art.minhash, art.shingles = minhash(art.text)
         with self.transaction() as conn:
-            row = conn.execute("SELECT id, duplicate_of FROM articles WHERE url_key = ?", [art.url_key]).fetchone()
-            if row:
-                return Stored(row[0], False, row[1])
-            original = self._find_original(conn, art)
-            demoted = None
-            if original is not None and self._published_earlier(conn, art, original):
-                # the copy we stored first was the later one: the new article becomes the original
-                demoted, original = original, None
-            has_at = self._has_minhash()  # published_at arrived with the same migration
-            cols = "url, canonical_url, url_key, source, title, text, published, author, lang, content_hash," \
-                   " simhash, duplicate_of, status, fetched_at" + (", published_at" if has_at else "")
-            values = [
-                art.url, art.canonical_url, art.url_key, art.source, art.title, art.text,
-                art.published, art.author, art.lang, art.content_hash, art.simhash, original,
-                "new", now_iso(),
-            ] + ([art.published_at] if has_at else [])
-            cur = conn.execute(f"INSERT INTO articles ({cols}) VALUES ({','.join('?' * len(values))})", values)
-            article_id = cur.lastrowid
-            if demoted is not None:
-                conn.execute(
-                    "UPDATE articles SET duplicate_of = ? WHERE id = ? OR duplicate_of = ?",
-                    [article_id, demoted, demoted],
-                )
-                for table in ("simhash_bands", "minhash_bands", "article_minhash"):
-                    conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [demoted])
-            if art.simhash and original is None:
-                conn.executemany(
-                    "INSERT INTO simhash_bands (band, article_id) VALUES (?, ?)",
-                    [(b, article_id) for b in bands(art.simhash)],
-                )
-            if art.minhash and original is None and self._has_minhash():
-                conn.execute(
-                    "INSERT INTO article_minhash (article_id, signature, shingles) VALUES (?, ?, ?)",
-                    [article_id, art.minhash, art.shingles],
-                )
-                conn.executemany(
-                    "INSERT INTO minhash_bands (band, article_id) VALUES (?, ?)",
-                    [(b, article_id) for b in lsh_bands(art.minhash)],
-                )
+            return [self._insert(conn, art) for art in arts]
+
+    def _insert(self, conn, art: NewArticle) -> Stored:
+        row = conn.execute("SELECT id, duplicate_of FROM articles WHERE url_key = ?", [art.url_key]).fetchone()
+        if row:
+            return Stored(row[0], False, row[1])
+        original = self._find_original(conn, art)
+        demoted = None
+        if original is not None and self._published_earlier(conn, art, original):
+            # the copy stored first was published later: the new article becomes the original
+            demoted, original = original, None
+        cur = conn.execute(
+            "INSERT INTO articles (url, canonical_url, url_key, source, title, text, published, author, lang,"
+            " content_hash, duplicate_of, status, fetched_at, published_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                art.url, art.canonical_url, art.url_key, art.source, art.title, art.text, art.published,
+                art.author, art.lang, art.content_hash, original, "new", now_iso(), art.published_at,
+            ],
+        )
+        article_id = cur.lastrowid
+        if demoted is not None:
+            conn.execute(
+                "UPDATE articles SET duplicate_of = ? WHERE id = ? OR duplicate_of = ?",
+                [article_id, demoted, demoted],
+            )
+            conn.execute("DELETE FROM minhash_bands WHERE article_id = ?", [demoted])
+            conn.execute("DELETE FROM article_minhash WHERE article_id = ?", [demoted])
+        if art.minhash and original is None:
+            conn.execute(
+                "INSERT INTO article_minhash (article_id, signature, shingles) VALUES (?, ?, ?)",
+                [article_id, art.minhash, art.shingles],
+            )
+            conn.executemany(
+                "INSERT INTO minhash_bands (band, article_id) VALUES (?, ?)",
+                [(b, article_id) for b in lsh_bands(art.minhash)],
+            )
         return Stored(article_id, True, original)
 
     # -- enrichment side ---------------------------------------------------------------------

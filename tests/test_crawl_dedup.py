@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from db.store import NewArticle
-from nlp.dedup import containment, content_hash, is_near_duplicate, jaccard, minhash, simhash
+from nlp.dedup import containment, content_hash, is_near_duplicate, jaccard, minhash
 
 STORY = " ".join(
     f"Phrase {i} de la dépêche : le programme public numéro {i} finance l'adoption de l'IA dans les PME "
@@ -21,10 +21,10 @@ OTHER = " ".join(
 )
 
 
-def make(url, text, published_at=None, source="S", use_simhash=True):
+def make(url, text, published_at=None, source="S"):
     return NewArticle(url=url, canonical_url=url, url_key=url.split("://")[1], source=source, title="T",
                       text=text, published="2025-07-16", author=None, lang="fr", content_hash=content_hash(text),
-                      simhash=simhash(text) if use_simhash else 0, published_at=published_at)
+                      published_at=published_at)
 
 
 def test_minhash_judges_copies_by_shared_shingles():
@@ -38,10 +38,9 @@ def test_minhash_judges_copies_by_shared_shingles():
 
 
 def test_edited_wire_copy_is_stored_and_linked_by_minhash_alone(store):
-    # SimHash off: the link can only come from the MinHash LSH index
-    orig = store.add_article(make("https://a.org/1", STORY, use_simhash=False))
-    copy = store.add_article(make("https://b.org/2", EDITED, source="B", use_simhash=False))
-    other = store.add_article(make("https://c.org/3", OTHER, source="C", use_simhash=False))
+    orig = store.add_article(make("https://a.org/1", STORY))
+    copy = store.add_article(make("https://b.org/2", EDITED, source="B"))
+    other = store.add_article(make("https://c.org/3", OTHER, source="C"))
     assert copy.created and copy.duplicate_of == orig.id
     assert other.duplicate_of is None
     assert store.db["articles"].count == 3

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 
 N = 24
 SETTINGS = {"VEILLE_ONLY_LOOPBACK": "True", "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
-            "CONCURRENT_REQUESTS_PER_DOMAIN": "2", "RETRY_BACKOFF_BASE": "0"}
+            "CONCURRENT_REQUESTS_PER_DOMAIN": "2", "RETRY_BACKOFF_BASE": "0",
+            "VEILLE_STORE_BATCH": "2"}  # small batches, so the kill lands between two writes
 
 
 def _count(db: str) -> int:

@@ -4,7 +4,7 @@ import pytest
 
 from db.schema import MIGRATIONS, applied, connect
 from db.store import NewArticle, Store
-from nlp.dedup import content_hash, simhash
+from nlp.dedup import content_hash
 from nlp.types import AmountMention, Analysis, DateMention, EntityMention
 
 WIRE = (
@@ -18,7 +18,7 @@ WIRE = (
 def make(url, text=WIRE, source="S"):
     return NewArticle(url=url, canonical_url=url, url_key=url.split("://")[1], source=source, title="T",
                       text=text, published="2025-07-16", author=None, lang="fr",
-                      content_hash=content_hash(text), simhash=simhash(text))
+                      content_hash=content_hash(text))
 
 
 def test_an_article_is_stored_once_per_url(store):
@@ -40,6 +40,18 @@ def test_lightly_edited_copy_is_a_near_duplicate(store):
     edited = "Nouvelle initiative publique. " + WIRE.replace("plusieurs mois", "six mois") + " (avec agence)"
     copy = store.add_article(make("https://b.org/y", edited, source="B"))
     assert copy.duplicate_of == orig.id
+
+
+def test_a_batch_is_stored_in_one_transaction_and_sees_its_own_copies(store):
+    results = store.add_articles([make("https://a.org/1"), make("https://b.org/x", WIRE.upper()),
+                                  make("https://a.org/1")])
+    assert [r.created for r in results] == [True, True, False]
+    assert results[1].duplicate_of == results[0].id and results[2].id == results[0].id
+    bad = make("https://c.org/2", "Un autre texte sans rapport avec le premier, sur le cyclisme.")
+    bad.content_hash = None  # violates NOT NULL after the first article of the batch is inserted
+    with pytest.raises(sqlite3.IntegrityError):  # one bad article: the whole batch is rolled back
+        store.add_articles([make("https://c.org/1", "Encore un texte différent, sur la météo de juillet."), bad])
+    assert store.db["articles"].count == 2
 
 
 def test_a_different_article_is_not_a_duplicate(store):
@@ -99,7 +111,9 @@ def test_migrations_upgrade_an_older_database_in_place(db_path, monkeypatch):
     everything = list(schema.MIGRATIONS)
     monkeypatch.setattr(schema, "MIGRATIONS", everything[:1])  # the first released schema
     old = Store(db_path)
-    old.add_article(make("https://a.org/1"))
+    old.db.execute(  # a row as the first schema stored it
+        "INSERT INTO articles (url, canonical_url, url_key, source, text, content_hash, fetched_at)"
+        " VALUES ('https://a.org/1', 'https://a.org/1', 'a.org/1', 'S', ?, 'h', '2025-07-16')", [WIRE])
     assert applied(old.db) == {1}
     old.close()
     monkeypatch.setattr(schema, "MIGRATIONS", everything)
