@@ -52,6 +52,10 @@ def extract_article(html: str, url: str | None = None, *, min_chars: int = MIN_T
             include_tables=True,
             with_metadata=True,
             deduplicate=False,
+            # htmldate's extensive search scans the whole page for date-like strings: 1.5x the cost
+            # of extraction for the rare page without date metadata (the feed's date covers those).
+            # Measured on the shared corpus: identical text F1 on every set, 17 -> 27 pages/s.
+            date_extraction_params={"extensive_search": False, "original_date": True},
         )
     except Exception as exc:  # trafilatura raises many kinds on hostile markup
         log.warning("extraction failed for %s: %s", url or "<html>", exc)
