@@ -185,5 +185,5 @@ class StorePipeline:
                 stats.inc_value("veille/articles_already_stored")
                 continue
             stats.inc_value("veille/articles_stored")
-            if stored.duplicate_of:
+            if stored.duplicate_of or stored.demoted:  # either way, one more copy is linked
                 stats.inc_value("veille/articles_duplicates")

@@ -47,6 +47,7 @@ class Stored:
     id: int
     created: bool  # False when the URL was already stored
     duplicate_of: int | None = None
+    demoted: int | None = None  # an article stored earlier that turned out to copy this one
 
 
 class Store:
@@ -154,7 +155,7 @@ class Store:
                 "INSERT INTO minhash_bands (band, article_id) VALUES (?, ?)",
                 [(b, article_id) for b in lsh_bands(art.minhash)],
             )
-        return Stored(article_id, True, original)
+        return Stored(article_id, True, original, demoted)
 
     # -- enrichment side ---------------------------------------------------------------------
 

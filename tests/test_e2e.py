@@ -32,6 +32,8 @@ def test_crawl_stores_every_article_once(crawled, demo_manifest):
     n, distinct = conn.execute("SELECT count(*), count(DISTINCT url_key) FROM articles").fetchone()
     assert n == distinct == len(pages)
     assert crawled["stats"]["veille/articles_stored"] == len(pages)
+    copies = [p for p in pages if p.get("syndicated_from")]
+    assert crawled["stats"].get("veille/articles_duplicates", 0) == len(copies)
     # the feed's dead link was counted against its source, and the crawl went on
     assert crawled["stats"].get("veille/errors", 0) >= 1
     langs = dict(conn.execute("SELECT lang, count(*) FROM articles GROUP BY lang").fetchall())
