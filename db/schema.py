@@ -9,6 +9,7 @@ import importlib
 import logging
 import pkgutil
 from collections.abc import Callable
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import sqlite_utils
@@ -30,6 +31,19 @@ def _discover() -> list[tuple[int, str, Callable]]:
 
 
 MIGRATIONS: list[tuple[int, str, Callable]] = _discover()
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database):
+    """BEGIN IMMEDIATE ... COMMIT on the database's autocommit connection; ROLLBACK on any error."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def connect(path: str, *, readonly: bool = False) -> sqlite_utils.Database:

@@ -7,13 +7,12 @@ never leaves half an article or half an analysis, and re-running a step never du
 from __future__ import annotations
 
 import logging
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
 import sqlite_utils
 
-from db.schema import connect
+from db.schema import connect, transaction
 from nlp.dedup import is_near_duplicate, lsh_bands, minhash
 from nlp.kb import normalise as norm_name
 from nlp.types import Analysis
@@ -58,16 +57,8 @@ class Store:
     def close(self) -> None:
         self.db.conn.close()
 
-    @contextmanager
     def transaction(self):
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        return transaction(self.db)
 
     # -- crawl side -------------------------------------------------------------------------
 

@@ -39,10 +39,10 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from db.schema import transaction
 from digests import channels
 
 log = logging.getLogger(__name__)
@@ -138,16 +138,6 @@ def backoff(attempts: int) -> float:
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
 
 
-@contextmanager
-def _tx(db):
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def _rows(cursor) -> list[dict]:
@@ -257,7 +247,7 @@ def all_subscriptions(db, *, active_only: bool = False) -> list[Subscription]:
 def save(db, sub: Subscription, *, replace: bool = False, now: datetime | None = None) -> Subscription:
     """The stored subscription. A new one matches articles stored from now on (see `dry_run`)."""
     ts = _iso(_utc(now))
-    with _tx(db) as conn:
+    with transaction(db) as conn:
         row = conn.execute("SELECT id FROM subscriptions WHERE name = ?", [sub.name]).fetchone()
         fields = [sub.query, json.dumps(sub.entities, ensure_ascii=False), sub.topic, sub.lang, sub.min_amount,
                   sub.notify, sub.every, sub.origin]
@@ -497,7 +487,7 @@ def match_new(db, *, now: datetime | None = None, chunk: int = 10_000) -> MatchR
             due = _iso(due_after(sub.every, now))
             queued += [(sub.id, m.article_id, json.dumps(m.why, ensure_ascii=False), _iso(now), due, status, due)
                        for m in found]
-        with _tx(db) as conn:
+        with transaction(db) as conn:
             before = conn.total_changes
             conn.executemany(
                 "INSERT OR IGNORE INTO outbox (subscription_id, article_id, why, created_at, due_at, status,"
@@ -661,7 +651,7 @@ Sender = Callable[..., None]
 def recover_abandoned(db, *, now: datetime | None = None) -> int:
     """How many rows were found mid-send past their lease (a crashed run) and marked in_doubt."""
     ts = _iso(_utc(now))
-    with _tx(db) as conn:
+    with transaction(db) as conn:
         claims = [r[0] for r in conn.execute(
             "SELECT DISTINCT claim FROM outbox WHERE status = 'sending' AND lease_until < ?", [ts])]
         n = conn.execute(
@@ -699,7 +689,7 @@ def _claim(db, ids: list[int], now: datetime, lease: float) -> tuple[str, list[i
     token = uuid.uuid4().hex
     ts = _iso(now)
     marks = ",".join("?" * len(ids))
-    with _tx(db) as conn:
+    with transaction(db) as conn:
         conn.execute(
             f"UPDATE outbox SET status = 'sending', claim = ?, lease_until = ?, attempts = attempts + 1"
             f" WHERE id IN ({marks}) AND status IN ('pending', 'failed')",
@@ -712,7 +702,7 @@ def _claim(db, ids: list[int], now: datetime, lease: float) -> tuple[str, list[i
 
 def _finish(db, token: str, now: datetime, error: str | None) -> None:
     ts = _iso(now)
-    with _tx(db) as conn:
+    with transaction(db) as conn:
         if error is None:
             # 'in_doubt' too: a run that outlived its lease did send, and now we know it
             conn.execute("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, lease_until = NULL"
