@@ -268,7 +268,7 @@ def _candidates(doc: Doc) -> list[_Cand]:
         if kb_id and label != "PER":
             nxt = ents[i] if i < len(ents) else None
             if (nxt is not None and nxt.start == ent.end and not nxt.ent_id_ and map_label(nxt.label_) in ("ORG", "MISC")
-                    and doc[ent.end - 1].whitespace_ == " "):
+                    and doc[ent.end - 1].whitespace_ == " " and not _headline(ent.sent)):
                 # "EU" + "Economic Blueprint 2.0": the ruler's match cut the model's name in two
                 end_tok, label, kb_id = nxt.end, map_label(nxt.label_), None
                 i += 1
@@ -316,13 +316,35 @@ def _extend_left(doc: Doc, ent: Span) -> int:
     return start
 
 
+def _unconfirmed_headline_name(c: _Cand, doc: Doc) -> bool:
+    """In a Title Case Headline the model cannot tell names from capitalised
+    words ("Opens First European Office"): keep a name there only if the
+    article repeats it elsewhere."""
+    span = doc.char_span(c.start, c.end, alignment_mode="expand")
+    if span is None or not _headline(span.sent):
+        return False
+    sent = span.sent
+    rest = doc.text[:sent.start_char] + "\n" + doc.text[sent.end_char:]
+    return c.text not in rest
+
+
+def _headline(sent: Span) -> bool:
+    """Title Case Headline: capitals there do not mark names. A line of its own,
+    no final full stop, and most content words capitalised (French and German
+    headlines are in sentence case and never match)."""
+    text = sent.text.strip()
+    if not text or text[-1] in ".!?»\"”:;,":
+        return False
+    words = [t for t in sent if t.is_alpha and not t.is_stop and len(t) > 2]
+    return len(words) >= 4 and sum(t.is_title or t.is_upper for t in words) / len(words) >= 0.75
+
+
 def _extend_name(doc: Doc, ent: Span) -> int:
     """A known organisation followed by capitalised words names something else
     ("OpenAI Academy"): the ruler's match blocks the model, so extend it here.
     Headlines in title case are left alone."""
     sent = ent.sent
-    words = [t for t in sent if t.is_alpha]
-    if words and sum(t.is_title or t.is_upper for t in words) / len(words) > 0.4:
+    if _headline(sent):
         return ent.end
     end = ent.end
     while end < sent.end and end - ent.end < 3:
@@ -459,6 +481,7 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase | None = None) -> list[EntityM
             continue
         if c.kb_id is None and kb.lookup(c.text) is None and (
                 is_junk(c.text) or c.text in _ACRONYM_STOP or _GENERIC_RE.fullmatch(c.text)
+                or _unconfirmed_headline_name(c, doc)
                 or (_is_common_phrase(c, doc, common) and not _org_cue(c.text, _preceding(text, c.start), domains))):
             continue
         cands.append(c)

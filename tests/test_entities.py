@@ -303,6 +303,14 @@ def test_en_company_suffix_and_possessive(en_nlp, kb):
             ("Anthropic", "ORG", "anthropic"), ("Jane Doe", "PER", None)} <= got
 
 
+def test_en_title_case_headline_keeps_only_confirmed_names(en_nlp, kb):
+    text = ("OpenAI Opens First European Office In Paris As Macron Courts AI Giants\n"
+            "OpenAI said on Tuesday it would open an office in Paris, said Sarah Friar.")
+    got = {(m.text, m.kb_id) for m in _run(en_nlp, kb, text)}
+    assert ("OpenAI", "openai") in got and ("Sarah Friar", "sarah-friar") in got
+    assert not any(t.startswith("Opens") or t.endswith("Office") for t, _ in got)
+
+
 def test_extract_entities_batches(kb):
     texts = ["OpenAI a ouvert un bureau à Paris.", "", "Bpifrance pilote IA Booster France 2030."]
     out = extract_entities(texts, "fr", kb, batch_size=2)
