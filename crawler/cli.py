@@ -142,9 +142,9 @@ def _crawl_summary(stats: dict, seconds: float, enriched: int) -> dict:
     }
 
 
-def _enrich(ctx, db, redo: bool = False) -> int:
-    from crawler.enrich import enrich as run_enrich
-    from nlp.analyze import Analyzer
+def _enrich(ctx, db, redo: bool = False, processes: int | None = None) -> int:
+    from crawler.enrich import run_configured
+    from nlp.topics import TopicError
 
     store = _open_store(ctx, db)
     try:
@@ -154,10 +154,11 @@ def _enrich(ctx, db, redo: bool = False) -> int:
         if not total:
             queue_alerts(ctx, store)  # articles analysed by a run that stopped before matching
             return 0
-        analyzer = Analyzer(size=ctx.obj["model_size"], n_process=int(ctx.obj["processes"]),
-                            batch_size=int(ctx.obj["batch_size"]))
-        with _progress(total, "enrich") as bar:
-            done = run_enrich(store, analyzer, redo=redo, progress=bar.update)
+        try:
+            with _progress(total, "enrich") as bar:
+                done = run_configured(store, ctx.obj, redo=redo, processes=processes, progress=bar.update).analysed
+        except (TopicError, ValueError) as exc:  # a bad [[topic]] table, an unknown embedding backend
+            raise VeilleError(str(exc)) from None
         queue_alerts(ctx, store)  # matched in the same run; sent later, off the crawl's path
         return done
     finally:
@@ -167,16 +168,17 @@ def _enrich(ctx, db, redo: bool = False) -> int:
 @main.command()
 @db_option
 @click.option("--redo", is_flag=True, help="Analyse every article again (after a model or rule change).")
+@click.option("--processes", type=click.IntRange(1, 64), help="Worker processes, one model copy each (default: config).")
 @click.pass_context
-def enrich(ctx, db, redo):
-    """Analyse stored articles not yet analysed: language, entities, dates, amounts.
+def enrich(ctx, db, redo, processes):
+    """Analyse stored articles not yet analysed: language, entities, dates, amounts, topics.
 
     \b
     Examples:
       veille enrich --db veille.db
-      veille enrich --redo
+      veille enrich --redo --processes 2
     """
-    n = _enrich(ctx, db, redo)
+    n = _enrich(ctx, db, redo, processes)
     click.echo(f"analysed {n} article(s)")
 
 

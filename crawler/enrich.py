@@ -1,8 +1,15 @@
-"""Enrichment: analyse stored articles in batches and save the results (outside the reactor)."""
+"""Enrichment: analyse stored articles in batches and save the results (outside the reactor).
+
+Per batch: the analyzer (NER, linking, dates, amounts; in worker processes when asked), then
+the article embeddings (cached by content hash) and the watch-topic scores. After the last
+batch the entity base grows and settles: unknown entities named by several sources become
+canonical, and each touched entity gets the label voted by all its mentions in the database.
+"""
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from db.store import Store
 from nlp.analyze import Analyzer, Document
@@ -10,25 +17,130 @@ from nlp.analyze import Analyzer, Document
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class TopicStage:
+    """Topic scoring for enrichment: a scorer, and the encoder whose vectors it reads (or None)."""
+
+    scorer: object  # nlp.topics.TopicScorer
+    encoder: object | None = None  # nlp.embed.Encoder
+
+
+@dataclass
+class EnrichReport:
+    analysed: int = 0
+    on_topic: int = 0
+    promoted: list[dict] = field(default_factory=list)
+    relabelled: int = 0
+
+
+def topic_stage(store: Store, topics=None, embedding: str | None = "use") -> TopicStage:
+    """The topic stage for `store`: `topics` (default: the watch topics) scored with the
+    `embedding` backend ("use", "st:...") through the database's embedding cache; keywords only
+    when `embedding` is None."""
+    from nlp.topics import TopicScorer
+
+    encoder = None
+    embed = None
+    if embedding:
+        from nlp.embed import embed_cached, get_encoder
+
+        encoder = get_encoder(embedding)
+
+        def embed(texts):
+            return embed_cached(store.db, encoder, list(texts))
+
+    return TopicStage(TopicScorer(topics, embed=embed), encoder)
+
+
+def save_topics(store: Store, article_id: int, result) -> None:
+    """Replace the topic scores of one article and its relevance / on-topic mark, in one transaction."""
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
+        conn.executemany("INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
+                         [(article_id, s.topic, s.score) for s in result.scores])
+        conn.execute("UPDATE articles SET relevance = ?, on_topic = ? WHERE id = ?",
+                     [result.relevance, int(result.on_topic), article_id])
+
+
 def enrich(store: Store, analyzer: Analyzer | None = None, *, batch: int = 64, redo: bool = False,
-           progress: Callable[[int], None] | None = None) -> int:
+           progress: Callable[[int], None] | None = None, topics: TopicStage | None = None,
+           kb_path: str | None = None, min_sources: int | None = 3, report: EnrichReport | None = None) -> int:
     """Analyse every pending article (all with `redo`); returns how many were analysed.
 
-    Each article's analysis is committed on its own, so an interrupted run resumes where it
-    stopped and never stores an analysis twice.
+    Each article's topics and then its analysis are committed in their own transactions, the
+    analysis last: it flips the article to "enriched", so an interrupted run resumes where it
+    stopped, redoes at most the topics of one article and never stores anything twice.
+
+    `kb_path` is the user's knowledge-base file: with it, entities named by `min_sources`
+    distinct sources are promoted to canonical entries there (None: no promotion).
     """
     analyzer = analyzer or Analyzer()
-    done = 0
+    report = report if report is not None else EnrichReport()
+    touched: set[int] = set()
     last_id = 0
     while True:
         rows = [r for r in store.pending(limit=batch, redo=redo, after=last_id)]
         if not rows:
             break
         docs = [Document(text=r["text"], title=r["title"], published=r["published"], lang_hint=r["lang"]) for r in rows]
-        for row, analysis in zip(rows, analyzer.analyze_many(docs)):
+        analyses = analyzer.analyze_many(docs)
+        scored = {}
+        if topics is not None:
+            keep = [i for i, a in enumerate(analyses) if not a.skipped]
+            results = topics.scorer.score([rows[i]["title"] for i in keep], [rows[i]["text"] for i in keep])
+            scored = dict(zip(keep, results))
+        for i, (row, analysis) in enumerate(zip(rows, analyses)):
+            if i in scored:
+                save_topics(store, row["id"], scored[i])
+                report.on_topic += scored[i].on_topic
             store.save_analysis(row["id"], analysis, analysis.sentence_of)
-        done += len(rows)
+        touched |= _entity_ids(store, [r["id"] for r in rows])
+        report.analysed += len(rows)
         last_id = rows[-1]["id"]
         if progress:
             progress(len(rows))
-    return done
+    if report.analysed:
+        _settle_entities(store, analyzer.kb, touched, kb_path, min_sources, report)
+    return report.analysed
+
+
+def _entity_ids(store: Store, article_ids: list[int]) -> set[int]:
+    marks = ",".join("?" * len(article_ids))
+    return {r[0] for r in store.db.execute(
+        f"SELECT DISTINCT entity_id FROM mentions WHERE article_id IN ({marks})", article_ids)}
+
+
+def _settle_entities(store: Store, kb, touched: set[int], kb_path: str | None, min_sources: int | None,
+                     report: EnrichReport) -> None:
+    from db.entity_edits import promote, vote_labels
+
+    if kb_path and min_sources:
+        report.promoted = promote(store.db, kb, kb_path, min_sources)
+    report.relabelled = vote_labels(store.db, kb, sorted(touched))
+    if report.promoted or report.relabelled:
+        log.info("entities: %d promoted, %d relabelled by votes", len(report.promoted), report.relabelled)
+
+
+def topics_from_config(config: dict):
+    """The watch topics of the configuration (`[[topic]]` tables, else the defaults); raises TopicError."""
+    from nlp.topics import parse_topics
+
+    return parse_topics(config.get("topic"))
+
+
+def run_configured(store: Store, config: dict, *, redo: bool = False, processes: int | None = None,
+                   progress: Callable[[int], None] | None = None) -> EnrichReport:
+    """Enrichment as the CLI runs it: the database's knowledge base (packaged plus user edits),
+    the configured topics and embedding backend, `processes` worker processes."""
+    from db.entity_edits import load_kb, user_kb_path
+
+    topics = topics_from_config(config)
+    kb = load_kb(store.path)
+    n = int(processes if processes is not None else config.get("processes") or 1)
+    report = EnrichReport()
+    with Analyzer(kb, size=config.get("model_size", "md"), n_process=n,
+                  batch_size=int(config.get("batch_size") or 64)) as analyzer:
+        stage = topic_stage(store, topics, config.get("embedding") or "use")
+        enrich(store, analyzer, batch=max(int(config.get("batch_size") or 64), 8 * n), redo=redo, progress=progress,
+               topics=stage, kb_path=str(user_kb_path(store.path)), report=report)
+    return report

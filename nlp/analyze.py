@@ -1,7 +1,15 @@
 """One document in, one `Analysis` out: language, entities, dates and amounts.
 
 Models are loaded once per process and documents go through `nlp.pipe` in batches, grouped
-by language, so analysing a thousand articles costs one model load.
+by language, so analysing a thousand articles costs one model load. The pipelines carry only
+what NER needs (see `nlp.models`: tagger, parser, lemmatizer and the shared tok2vec are
+excluded).
+
+With `n_process > 1` the documents are split between worker processes, each holding its own
+models (loaded once, when the worker starts) and running the whole stage — NER, linking,
+dates and amounts — so the pure-Python rules run on every core too, not only the network. Only
+the documents and their `Analysis` cross process boundaries. Workers are started with "spawn":
+a forked copy of a process that already runs BLAS or encoder threads can deadlock.
 """
 from __future__ import annotations
 
@@ -36,20 +44,62 @@ def _anchor(published: str | None) -> date | None:
 
 
 class Analyzer:
-    """Holds the knowledge base and the per-language pipelines for a batch of documents."""
+    """Holds the knowledge base and the per-language pipelines for a batch of documents.
+
+    Use it as a context manager (or call `close()`) when `n_process > 1`: the worker pool
+    lives as long as the analyzer, so models load once per worker, not once per batch.
+    """
 
     def __init__(self, kb=None, *, size: str = "md", n_process: int = 1, batch_size: int = 32):
         from nlp.kb import default_kb
 
+        if n_process < 1:
+            raise ValueError(f"n_process must be at least 1, got {n_process}")
         self.kb = kb if kb is not None else default_kb()
         self.size = size
         self.n_process = n_process
         self.batch_size = batch_size
+        self._pool = None
+
+    def __enter__(self) -> Analyzer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the worker processes, if any."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
 
     def analyze(self, doc: Document) -> Analysis:
         return self.analyze_many([doc])[0]
 
     def analyze_many(self, docs: list[Document]) -> list[Analysis]:
+        """One `Analysis` per document, in order; spread over the workers when there are several."""
+        if self.n_process > 1 and len(docs) > 1:
+            return self._analyze_parallel(docs)
+        return self._analyze_here(docs)
+
+    def _analyze_parallel(self, docs: list[Document]) -> list[Analysis]:
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.n_process, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker, initargs=(self.kb, self.size, self.batch_size))
+        # contiguous chunks, a few per worker: order is kept and a slow chunk does not idle the others
+        n_chunks = min(len(docs), self.n_process * 2)
+        size = -(-len(docs) // n_chunks)
+        chunks = [docs[i:i + size] for i in range(0, len(docs), size)]
+        out: list[Analysis] = []
+        for part in self._pool.map(_analyze_in_worker, chunks):
+            out.extend(part)
+        return out
+
+    def _analyze_here(self, docs: list[Document]) -> list[Analysis]:
         from nlp.amounts import find_amounts
         from nlp.dates import find_dates
         from nlp.entities import entities_from_doc
@@ -71,7 +121,7 @@ class Analyzer:
         for lang, idx in by_lang.items():
             nlp = spacy_pipeline(lang, kb=self.kb, size=self.size)
             texts = [docs[i].text for i in idx]
-            spacy_docs = nlp.pipe(texts, batch_size=self.batch_size, n_process=self.n_process)
+            spacy_docs = nlp.pipe(texts, batch_size=self.batch_size)
             for i, sdoc in zip(idx, spacy_docs):
                 res = results[i]
                 anchor = _anchor(docs[i].published)
@@ -80,3 +130,31 @@ class Analyzer:
                 res.amounts = find_amounts(res.text, lang, anchor)
                 res.sentence_starts = [s.start_char for s in sdoc.sents] if sdoc.has_annotation("SENT_START") else [0]
         return results  # type: ignore[return-value]
+
+
+# -- worker processes --------------------------------------------------------------------------
+
+_worker: Analyzer | None = None
+
+
+def _init_worker(kb, size: str, batch_size: int) -> None:
+    """Load the models once in a worker process (its only analyzer)."""
+    import os
+
+    # one worker per core: BLAS threads inside each worker would only fight over the cores
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+    global _worker
+    _worker = Analyzer(kb, size=size, n_process=1, batch_size=batch_size)
+    from nlp.models import spacy_pipeline
+
+    for lang in ANALYSED:  # pay the model loads up front, not inside the first timed batch
+        try:
+            spacy_pipeline(lang, kb=kb, size=size)
+        except Exception as exc:  # a missing model shows up again, with context, on first use
+            log.warning("worker could not preload the %s pipeline: %s", lang, exc)
+
+
+def _analyze_in_worker(docs: list[Document]) -> list[Analysis]:
+    assert _worker is not None, "worker not initialised"
+    return _worker._analyze_here(docs)
