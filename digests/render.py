@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from functools import cache
+from urllib.parse import quote, urlsplit
 
 from digests.brief import Digest
 
@@ -116,6 +117,24 @@ def _md_text(s: str | None) -> str:
     return s.replace("|", "/")
 
 
+def safe_url(url: str | None) -> str:
+    """`url` when it is a web or mail link, else "#": a crawled `javascript:` link must not become clickable."""
+    url = (url or "").strip()
+    scheme = urlsplit(url).scheme.lower() if url else ""
+    return url if scheme in ("http", "https", "mailto") else "#"
+
+
+def _md_url(url: str | None) -> str:
+    # inside (...) of a Markdown link: spaces, parentheses and angle brackets would end or break it
+    return quote(safe_url(url), safe=":/?#[]@!$&'*+,;=%~.-_")
+
+
+def _json_text(data: dict) -> str:
+    # <, > and & as \u escapes: the same strings once parsed, and inert if the JSON is pasted into a page
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 @cache
 def _env():
     from jinja2 import Environment, PackageLoader, select_autoescape
@@ -128,6 +147,8 @@ def _env():
     )
     env.filters["eur"] = fmt_eur
     env.filters["mdtext"] = _md_text
+    env.filters["url"] = safe_url
+    env.filters["mdurl"] = _md_url
     return env
 
 
@@ -167,7 +188,7 @@ def render(digest: Digest, fmt: str = "md") -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}: choose one of {', '.join(FORMATS)}")
     if fmt == "json":
-        return json.dumps(digest.to_json(), ensure_ascii=False, indent=2)
+        return _json_text(digest.to_json())
     if fmt == "html":
         return render_html(digest)[0]
     if fmt == "atom":

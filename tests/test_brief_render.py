@@ -205,6 +205,31 @@ def test_html_escapes_markup_and_embeds_png_charts(built):
     assert "<script>" not in md and "\\<script\\>" in md
 
 
+def test_script_title_is_inert_in_every_format(built):
+    from digests.render import render
+
+    title = "<script>alert('x')</script> Bpifrance & <b>France 2030</b>"
+    data = render(built["w31"], "json")
+    assert "<script" not in data and title in {a["title"] for a in json.loads(data)["articles"]}
+    atom = render(built["w31"], "atom")
+    assert "<script" not in atom  # the XML writer escapes the HTML content, which escaped the title
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entry = ET.fromstring(atom).find("a:entry", ns)
+    assert title in entry.findtext("a:summary", namespaces=ns)  # plain text, shown as such
+    content = entry.findtext("a:content", namespaces=ns)
+    assert "&lt;script&gt;alert" in content and "<script" not in content
+
+
+def test_html_says_why_each_story_is_here_and_what_it_continues(built):
+    from digests.render import render
+
+    html = render(built["w31"], "html")
+    assert html.count("Pourquoi ce sujet :") == len(built["w31"].stories)
+    assert "Développement de « " in html and "(2025-W29)" in html
+    w30 = render(built["w30"], "html")
+    assert "3 source(s) indépendante(s)" in w30 and "mots-clés : OpenAI" in w30
+
+
 def test_json_contract(built):
     from digests.render import render
 
@@ -280,6 +305,17 @@ def test_cli_since_until_and_english(db_copy):
     assert all("2025-07-21" <= a["published"] <= "2025-07-23" for a in data["articles"])
     mou = next(s for s in data["stories"] if any(a["url"].endswith("/1") for a in s["articles"]))
     assert mou["title"] == "UK government signs memorandum of understanding with OpenAI"
+
+
+def test_cli_topic_keeps_only_matching_stories(db_copy):
+    # no topic scores in this database: --topic falls back to a full-text phrase match
+    res = CliRunner().invoke(main, ["digest", "--db", db_copy, "--week", "2025-W30", "--topic", "Oracle",
+                                    "--format", "json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert data["filters"] == {"topic": "Oracle"} and data["stories"]
+    urls = {a["url"].rsplit("/", 1)[1] for s in data["stories"] for a in s["articles"]}
+    assert urls == {"7", "8"}  # the Stargate story, and nothing else of the week
 
 
 @pytest.mark.parametrize("args,message", [

@@ -58,3 +58,34 @@ def test_json_and_unknown_format():
 
 def test_empty_week_says_so():
     assert "Aucun article" in render(build("2025-W01", [], {}, {}), "md")
+
+
+def test_people_are_new_rising_or_steady_against_earlier_weeks():
+    from digests.brief import Context
+
+    ctx = Context(weeks=["W27", "W28", "W29", "W30"],
+                  history={"OpenAI": [1, 1, 1, 2], "Bpifrance": [0, 0, 0, 1], "DSIT": [3, 3, 3, 1]})
+    d = build("2025-W30", rows(), MENTIONS, AMOUNTS, context=ctx)
+    trend = {p["name"]: (p["trend"], p["previous"]) for p in d.people}
+    # OpenAI: 2 articles this week against 1 a week before; Bpifrance never named before
+    assert trend == {"OpenAI": ("rising", 1.0), "Bpifrance": ("new", 0.0), "DSIT": ("steady", 3.0)}
+    assert "en hausse" in render(d, "html") and "nouveau" in render(d, "md")
+
+
+def test_links_other_than_web_or_mail_are_neutralised():
+    bad = rows()
+    bad[0]["url"] = "javascript:alert(1)"
+    bad[1]["url"] = "https://a.org/a (b) <c>"
+    d = build("2025-W30", bad, MENTIONS, AMOUNTS)
+    html, md = render(d, "html"), render(d, "md")
+    assert "javascript:" not in html and "javascript:" not in md
+    assert 'href="#"' in html
+    # a URL that would close the Markdown link early is percent-encoded, not cut
+    assert "(https://a.org/a%20%28b%29%20%3Cc%3E)" in md
+
+
+def test_json_keeps_markup_as_inert_escapes():
+    d = build("2025-W30", rows(), MENTIONS, AMOUNTS)
+    text = render(d, "json")
+    assert "<b>" not in text and "\\u003cb\\u003eet\\u003c/b\\u003e" in text
+    assert json.loads(text)["articles"][0]["title"] == "OpenAI <b>et</b> le Royaume-Uni"
