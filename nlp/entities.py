@@ -70,6 +70,8 @@ _ORG_BEFORE = [
     "das unternehmen", "die firma", "das start-up", "der konzern", "die gesellschaft", "gründer von",
     "chef von", "mitgründer von",
 ]
+_WEAK_ORG_BEFORE = {"chez"}  # shops and companies, but also people's homes and works
+_ORG_BEFORE_NOT_PER = [c for c in _ORG_BEFORE if c not in _WEAK_ORG_BEFORE]
 _PROG_BEFORE = [
     "le programme", "du programme", "au programme", "programme", "le plan", "du plan", "plan",
     "le dispositif", "du dispositif", "la loi", "le règlement", "la stratégie", "l'initiative",
@@ -146,6 +148,7 @@ class _Cand:
     kb_id: str | None
     canonical: str | None = None
     cue: str | None = None  # label forced by a cue, kept through the vote
+    surface_start: int | None = None  # where the mention starts when titles were cut from `text`
 
 
 # ------------------------------------------------------------------ helpers
@@ -236,16 +239,19 @@ def _ends_with_cue(before: str, cues: Sequence[str]) -> bool:
     return False
 
 
-def _org_cue(text: str, before: str, domains: set[str], strong_only: bool = False) -> bool:
+def _org_cue(text: str, before: str, domains: set[str], strong_only: bool = False, label: str | None = None) -> bool:
     """Does the shape or context of a name say organisation? Strong cues (a legal
     suffix, a company noun before it, its own domain name) may even overrule
-    the model's LOC; an all-caps acronym only overrules PER and MISC."""
+    the model's LOC; an all-caps acronym only overrules PER and MISC. "chez" is
+    weak: "chez OpenAI" but also "chez Paul Morand", so it never overrules a
+    several-word PER."""
     words = text.split()
     if len(words) > 1 and words[-1].lower() in _ORG_SUFFIX:
         return True
     if normalise(text).replace(" ", "") in domains:
         return True
-    if _ends_with_cue(before, _ORG_BEFORE) or _ORG_LIST_RE.search(before):
+    cues = _ORG_BEFORE_NOT_PER if label == "PER" and len(words) > 1 else _ORG_BEFORE
+    if _ends_with_cue(before, cues) or _ORG_LIST_RE.search(before):
         return True
     return not strong_only and is_acronym(text) and text not in _ACRONYM_STOP and 2 <= len(text) <= 6 \
         and text.isalpha()
@@ -296,7 +302,23 @@ def _candidates(doc: Doc) -> list[_Cand]:
 # Words that introduce a person and are not part of the name.
 _TITLES = {"m", "mme", "mlle", "mr", "mrs", "ms", "dr", "pr", "sir", "lord", "lady", "herr", "frau",
            "président", "présidente", "president", "ministre", "minister", "premier", "prime", "chancellor",
-           "chancelier", "commissaire", "commissioner", "sénateur", "senator", "député", "maître", "me"}
+           "chancelier", "commissaire", "commissioner", "sénateur", "senator", "député", "maître", "me",
+           "mm", "mgr", "général", "general", "maréchal", "colonel", "capitaine", "lieutenant", "amiral",
+           "cardinal", "pape", "abbé", "prince", "princesse", "roi", "reine", "king", "queen", "empereur",
+           "impératrice", "emperor", "comte", "comtesse", "duc", "duchesse", "baron", "baronne", "frères",
+           "docteur", "professeur", "ministerpräsident", "bundeskanzler", "kanzlerin", "kanzler"}
+_PARTICLE_NAME_RE = re.compile(r"(?:(?:de|du|von|van|der|den|di|da|del|della|la|le)\s+|d['’])+[A-ZÀ-Þ][\w-]+")
+
+
+def strip_titles(text: str, start: int) -> tuple[str, int, int]:
+    """A person's name without the titles before it ("général de Gaulle" -> "de Gaulle",
+    "MM. Colondre" -> "Colondre"); returns (text, start, end). A lone title is kept ("Prince")."""
+    while True:
+        m = re.match(r"([^\W\d_]+)\.?\s+", text)
+        if not m or m.group(1).lower() not in _TITLES or m.end() >= len(text):
+            return text, start, start + len(text)
+        start += m.end()
+        text = text[m.end():]
 
 
 def _free_word(tok) -> bool:  # noqa: ANN001 - spaCy Token
@@ -438,8 +460,8 @@ def _line_initial(tok) -> bool:  # noqa: ANN001 - spaCy Token
 def _lone_first_word(c: _Cand, doc: Doc, cands: list[_Cand]) -> bool:
     """A single capitalised word opening a sentence, seen once, that nothing
     links to a full name ("Automatise tes tâches"): too weak to keep as a person."""
-    if c.label != "PER" or " " in c.text or c.kb_id or c.canonical:
-        return False
+    if c.label != "PER" or " " in c.text or c.kb_id or c.canonical or c.surface_start is not None:
+        return False  # a title ("M. Colondre") says person as surely as a full name
     span = doc.char_span(c.start, c.end, alignment_mode="expand")
     if span is None or not _line_initial(span[0]):
         return False
@@ -477,10 +499,16 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase | None = None) -> list[EntityM
         first = doc.char_span(c.start, c.end, alignment_mode="expand")
         keep = kb.lookup(c.text) is not None or (first is not None and not _line_initial(first[0]))
         c.text, c.start, c.end = clean_mention(c.text, c.start, keep_capital_article=keep)
+        if c.label == "PER" and c.kb_id is None:
+            # the name without "M." or "général" is what links; the mention keeps its title
+            surface_start = c.start
+            c.text, c.start, c.end = strip_titles(c.text, c.start)
+            if c.start != surface_start:
+                c.surface_start = surface_start
         if not c.text:
             continue
         if c.kb_id is None and kb.lookup(c.text) is None and (
-                is_junk(c.text) or c.text in _ACRONYM_STOP or _GENERIC_RE.fullmatch(c.text)
+                (is_junk(c.text) and not (c.label == "PER" and _PARTICLE_NAME_RE.fullmatch(c.text))) or c.text in _ACRONYM_STOP or _GENERIC_RE.fullmatch(c.text)
                 or _unconfirmed_headline_name(c, doc)
                 or (_is_common_phrase(c, doc, common) and not _org_cue(c.text, _preceding(text, c.start), domains))):
             continue
@@ -519,7 +547,7 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase | None = None) -> list[EntityM
             elif c.label in ("PER", "ORG") and _PRODUCT_BEFORE_RE.search(before) \
                     or c.label == "PER" and _PRODUCT_AFTER_RE.match(text[c.end:c.end + 20]):
                 c.label = c.cue = "MISC"
-            elif (c.label in ("PER", "MISC", "ORG") and _org_cue(c.text, before, domains)) \
+            elif (c.label in ("PER", "MISC", "ORG") and _org_cue(c.text, before, domains, label=c.label)) \
                     or (c.label == "LOC" and _org_cue(c.text, before, domains, strong_only=True)):
                 c.label = c.cue = "ORG"
             elif prev is not None and prev.label == "ORG" and (prev.cue or prev.kb_id) and c.label == "MISC" \
@@ -533,7 +561,11 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase | None = None) -> list[EntityM
             c.canonical = c.text
 
     # --- one label per canonical in the document
-    mentions = [EntityMention(c.text, c.label, c.canonical or c.text, c.start, c.end, c.kb_id) for c in cands]
+    mentions = [EntityMention(c.text, c.label, c.canonical or c.text, c.start, c.end, c.kb_id)
+                if c.surface_start is None or c.label != "PER" else
+                EntityMention(text[c.surface_start:c.end], c.label, c.canonical or c.text, c.surface_start, c.end,
+                              c.kb_id)
+                for c in cands]
     cue_labels: dict[str, Counter] = defaultdict(Counter)
     for c in cands:
         if c.cue:

@@ -109,6 +109,30 @@ def test_cues_override_the_model(blank_fr, kb, text, surface, model_label, expec
     assert (m.text, m.label, m.canonical, m.kb_id) == (surface, expected, surface, None)
 
 
+def test_chez_does_not_turn_a_full_person_name_into_an_organisation(blank_fr, kb):
+    text = "Le manuscrit est en vente chez Paul Morand, chez Lumio aussi."
+    ms = entities_from_doc(_doc(blank_fr, text, [("Paul Morand", "PER"), ("Lumio", "PER")]), kb)
+    assert [(m.text, m.label) for m in ms] == [("Paul Morand", "PER"), ("Lumio", "ORG")]
+
+
+@pytest.mark.parametrize("text, surface, canonical", [
+    ("Le général de Gaulle parle à Londres.", "général de Gaulle", "de Gaulle"),
+    ("MM. Colondre et fils ont tout perdu.", "MM. Colondre", "Colondre"),
+    ("Selon M. Paul Martin, la hausse continue.", "M. Paul Martin", "Paul Martin"),
+    ("Le Prince est arrivé hier.", "Prince", "Prince"),  # a lone title stays a name
+])
+def test_titles_stay_in_the_mention_but_not_in_the_canonical(blank_fr, kb, text, surface, canonical):
+    (m,) = entities_from_doc(_doc(blank_fr, text, [(surface, "PER")]), kb)
+    _check_offsets(text, [m])
+    assert (m.text, m.label, m.canonical) == (surface, "PER", canonical)
+
+
+def test_title_is_cut_before_linking(blank_fr, kb):
+    text = "Mme Clara Chappaz a présenté le plan."
+    (m,) = entities_from_doc(_doc(blank_fr, text, [("Mme Clara Chappaz", "PER")]), kb)
+    assert (m.text, m.canonical, m.kb_id) == ("Mme Clara Chappaz", "Clara Chappaz", kb.lookup("Clara Chappaz").id)
+
+
 @pytest.mark.parametrize("text, surface, model_label, expected", [
     ("Il a testé l'application Rail Planner cet été.", "Rail Planner", "PER", "MISC"),
     ("We spent a week with the Rail Planner app on the road.", "Rail Planner", "PER", "MISC"),
