@@ -191,10 +191,12 @@ def enrich(ctx, db, redo, processes):
 @click.option("--url", help="URL of the page (helps extraction).")
 @click.option("--published", help="Publication date YYYY-MM-DD (anchors 'hier', 'last week').")
 @click.option("--lang", help="Force the language instead of detecting it.")
+@click.option("--topics/--no-topics", default=True, show_default=True,
+              help="Score the watch topics too (loads the sentence encoder).")
 @click.option("--json", "as_json", is_flag=True, help="JSON (JSON Lines for several inputs).")
 @click.pass_context
-def analyze(ctx, paths, is_html, url, published, lang, as_json):
-    """Analyse text or HTML files: entities, dates and amounts.
+def analyze(ctx, paths, is_html, url, published, lang, topics, as_json):
+    """Analyse text or HTML files: entities, dates, amounts and watch topics.
 
     Several paths are analysed in one batch (models load once) and printed as JSON Lines.
 
@@ -229,13 +231,24 @@ def analyze(ctx, paths, is_html, url, published, lang, as_json):
         except ValueError:
             raise VeilleError(f"--published must be YYYY-MM-DD, got {published!r}") from None
     results = Analyzer(size=ctx.obj["model_size"]).analyze_many(docs)
-    for path, res in zip(paths, results):
+    scored = _score_topics(ctx.obj, results) if topics else [None] * len(results)
+    for path, res, top in zip(paths, results, scored):
         if as_json:
-            click.echo(json.dumps(res.to_json(), ensure_ascii=False, indent=None if len(paths) > 1 else 2))
+            out = res.to_json()
+            if top is not None:
+                out["topics"] = top.as_dict()
+                out["relevance"] = round(top.relevance, 4)
+                out["on_topic"] = top.on_topic
+            click.echo(json.dumps(out, ensure_ascii=False, indent=None if len(paths) > 1 else 2))
             continue
         click.secho(f"{path} [{res.lang}] {res.title or ''}", bold=True)
         if res.skipped:
             click.echo(f"  not analysed: {res.skipped}")
+        if top is not None:
+            best = top.scores[0]
+            mark = "on topic" if top.on_topic else "off topic"
+            click.echo(f"  TOPIC {best.topic} {best.score:.2f} ({mark})"
+                       + (f", keywords: {', '.join(best.keywords)}" if best.keywords else ""))
         for e in res.entities:
             click.echo(f"  {e.label:5} {e.text}" + (f" → {e.canonical}" if e.canonical != e.text else ""))
         for d in res.dates:
@@ -245,18 +258,38 @@ def analyze(ctx, paths, is_html, url, published, lang, as_json):
             click.echo(f"  {a.kind.upper():5} {a.text} → {a.value:g} {a.unit}{eur}")
 
 
+def _score_topics(config: dict, results) -> list:
+    """Watch-topic scores of analysed documents (None for the skipped ones)."""
+    from crawler.enrich import topics_from_config
+    from nlp.embed import get_encoder
+    from nlp.topics import TopicError, TopicScorer
+
+    try:
+        scorer = TopicScorer(topics_from_config(config), embed=get_encoder(config.get("embedding") or "use").encode)
+    except (TopicError, ValueError) as exc:
+        raise VeilleError(str(exc)) from None
+    keep = [i for i, r in enumerate(results) if not r.skipped]
+    found = scorer.score([results[i].title for i in keep], [results[i].text for i in keep])
+    out: list = [None] * len(results)
+    for i, t in zip(keep, found):
+        out[i] = t
+    return out
+
+
 # -- digest -------------------------------------------------------------------------------------
 
 
 def build_digest(store, week: str | None, lang: str, *, since: str | None = None, until: str | None = None,
-                 topic: str | None = None, embedding: str = "use", llm=None, record: bool = True):
+                 topic: str | None = None, embedding: str = "use", llm=None, record: bool = True,
+                 include_off_topic: bool = False):
     """The brief of a week (default: the last complete one) or of a --since/--until span."""
     from db import queries
     from digests.weekly import make_digest, resolve_period
     from nlp.embed import get_encoder
 
     period = resolve_period(week, since, until, queries.latest_published(store.db))
-    return make_digest(store.db, period, lang, topic=topic, encoder=get_encoder(embedding), llm=llm, record=record)
+    return make_digest(store.db, period, lang, topic=topic, encoder=get_encoder(embedding), llm=llm, record=record,
+                       include_off_topic=include_off_topic)
 
 
 @main.command()
@@ -273,8 +306,10 @@ def build_digest(store, week: str | None, lang: str, *, since: str | None = None
 @click.option("--abstractive", "llm_url", metavar="URL",
               help="OpenAI-compatible API base URL for rewritten summaries (key in VEILLE_LLM_KEY); extractive on failure.")
 @click.option("--llm-model", default="gpt-4o-mini", show_default=True, help="Model name for --abstractive.")
+@click.option("--include-off-topic", is_flag=True,
+              help="Keep articles scored off the watch topics (left out by default).")
 @click.pass_context
-def digest(ctx, db, week, since, until, topic, lang, fmt, output, channel, llm_url, llm_model):
+def digest(ctx, db, week, since, until, topic, lang, fmt, output, channel, llm_url, llm_model, include_off_topic):
     """Write the weekly brief: the week's stories across outlets and languages, summarised.
 
     Articles are grouped into stories (the same event in several outlets and languages),
@@ -302,7 +337,7 @@ def digest(ctx, db, week, since, until, topic, lang, fmt, output, channel, llm_u
     store = _open_store(ctx, db)
     try:
         d = build_digest(store, week, lang, since=since, until=until, topic=topic,
-                         embedding=ctx.obj.get("embedding") or "use", llm=llm)
+                         embedding=ctx.obj.get("embedding") or "use", llm=llm, include_off_topic=include_off_topic)
         text = render(d, fmt) if fmt != "atom" else None
         if fmt == "atom" or (not topic and not since and not until):
             from db import briefs

@@ -50,6 +50,17 @@ def topics_of(db, article_ids: list[int]) -> dict[int, dict[str, float]]:
     return out
 
 
+def off_topic_ids(db, article_ids: list[int]) -> set[int]:
+    """Ids among `article_ids` marked off the watch topics; none before topics are scored."""
+    if "on_topic" not in {r[1] for r in db.execute("PRAGMA table_info(articles)")}:
+        return set()
+    out: set[int] = set()
+    for chunk in _chunks(article_ids):
+        out.update(r[0] for r in db.execute(
+            f"SELECT id FROM articles WHERE on_topic = 0 AND id IN ({','.join('?' * len(chunk))})", chunk))
+    return out
+
+
 def article_ids_for_topic(db, topic: str, start: str, end: str) -> set[int] | None:
     """Ids of the period's articles about `topic`: scored ones when topics exist, else a full-text match."""
     if has_table(db, "article_topics"):

@@ -83,6 +83,7 @@ class Digest:
     sources: list[dict] = field(default_factory=list)  # {"source","articles","stories"}
     charts: dict = field(default_factory=dict)  # chart data; PNGs are drawn by the renderer
     filters: dict = field(default_factory=dict)
+    off_topic: int = 0  # articles of the period left out as off the watch topics
 
     def to_json(self) -> dict:
         """The JSON contract of `veille digest --format json` (see ARCHITECTURE.md and README)."""

@@ -66,7 +66,7 @@ def _weeks_back(end: str, n: int) -> list[str]:
 
 def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = None, encoder=None,
                 llm: LLMConfig | None = None, params: ClusterParams | None = None, max_stories: int = 12,
-                record: bool = True) -> brief.Digest:
+                record: bool = True, include_off_topic: bool = False) -> brief.Digest:
     """The brief of `period` read from `db`; records its stories (for later weeks' links) when `record`."""
     from nlp.embed import embed_cached, get_encoder
 
@@ -76,6 +76,9 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
     if topic:
         wanted = bq.article_ids_for_topic(db, topic, period.start, period.end + "T99")
         rows = [r for r in rows if r["id"] in wanted]
+    # off-topic articles stay in the database (topics may change) but not in the brief
+    off_topic = bq.off_topic_ids(db, [r["id"] for r in rows]) if not include_off_topic else set()
+    rows = [r for r in rows if r["id"] not in off_topic]
     ids = [r["id"] for r in rows]
     mentions = queries.mentions_of(db, ids)
     amounts = queries.amounts_of(db, ids)
@@ -119,6 +122,7 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
                                                    "until": None if period.whole_week else period.end}.items() if v})
     digest = brief.build(period.label, rows, mentions, amounts, lang, stories=inputs, context=ctx,
                          start=period.start, end=period.end, max_stories=max_stories)
+    digest.off_topic = len(off_topic)
     if record and period.whole_week and not topic:
         _record(db, period.label, digest, inputs, clusters, encoder.name)
     return digest

@@ -116,15 +116,21 @@ def test_scrapy_list_shows_the_spiders():
     assert {"sources", "feeds", "sitemaps", "listings"} <= set(out.split())
 
 
-@pytest.mark.slow
-def test_veille_demo_writes_a_brief_naming_the_stories(tmp_path):
-    out = tmp_path / "briefs"
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """`veille demo` run once in a subprocess: (database path, printed paths of the brief)."""
+    tmp = tmp_path_factory.mktemp("demo")
     proc = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "demo", "--db", str(tmp_path / "demo.db"), "-o", str(out)],
+        [sys.executable, "-m", "crawler.cli", "demo", "--db", str(tmp / "demo.db"), "-o", str(tmp / "briefs")],
         capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stderr
-    paths = proc.stdout.split()
+    return tmp / "demo.db", proc.stdout.split()
+
+
+@pytest.mark.slow
+def test_veille_demo_writes_a_brief_naming_the_stories(demo_run):
+    paths = demo_run[1]
     assert [p.rsplit(".", 1)[1] for p in paths] == ["md", "html"]
     brief = open(paths[0], encoding="utf-8").read()
     for name in ("OpenAI", "Bpifrance"):
@@ -132,3 +138,19 @@ def test_veille_demo_writes_a_brief_naming_the_stories(tmp_path):
     # the memorandum's signatory, under its acronym or its canonical name
     assert "DSIT" in brief or "Department for Science, Innovation and Technology" in brief
     assert "£2bn" in brief or "2 milliards de livres sterling" in brief
+
+
+@pytest.mark.slow
+def test_veille_demo_marks_off_topic_articles_and_leaves_them_out_of_the_brief(demo_run, demo_manifest):
+    import sqlite3
+
+    conn = sqlite3.connect(demo_run[0])
+    marks = dict(conn.execute("SELECT title, on_topic FROM articles WHERE duplicate_of IS NULL"))
+    expected = {p["title"]: int(p["on_topic"]) for p in demo_manifest if p["title"] in marks}
+    assert len(expected) >= 8 and expected == {t: marks[t] for t in expected}
+    # every article is kept, scored on every default topic
+    n_topics = conn.execute("SELECT count(DISTINCT topic) FROM article_topics").fetchone()[0]
+    assert n_topics == 5
+    brief = open(demo_run[1][0], encoding="utf-8").read()
+    off = [t for t, on in expected.items() if not on]
+    assert off and not any(t in brief for t in off)
