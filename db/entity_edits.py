@@ -89,16 +89,22 @@ def _insert_alias(conn, entity_id: int, alias: str) -> None:
                  [normalise(alias), entity_id, alias])
 
 
+def _with_free_form(db, name: str, form: str, what: str) -> EntityRow:
+    """The entity `name`, after checking that `form` is not empty and names no other entity."""
+    if not normalise(form):
+        raise EntityEditError(f"{what} cannot be empty")
+    ent = find_entity(db, name)
+    other = db.execute("SELECT name FROM entities WHERE norm = ? AND id <> ?", [normalise(form), ent.id]).fetchone()
+    if other:
+        raise EntityEditError(f"{form!r} is already the entity {other[0]!r}: merge them instead "
+                              f"(veille entities merge {other[0]!r} {ent.name!r})")
+    return ent
+
+
 def add_alias(db, kb: KnowledgeBase, kb_path: str | Path, name: str, alias: str) -> EntityRow:
     """Give the entity `name` another surface form; returns the entity."""
     alias = alias.strip()
-    if not normalise(alias):
-        raise EntityEditError("an alias cannot be empty")
-    ent = find_entity(db, name)
-    other = db.execute("SELECT id, name FROM entities WHERE norm = ? AND id <> ?", [normalise(alias), ent.id]).fetchone()
-    if other:
-        raise EntityEditError(f"{alias!r} is the entity {other[1]!r}: merge them instead "
-                              f"(veille entities merge {other[1]!r} {ent.name!r})")
+    ent = _with_free_form(db, name, alias, "an alias")
     entry = _kb_entry(kb, ent)
     kb.add_alias(entry.id, alias)
     with transaction(db) as conn:
@@ -112,12 +118,7 @@ def add_alias(db, kb: KnowledgeBase, kb_path: str | Path, name: str, alias: str)
 def rename(db, kb: KnowledgeBase, kb_path: str | Path, name: str, new_name: str) -> EntityRow:
     """Change the canonical name of an entity; the old name stays as an alias."""
     new_name = new_name.strip()
-    if not normalise(new_name):
-        raise EntityEditError("the new name cannot be empty")
-    ent = find_entity(db, name)
-    clash = db.execute("SELECT name FROM entities WHERE norm = ? AND id <> ?", [normalise(new_name), ent.id]).fetchone()
-    if clash:
-        raise EntityEditError(f"{new_name!r} is already the entity {clash[0]!r}: merge them instead")
+    ent = _with_free_form(db, name, new_name, "the new name")
     entry = _kb_entry(kb, ent)
     aliases = [a for a in [*entry.aliases, entry.name] if a != new_name]
     kb.add(new_name, entry.type, aliases, id=entry.id, country=entry.country, description=entry.description,
