@@ -133,6 +133,9 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", default=str(ROOT.parent / "shared" / "corpus" / "extraction"))
     ap.add_argument("--sites", type=int, default=4)
     ap.add_argument("--processes", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--modes", help="comma-separated VEILLE_EXTRACT_PROCESSES values to run (default: 0,PROCESSES)")
+    ap.add_argument("--serve", type=float, default=0,
+                    help="only serve the sites for this many seconds (prints the sources file): for profiling")
     args = ap.parse_args(argv)
     import logging
 
@@ -141,7 +144,7 @@ def main(argv=None) -> int:
     if not pages:
         print(json.dumps({"error": f"no pages under {args.corpus}"}))
         return 1
-    baseline = extraction_baseline(pages)
+    baseline = 0.0 if args.serve else extraction_baseline(pages)
     work = Path(tempfile.mkdtemp(prefix="veille-bench-"))
     runs = []
     with ExitStack() as stack:
@@ -156,7 +159,12 @@ def main(argv=None) -> int:
                       f'feeds = ["{base}/feed.xml"]', f'sitemaps = ["{base}/sitemap-news.xml"]', ""]
         sources = work / "sources.toml"
         sources.write_text("\n".join(lines), "utf-8")
-        for processes in (0, args.processes):
+        if args.serve:
+            print(sources, flush=True)
+            time.sleep(args.serve)
+            return 0
+        modes = [int(m) for m in args.modes.split(",")] if args.modes else [0, args.processes]
+        for processes in modes:
             runs.append(crawl(str(sources), str(work / f"p{processes}.db"), processes))
     peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     best = max(runs, key=lambda r: r["articles_stored_per_s"])
