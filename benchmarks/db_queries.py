@@ -3,12 +3,14 @@
 Prints JSON: p50/p95/max milliseconds per query path (warm cache, parameters spread over hot,
 middling and rare entities and terms), the same entity week counts computed from raw
 `mentions` as a baseline (ratio = what the roll-ups save), ingestion rates through
-`Store.add_article` and `Store.save_analysis` against a raw `executemany` baseline, the
+`Store.add_articles` (batches of VEILLE_STORE_BATCH, as the crawler stores them; one transaction
+per article for comparison) and `Store.save_analysis` against a raw `executemany` baseline, the
 database size and the core count.
 
 Example:
     python benchmarks/db_synthetic.py --articles 100000 --out /tmp/v100k.db
     python benchmarks/db_queries.py --db /tmp/v100k.db
+    python benchmarks/db_queries.py --db /tmp/v100k.db --ingest 3000 --ingest-only
 """
 from __future__ import annotations
 
@@ -129,12 +131,18 @@ def bench_queries(path: str, runs: int) -> dict:
 
 
 def ingest_rows(path: str, n: int) -> list[dict]:
-    """`n` articles with their mentions and amounts, taken from the synthetic database and made new."""
+    """`n` articles with their mentions and amounts, taken from the synthetic database and made new.
+
+    Spread evenly over the database (every k-th article), so any database of n articles or more works.
+    """
     import sqlite3
 
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    total = conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 0
+    step = max(1, min(97, total // max(n, 1)))
     arts = conn.execute(
-        "SELECT id, source, title, text, published, lang FROM articles WHERE id % 97 = 0 ORDER BY id LIMIT ?", [n]
+        "SELECT id, source, title, text, published, lang FROM articles WHERE id % ? = 0 ORDER BY id LIMIT ?",
+        [step, n],
     ).fetchall()
     out = []
     for aid, source, title, text, published, lang in arts:
@@ -149,33 +157,45 @@ def ingest_rows(path: str, n: int) -> list[dict]:
     return out
 
 
-def bench_ingest(rows: list[dict], target: str) -> dict:
-    """Articles/s into `target` through the store, and through a raw executemany (the baseline)."""
-    from db.store import NewArticle, Store
+def _new_articles(rows: list[dict]) -> list:
+    """NewArticles for `rows` under URLs never stored before, fingerprints included."""
+    from db.store import NewArticle
     from nlp.dedup import content_hash, minhash
-    from nlp.types import AmountMention, Analysis, EntityMention
 
-    news, analyses = [], []
-    for r in rows:  # fingerprints belong to extraction, not to the database: computed beforehand
+    news = []
+    for r in rows:  # fingerprints belong to extraction (the crawler's workers), not to the database
         url = f"https://ingest.example/{r['key']}/{os.getpid()}/{time.time_ns()}"
         sig, shingles = minhash(r["text"])
         news.append(NewArticle(url=url, canonical_url=url, url_key=url[8:], source=r["source"], title=r["title"],
                                text=r["text"], published=r["published"], author=None, lang=r["lang"],
-                               content_hash=content_hash(r["text"]),
-                               minhash=sig, shingles=shingles))
-        sentences = sorted({m[5] for m in r["mentions"]} | {a[7] for a in r["amounts"]})
-        sent_of = {s: s for s in sentences}
+                               content_hash=content_hash(r["text"]), minhash=sig, shingles=shingles))
+    return news
+
+
+def bench_ingest(rows: list[dict], target: str, batch: int = 50, per_article_into: str | None = None) -> dict:
+    """Articles/s into `target` the way the crawler stores them (`Store.add_articles`, `batch` per
+    transaction, as StorePipeline with VEILLE_STORE_BATCH), then `save_analysis`, against a raw
+    `executemany` baseline in the same run; with `per_article_into`, one transaction per article
+    (`Store.add_article`) into that other, fresh database for comparison."""
+    from db.store import Store
+    from nlp.types import AmountMention, Analysis, EntityMention
+
+    news = _new_articles(rows)
+    analyses = []
+    for r in rows:
         analyses.append((Analysis(
             lang=r["lang"], title=r["title"], published=r["published"], author=None, text=r["text"],
             entities=[EntityMention(t, lab, name, s, e) for t, lab, name, s, e, _ in r["mentions"]],
             amounts=[AmountMention(t, v, u, k, s, e, eur) for t, v, u, k, eur, s, e, _ in r["amounts"]],
-        ), {m[3]: m[5] for m in r["mentions"]} | {a[5]: a[7] for a in r["amounts"]}, sent_of))
+        ), {m[3]: m[5] for m in r["mentions"]} | {a[5]: a[7] for a in r["amounts"]}))
     store = Store(target)
+    t0, c0 = time.perf_counter(), time.process_time()
+    ids = []
+    for i in range(0, len(news), batch):
+        ids += [s.id for s in store.add_articles(news[i : i + batch])]
+    t_articles, c_articles = time.perf_counter() - t0, time.process_time() - c0
     t0 = time.perf_counter()
-    ids = [store.add_article(a).id for a in news]
-    t_articles = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    for aid, (analysis, by_offset, _) in zip(ids, analyses):
+    for aid, (analysis, by_offset) in zip(ids, analyses):
         store.save_analysis(aid, analysis, lambda off, m=by_offset: m.get(off))
     t_analysis = time.perf_counter() - t0
     # baseline: the same rows in one executemany, no lookups, no dedup, FTS trigger still on
@@ -192,10 +212,21 @@ def bench_ingest(rows: list[dict], target: str) -> dict:
     mentions = sum(len(a[0].entities) for a in analyses)
     store.close()
     n = len(news)
-    return {"articles": n, "mentions": mentions,
-            "add_article_per_s": round(n / t_articles), "save_analysis_per_s": round(n / t_analysis),
-            "raw_executemany_per_s": round(n / t_raw),
-            "add_article_vs_raw": round((n / t_articles) / (n / t_raw), 3)}
+    out = {"articles": n, "mentions": mentions, "batch": batch,
+           "add_articles_per_s": round(n / t_articles), "add_articles_cpu_ms_each": round(1000 * c_articles / n, 3),
+           "save_analysis_per_s": round(n / t_analysis), "raw_executemany_per_s": round(n / t_raw),
+           "add_articles_vs_raw": round(t_raw / t_articles, 3)}
+    if per_article_into:
+        single = Store(per_article_into)
+        again = _new_articles(rows)
+        t0 = time.perf_counter()
+        for a in again:
+            single.add_article(a)
+        t_single = time.perf_counter() - t0
+        single.close()
+        out["add_article_one_transaction_each_per_s"] = round(n / t_single)
+        out["batched_vs_one_transaction_each"] = round(t_single / t_articles, 2)
+    return out
 
 
 def main(argv=None) -> None:
@@ -205,9 +236,19 @@ def main(argv=None) -> None:
     p.add_argument("--ingest", type=int, default=3000, help="articles for the ingestion figures (0: skip)")
     p.add_argument("--ingest-into", choices=["fresh", "big", "both"], default="both",
                    help="ingest into a new database, into --db itself (it grows), or both")
+    p.add_argument("--ingest-batch", type=int, default=50, help="articles per transaction (VEILLE_STORE_BATCH)")
+    p.add_argument("--ingest-only", action="store_true",
+                   help="skip the query latencies; --db is only read (the source of the ingested rows)")
     a = p.parse_args(argv)
     if not os.path.exists(a.db):
         raise SystemExit(f"no database at {a.db}: run benchmarks/db_synthetic.py first")
+    if a.ingest_only:
+        rows = ingest_rows(a.db, a.ingest)
+        result = {"benchmark": "db_ingest", "cores": os.cpu_count(), "source_db": a.db}
+        with tempfile.TemporaryDirectory() as tmp:
+            result["ingest"] = {"fresh_db": bench_ingest(rows, f"{tmp}/fresh.db", a.ingest_batch, f"{tmp}/single.db")}
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+        return
     from db.migrations import m0002_query_paths as m2
     from db.schema import connect
 
@@ -232,9 +273,10 @@ def main(argv=None) -> None:
         result["ingest"] = {}
         if a.ingest_into in ("fresh", "both"):
             with tempfile.TemporaryDirectory() as tmp:
-                result["ingest"]["fresh_db"] = bench_ingest(rows, f"{tmp}/fresh.db")
+                result["ingest"]["fresh_db"] = bench_ingest(rows, f"{tmp}/fresh.db", a.ingest_batch,
+                                                            f"{tmp}/single.db")
         if a.ingest_into in ("big", "both"):
-            result["ingest"]["into_db"] = bench_ingest(rows, a.db)
+            result["ingest"]["into_db"] = bench_ingest(rows, a.db, a.ingest_batch)
     print(json.dumps(result, indent=2, ensure_ascii=False))
 
 

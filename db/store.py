@@ -68,8 +68,11 @@ class Store:
     def upsert_source(self, name: str, **fields) -> None:
         self.db["sources"].upsert({"name": name, **fields}, pk="name", alter=False)
 
-    def _find_original(self, conn, art: NewArticle) -> int | None:
-        """The stored original `art` copies: same normalised text, else a MinHash near-duplicate."""
+    def _find_original(self, conn, art: NewArticle, keys: list[int]) -> int | None:
+        """The stored original `art` copies: same normalised text, else a MinHash near-duplicate.
+
+        `keys` are the LSH band keys of `art.minhash`.
+        """
         row = conn.execute(
             "SELECT id FROM articles WHERE content_hash = ? AND duplicate_of IS NULL ORDER BY id LIMIT 1",
             [art.content_hash],
@@ -78,7 +81,6 @@ class Store:
             return row[0]
         if not art.minhash:
             return None
-        keys = lsh_bands(art.minhash)
         candidates = conn.execute(
             "SELECT m.article_id, m.signature, m.shingles FROM article_minhash m WHERE m.article_id IN"
             " (SELECT article_id FROM minhash_bands WHERE band IN (%s)) ORDER BY m.article_id" % ",".join("?" * len(keys)),
@@ -109,14 +111,17 @@ class Store:
         for art in arts:
             if art.minhash is None:  # computed before taking the write lock
                 art.minhash, art.shingles = minhash(art.text)
+        # band keys hashed once per article (lookup and insert), outside the write lock
+        keys = [lsh_bands(art.minhash) if art.minhash else [] for art in arts]
+        fetched_at = now_iso()
         with self.transaction() as conn:
-            return [self._insert(conn, art) for art in arts]
+            return [self._insert(conn, art, k, fetched_at) for art, k in zip(arts, keys)]
 
-    def _insert(self, conn, art: NewArticle) -> Stored:
+    def _insert(self, conn, art: NewArticle, keys: list[int], fetched_at: str) -> Stored:
         row = conn.execute("SELECT id, duplicate_of FROM articles WHERE url_key = ?", [art.url_key]).fetchone()
         if row:
             return Stored(row[0], False, row[1])
-        original = self._find_original(conn, art)
+        original = self._find_original(conn, art, keys)
         demoted = None
         if original is not None and self._published_earlier(conn, art, original):
             # the copy stored first was published later: the new article becomes the original
@@ -126,7 +131,7 @@ class Store:
             " content_hash, duplicate_of, status, fetched_at, published_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 art.url, art.canonical_url, art.url_key, art.source, art.title, art.text, art.published,
-                art.author, art.lang, art.content_hash, original, "new", now_iso(), art.published_at,
+                art.author, art.lang, art.content_hash, original, "new", fetched_at, art.published_at,
             ],
         )
         article_id = cur.lastrowid
@@ -144,7 +149,7 @@ class Store:
             )
             conn.executemany(
                 "INSERT INTO minhash_bands (band, article_id) VALUES (?, ?)",
-                [(b, article_id) for b in lsh_bands(art.minhash)],
+                [(b, article_id) for b in keys],
             )
         return Stored(article_id, True, original, demoted)
 

@@ -4,7 +4,7 @@ import pytest
 
 from db.schema import MIGRATIONS, applied, connect
 from db.store import NewArticle, Store
-from nlp.dedup import content_hash
+from nlp.dedup import LSH_BANDS, content_hash
 from nlp.types import AmountMention, Analysis, DateMention, EntityMention
 
 WIRE = (
@@ -53,6 +53,21 @@ def test_a_batch_is_stored_in_one_transaction_and_sees_its_own_copies(store):
         store.add_articles([make("https://c.org/1", "Encore un texte différent, sur la météo de juillet."), bad])
     assert store.db["articles"].count == 2
 
+
+
+def test_a_batch_finds_a_near_duplicate_of_its_own_earlier_article(store):
+    edited = "Nouvelle initiative publique. " + WIRE.replace("plusieurs mois", "six mois") + " (avec agence)"
+    orig, copy, other = store.add_articles([
+        make("https://a.org/1"), make("https://b.org/y", edited, source="B"),
+        make("https://c.org/z", "Le Conseil d'État examine un recours contre la plateforme de données de santé "
+                                "hébergée hors d'Europe, et la CNIL publie ses recommandations."),
+    ])
+    assert copy.duplicate_of == orig.id and other.duplicate_of is None
+    # only originals are indexed for near-duplicate search: one band set each, written once
+    bands = store.db.execute("SELECT article_id, count(*) FROM minhash_bands GROUP BY article_id").fetchall()
+    assert sorted(bands) == sorted([(orig.id, LSH_BANDS), (other.id, LSH_BANDS)])
+    fetched = {r[0] for r in store.db.execute("SELECT fetched_at FROM articles")}
+    assert len(fetched) == 1 and next(iter(fetched))  # the batch's write time, set once
 
 def test_a_different_article_is_not_a_duplicate(store):
     store.add_article(make("https://a.org/1"))
