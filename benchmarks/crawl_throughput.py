@@ -7,7 +7,11 @@ extraction in threads and once in worker processes. Reports pages per second fet
 extracted and stored (crawl start to finish, from Scrapy's stats), peak memory, and the ratio
 to plain single-process extraction of the same pages measured in the same run. Prints JSON.
 
-    python benchmarks/crawl_throughput.py [--sites 4] [--processes 2]
+    python benchmarks/crawl_throughput.py [--sites 4] [--processes 2] [--modes=-1,0]
+
+--modes lists VEILLE_EXTRACT_PROCESSES values, one crawl each: -1 is `veille crawl`'s default
+(processes once the crawl passes 32 pages), 0 one extraction thread, N that many processes.
+--serve SECONDS only serves the sites (for profiling a crawl by hand).
 """
 from __future__ import annotations
 
