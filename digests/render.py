@@ -8,6 +8,20 @@ from urllib.parse import quote, urlsplit
 from digests.brief import Digest
 
 FORMATS = ("md", "html", "json", "atom")
+# accounts listed under a story: a 1,600-article story must not make a 1 MB mail (Gmail clips at 102 KB)
+MAX_ACCOUNTS = 8
+
+class Plural:
+    """A label with a singular and a plural form; `format(n=...)` picks one, as `str.format` would."""
+
+    def __init__(self, one: str, many: str, *, singular_zero: bool = True):
+        # French says "0 article", English "0 articles"
+        self.one, self.many, self.singular_zero = one, many, singular_zero
+
+    def format(self, n: int, **kw) -> str:
+        single = n == 1 or (n == 0 and self.singular_zero)
+        return (self.one if single else self.many).format(n=n, **kw)
+
 
 LABELS = {
     "fr": {
@@ -28,17 +42,18 @@ LABELS = {
         "chart_money_story": "Montants annoncés par sujet (équivalent EUR)",
         "source": "Source",
         "also": "Repris par",
+        "more": Plural("+ {n} autre article", "+ {n} autres articles"),
         "none": "Aucun article cette semaine.",
         "who": "Qui",
         "what": "Quoi",
         "amount": "Montant",
         "eur": "Équivalent EUR",
-        "count": "{n} article(s)",
-        "story_count": "{n} sujet(s)",
-        "accounts": "{n} source(s) · {langs}",
+        "count": Plural("{n} article", "{n} articles"),
+        "story_count": Plural("{n} sujet", "{n} sujets"),
+        "accounts": Plural("{n} source · {langs}", "{n} sources · {langs}"),
         "continues": "Développement de « {title} » ({week})",
         "why": "Pourquoi ce sujet :",
-        "why_sources": "{n} source(s) indépendante(s)",
+        "why_sources": Plural("{n} source indépendante", "{n} sources indépendantes"),
         "why_topics": "thèmes : {topics}",
         "why_keywords": "mots-clés : {keywords}",
         "why_follow": "suite d'un sujet déjà suivi",
@@ -67,17 +82,18 @@ LABELS = {
         "chart_money_story": "Money announced by story (EUR equivalent)",
         "source": "Source",
         "also": "Also published by",
+        "more": Plural("+ {n} more article", "+ {n} more articles", singular_zero=False),
         "none": "No articles this week.",
         "who": "Who",
         "what": "What",
         "amount": "Amount",
         "eur": "EUR equivalent",
-        "count": "{n} article(s)",
-        "story_count": "{n} stor(y/ies)",
-        "accounts": "{n} source(s) · {langs}",
+        "count": Plural("{n} article", "{n} articles", singular_zero=False),
+        "story_count": Plural("{n} story", "{n} stories", singular_zero=False),
+        "accounts": Plural("{n} source · {langs}", "{n} sources · {langs}", singular_zero=False),
         "continues": "Follows “{title}” ({week})",
         "why": "Why it is here:",
-        "why_sources": "{n} independent source(s)",
+        "why_sources": Plural("{n} independent source", "{n} independent sources", singular_zero=False),
         "why_topics": "topics: {topics}",
         "why_keywords": "keywords: {keywords}",
         "why_follow": "continues a story already followed",
@@ -100,13 +116,26 @@ def title_of(d: Digest) -> str:
     return t["title"].format(week=d.week) if "/" not in d.week else t["title_span"].format(start=d.start, end=d.end)
 
 
-def fmt_eur(value: float | None) -> str:
+def fmt_eur(value: float | None, lang: str = "fr") -> str:
+    """An EUR amount for a reader: "2,3 Md€" in French, "€2.3bn" in English; "—" when unknown."""
     if value is None:
         return "—"
-    for size, suffix in ((1e9, " Md€"), (1e6, " M€"), (1e3, " k€")):
+    for size, fr, en in ((1e9, " Md€", "bn"), (1e6, " M€", "m"), (1e3, " k€", "k")):
         if abs(value) >= size:
-            return f"{value / size:.1f}".rstrip("0").rstrip(".") + suffix
-    return f"{value:.0f} €"
+            n = f"{value / size:.1f}".rstrip("0").rstrip(".")
+            return n.replace(".", ",") + fr if lang == "fr" else f"€{n}{en}"
+    return f"{value:.0f} €" if lang == "fr" else f"€{value:.0f}"
+
+
+def distinct_amounts(amounts: list[dict]) -> list[dict]:
+    """`amounts` less repeats of one sum (same value and unit): "25 M€" and "25 millions d'euros" are one figure."""
+    seen, out = set(), []
+    for m in amounts:
+        key = (m.get("unit"), round(m.get("value") or 0, 2))
+        if key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out
 
 
 def _md_text(s: str | None) -> str:
@@ -148,6 +177,7 @@ def _env():
     env.filters["eur"] = fmt_eur
     env.filters["mdtext"] = _md_text
     env.filters["url"] = safe_url
+    env.filters["distinct_amounts"] = distinct_amounts
     env.filters["mdurl"] = _md_url
     return env
 
@@ -166,7 +196,7 @@ def chart_images(d: Digest) -> list[dict]:
     money = d.charts.get("money") or {}
     if money.get("eur"):
         title = t["chart_money_topic"] if money.get("by") == "topic" else t["chart_money_story"]
-        png = charts.money_chart(money["eur"], title)
+        png = charts.money_chart(money["eur"], title, lang=d.lang)
         if png:
             out.append({"cid": "chart-money", "title": title, "png": png})
     return out
@@ -179,7 +209,8 @@ def render_html(d: Digest, *, images: str = "data") -> tuple[str, list[dict]]:
     imgs = chart_images(d)
     for img in imgs:
         img["src"] = data_uri(img["png"]) if images == "data" else f"cid:{img['cid']}"
-    html = _env().get_template("brief.html.j2").render(d=d, t=labels(d.lang), title=title_of(d), charts=imgs)
+    html = _env().get_template("brief.html.j2").render(d=d, t=labels(d.lang), title=title_of(d), charts=imgs,
+                                                           max_accounts=MAX_ACCOUNTS)
     return html, imgs
 
 
@@ -195,4 +226,5 @@ def render(digest: Digest, fmt: str = "md") -> str:
         from digests.atom import entry_for, feed
 
         return feed([entry_for(digest, render_html(digest)[0])], lang=digest.lang)
-    return _env().get_template("brief.md.j2").render(d=digest, t=labels(digest.lang), title=title_of(digest))
+    return _env().get_template("brief.md.j2").render(d=digest, t=labels(digest.lang), title=title_of(digest),
+                                                            max_accounts=MAX_ACCOUNTS)

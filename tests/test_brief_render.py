@@ -227,7 +227,7 @@ def test_html_says_why_each_story_is_here_and_what_it_continues(built):
     assert html.count("Pourquoi ce sujet :") == len(built["w31"].stories)
     assert "Développement de « " in html and "(2025-W29)" in html
     w30 = render(built["w30"], "html")
-    assert "3 source(s) indépendante(s)" in w30 and "mots-clés : OpenAI" in w30
+    assert "3 sources indépendantes · mots-clés : Peter Kyle, OpenAI" in w30
 
 
 def test_json_contract(built):

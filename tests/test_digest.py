@@ -41,10 +41,10 @@ def test_html_escapes_article_text_and_is_localised():
     d = build("2025-W30", rows(), MENTIONS, AMOUNTS, lang="fr")
     html = render(d, "html")
     assert "&lt;b&gt;et&lt;/b&gt;" in html and "<b>et</b>" not in html
-    assert "Chiffres clés" in html and "2,3 Md€".replace(",", ".") in html
+    assert "Chiffres clés" in html and "2,3 Md€" in html
     en = render(build("2025-W30", rows(), MENTIONS, AMOUNTS, lang="en"), "md")
     # Markdown escapes the markup too (backslashes), so a renderer shows it as text, never as HTML
-    assert "Key figures" in en and "[OpenAI \\<b\\>et\\</b\\> le Royaume-Uni](https://a.org/1)" in en
+    assert "Key figures" in en and "€2.3bn" in en and "[OpenAI \\<b\\>et\\</b\\> le Royaume-Uni](https://a.org/1)" in en
     assert "<b>" not in en
 
 
@@ -89,3 +89,25 @@ def test_json_keeps_markup_as_inert_escapes():
     text = render(d, "json")
     assert "<b>" not in text and "\\u003cb\\u003eet\\u003c/b\\u003e" in text
     assert json.loads(text)["articles"][0]["title"] == "OpenAI <b>et</b> le Royaume-Uni"
+
+
+def test_a_large_story_lists_a_few_accounts_and_each_sum_once():
+    from digests.brief import StoryInput
+
+    many = [{**rows()[1], "id": i, "url": f"https://s{i}.org/x", "source": f"Outlet {i}"} for i in range(1, 13)]
+    same = {i: [{"text": t, "value": 25e6, "unit": "EUR", "kind": "money", "eur": 25e6}]
+            for i, t in ((1, "25 M€"), (2, "25 millions d'euros"))}
+    d = build("2025-W30", many, {}, same, stories=[StoryInput(list(range(1, 13)))])
+    html, md = render(d, "html"), render(d, "md")
+    for text in (html, md):
+        assert "+ 4 autres articles" in text and "Outlet 12" not in text.split("Chiffres clés")[0]
+        story = text.split("Chiffres clés")[0]
+        assert story.count("25 M€") == 1 and "25 millions d'euros" not in story
+    assert len(json.loads(render(d, "json"))["stories"][0]["articles"]) == 12  # JSON keeps them all
+
+
+def test_counts_agree_with_their_number():
+    one = build("2025-W30", rows()[:1], MENTIONS, AMOUNTS)
+    assert "1 article ·" in render(one, "md") and "1 source indépendante" in render(one, "html")
+    en = render(build("2025-W30", rows(), MENTIONS, AMOUNTS, lang="en"), "md")
+    assert "2 articles · 2 stories" in en and "1 independent source" in en
