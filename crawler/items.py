@@ -1,7 +1,7 @@
 """Typed items handed between the spiders, the item pipelines and the store."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -10,7 +10,7 @@ class PageItem:
 
     url: str  # the URL after redirects
     source: str  # name of the source in the registry
-    body: bytes
+    body: bytes = field(repr=False)  # a 5 MB page in a log line helps nobody
     encoding: str | None = None  # as Scrapy detected it from headers / <meta>
     feed_title: str | None = None  # hints from the feed or sitemap entry
     feed_published: str | None = None

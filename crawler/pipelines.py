@@ -140,9 +140,7 @@ class ExtractPipeline:
         if self.pool is None and self.processes > 0 and self.seen > self.pool_after:
             self._start_pool()
         if self.pool is not None:
-            import asyncio
-
-            article = await asyncio.wrap_future(self.pool.submit(build_article, item))
+            article = await self._in_pool(item)
         else:
             from twisted.internet import reactor
 
@@ -152,6 +150,24 @@ class ExtractPipeline:
             raise DropItem(f"no article text in {item.url}")
         self.crawler.stats.inc_value("veille/articles_extracted")
         return article
+
+
+    async def _in_pool(self, item: PageItem):
+        import asyncio
+        from concurrent.futures.process import BrokenProcessPool
+
+        pool = self.pool
+        try:
+            return await asyncio.wrap_future(pool.submit(build_article, item))
+        except BrokenProcessPool:
+            # a worker died (killed, or lxml crashing on a hostile page): this page is lost to this
+            # run and fetched again by the next one; the pages after it get a fresh pool
+            self.crawler.stats.inc_value("veille/extract_worker_crashes")
+            if self.pool is pool:  # the first page to see the crash restarts it, once
+                log.warning("an extraction worker died; starting new worker processes")
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._start_pool()
+            raise DropItem(f"extraction worker died on {item.url}") from None
 
 
 class StorePipeline:
