@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Look at `veille serve` in a real headless browser: builds the small test database, serves it
-# on a free loopback port, and has Chromium screenshot three pages. Open the PNGs to check them.
+# Look at `veille serve` and the weekly brief in a real headless browser. Open the PNGs to check them.
 #
 #   apt-get install -y chromium            # Debian's Chromium, once
 #   benchmarks/browser_check.sh [OUT_DIR]  # default OUT_DIR: /tmp/veille-browser
 #
-# Pages: the database index (tables with descriptions, canned queries), the money table for
-# Bpifrance, and an articles search. The DOM of each is also saved (*.html) for grepping.
+# serve: builds the small test database, serves it on a free loopback port, and screenshots the
+# database index (tables with descriptions, canned queries), the money table for Bpifrance and an
+# articles search. brief: runs `veille demo` in French and English and screenshots each HTML brief
+# at a browser width (900 px) and a mail client's (600 px). The DOM of each page is also saved
+# (*.html) for grepping.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-/tmp/veille-browser}"
@@ -22,11 +24,11 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 60); do curl -fs "http://127.0.0.1:$PORT/-/versions.json" >/dev/null && break; sleep 0.5; done
 BASE="http://127.0.0.1:$PORT/veille"
-shoot() {  # name url
+shoot() {  # name url [width,height]
   local profile; profile="$(mktemp -d)"
   "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
-    --disable-component-update --disable-sync --user-data-dir="$profile" --window-size=1280,900 \
-    --screenshot="$OUT/$1.png" "$2" 2>/dev/null
+    --disable-component-update --disable-sync --hide-scrollbars --user-data-dir="$profile" \
+    --window-size="${3:-1280,900}" --screenshot="$OUT/$1.png" "$2" 2>/dev/null
   "$CHROMIUM" --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \
     --disable-component-update --disable-sync --user-data-dir="$profile" --dump-dom "$2" >"$OUT/$1.html" 2>/dev/null
   rm -rf "$profile"
@@ -37,3 +39,18 @@ shoot money "$BASE/amounts?currency=EUR&min=1e6&name=Bpifrance"
 shoot search "$BASE/articles?_search=reglementation"
 grep -q "The money table" "$OUT/money.html" && grep -q "Mistral AI et Bpifrance" "$OUT/money.html" \
   && echo "ok: the money table lists Bpifrance's amounts" || { echo "money table not rendered" >&2; exit 1; }
+
+kill $SERVER 2>/dev/null || true
+for lang in fr en; do
+  rm -rf "$OUT/brief-$lang" "$OUT/demo-$lang.db" "$OUT/demo-$lang.db-wal" "$OUT/demo-$lang.db-shm"
+  python -m crawler.cli demo --db "$OUT/demo-$lang.db" -o "$OUT/brief-$lang" --lang "$lang" >"$OUT/demo-$lang.log" 2>&1
+  HTML="$(ls "$OUT/brief-$lang"/brief-*.html)"
+  shoot "brief-$lang-900" "file://$HTML" 900,3000
+  shoot "brief-$lang-600" "file://$HTML" 600,3400
+done
+# the rendered DOM, not the file: what a reader gets once the browser has parsed it
+grep -q "Chiffres clés" "$OUT/brief-fr-900.html" && grep -q "Key figures" "$OUT/brief-en-900.html" \
+  && grep -q 'src="data:image/png;base64,' "$OUT/brief-fr-600.html" \
+  && ! grep -qi "<script" "$OUT/brief-fr-900.html" \
+  && echo "ok: both briefs render with their key figures and PNG charts, no script" \
+  || { echo "brief not rendered as expected" >&2; exit 1; }
