@@ -127,8 +127,13 @@ def fmt_eur(value: float | None, lang: str = "fr") -> str:
     return f"{value:.0f} €" if lang == "fr" else f"€{value:.0f}"
 
 
-def distinct_amounts(amounts: list[dict]) -> list[dict]:
-    """`amounts` less repeats of one sum (same value and unit): "25 M€" and "25 millions d'euros" are one figure."""
+def distinct_amounts(amounts: list[dict], articles: list | None = None, lang: str | None = None) -> list[dict]:
+    """`amounts` less repeats of one sum (same value and unit): "25 M€" and "25 millions d'euros" are one figure.
+
+    With the story's `articles` and the brief's `lang`, the wording kept is one in the brief's language.
+    """
+    lang_of = {a.url: a.lang for a in articles or []}
+    amounts = sorted(amounts, key=lambda m: lang is not None and lang_of.get(m.get("url")) != lang)
     seen, out = set(), []
     for m in amounts:
         key = (m.get("unit"), round(m.get("value") or 0, 2))

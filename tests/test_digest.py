@@ -111,3 +111,17 @@ def test_counts_agree_with_their_number():
     assert "1 article ·" in render(one, "md") and "1 source indépendante" in render(one, "html")
     en = render(build("2025-W30", rows(), MENTIONS, AMOUNTS, lang="en"), "md")
     assert "2 articles · 2 stories" in en and "1 independent source" in en
+
+
+def test_a_sum_told_in_two_languages_is_shown_in_the_brief_language():
+    from digests.brief import StoryInput
+
+    two = rows()
+    two[1]["lang"] = "en"
+    amounts = {1: [{"text": "2 milliards de livres sterling", "value": 2e9, "unit": "GBP", "kind": "money", "eur": 2.3e9}],
+               2: [{"text": "£2bn", "value": 2e9, "unit": "GBP", "kind": "money", "eur": 2.3e9}]}
+    stories = [StoryInput([1, 2])]
+    en = render(build("2025-W30", two, MENTIONS, amounts, lang="en", stories=stories), "html").split("Key figures")[0]
+    fr = render(build("2025-W30", two, MENTIONS, amounts, lang="fr", stories=stories), "html").split("Chiffres clés")[0]
+    assert "£2bn" in en and "2 milliards de livres" not in en
+    assert "2 milliards de livres sterling" in fr and "£2bn" not in fr
