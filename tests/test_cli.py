@@ -154,3 +154,4 @@ def test_veille_demo_marks_off_topic_articles_and_leaves_them_out_of_the_brief(d
     brief = open(demo_run[1][0], encoding="utf-8").read()
     off = [t for t, on in expected.items() if not on]
     assert off and not any(t in brief for t in off)
+    assert "1 article hors des thèmes de veille a été écarté." in brief  # the Tour de France stage, in W30
