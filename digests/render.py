@@ -11,6 +11,12 @@ FORMATS = ("md", "html", "json", "atom")
 # accounts listed under a story: a 1,600-article story must not make a 1 MB mail (Gmail clips at 102 KB)
 MAX_ACCOUNTS = 8
 
+def _topic_label(name: str, lang: str) -> str:
+    from nlp.topics import topic_label
+
+    return topic_label(name, lang)
+
+
 class Plural:
     """A label with a singular and a plural form; `format(n=...)` picks one, as `str.format` would."""
 
@@ -188,6 +194,7 @@ def _env():
     env.filters["url"] = safe_url
     env.filters["distinct_amounts"] = distinct_amounts
     env.filters["mdurl"] = _md_url
+    env.filters["topic"] = _topic_label
     return env
 
 
@@ -205,7 +212,12 @@ def chart_images(d: Digest) -> list[dict]:
     money = d.charts.get("money") or {}
     if money.get("eur"):
         title = t["chart_money_topic"] if money.get("by") == "topic" else t["chart_money_story"]
-        png = charts.money_chart(money["eur"], title, lang=d.lang)
+        eur = money["eur"]
+        if money.get("by") == "topic":
+            from nlp.topics import topic_label
+
+            eur = {topic_label(k, d.lang): v for k, v in eur.items()}
+        png = charts.money_chart(eur, title, lang=d.lang)
         if png:
             out.append({"cid": "chart-money", "title": title, "png": png})
     return out

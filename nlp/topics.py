@@ -141,6 +141,14 @@ DEFAULT_TOPICS: tuple[Topic, ...] = (
 )
 
 
+def topic_label(name: str, lang: str) -> str:
+    """Display name of topic `name` in `lang`: a default topic's label, else the name itself."""
+    for t in DEFAULT_TOPICS:
+        if t.name == name:
+            return t.label.get(lang) or t.label.get("en") or name
+    return name
+
+
 # ------------------------------------------------------------------ configuration
 def parse_topics(items: Iterable[dict] | None) -> list[Topic]:
     """Topics from veille.toml `[[topic]]` tables; the defaults when there are none.
