@@ -1,6 +1,7 @@
 """Named reads over the database, each a bound-parameter SQL query returning plain rows."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 
@@ -233,22 +234,40 @@ def search_articles(db, query: str, f: Filters | None = None, *, limit: int = 20
             ORDER BY f.rowid DESC LIMIT ?),
         ranked AS MATERIALIZED (SELECT id, score FROM cand ORDER BY id DESC LIMIT ?),
         best AS MATERIALIZED (SELECT id, score FROM ranked ORDER BY score LIMIT ?)
-        SELECT a.id, a.title, a.url, a.source, a.published, a.lang,
-               snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet, round(best.score, 3) AS score,
+        SELECT a.id, a.title, a.url, a.source, a.published, a.lang, round(best.score, 3) AS score,
                (SELECT count(*) FROM cand) AS ranked_over
-        FROM best JOIN articles_fts ON articles_fts.rowid = best.id JOIN articles a ON a.id = best.id
-        WHERE articles_fts MATCH ? ORDER BY best.score, a.id"""
+        FROM best JOIN articles a ON a.id = best.id ORDER BY best.score, a.id"""
     try:
-        rows = _rows(db.execute(sql, [query, *params, depth_sql, int(depth) or -1, int(limit), query]))
+        rows = _rows(db.execute(sql, [query, *params, depth_sql, int(depth) or -1, int(limit)]))
+        snippets = _snippets(db, query, [r["id"] for r in rows])
     except sqlite3.OperationalError as exc:
         msg = str(exc)
         if "fts5" in msg or "no such column" in msg or "unterminated" in msg or "syntax" in msg:
             raise QueryError(f"invalid search {query!r} ({msg}): {_FTS_HELP}") from None
         raise
     for r in rows:
+        r["snippet"] = snippets.get(r["id"])
         r["more"] = bool(depth) and r["ranked_over"] > depth
         r["ranked_over"] = min(r["ranked_over"], depth) if depth else r["ranked_over"]
     return rows
+
+
+def _snippets(db, query: str, ids: list[int]) -> dict[int, str]:
+    """Snippets of the articles `ids` for an FTS query, from one pass over their rowid range.
+
+    One MATCH over the range, with snippet() computed only for the wanted rows: a lookup per
+    rowid would set the query up once per row, and a prefix query ("souverain*") costs ~13 ms
+    to set up on a million articles (20 rows: 270 ms, against 16 ms this way).
+    """
+    if not ids:
+        return {}
+    rows = db.execute(
+        """SELECT id, snip FROM (
+            SELECT rowid AS id, CASE WHEN rowid IN (SELECT value FROM json_each(?))
+                                THEN snippet(articles_fts, 1, '[', ']', '…', 16) END AS snip
+            FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?)
+        WHERE snip IS NOT NULL""", [json.dumps(ids), query, min(ids), max(ids)])
+    return dict(rows.fetchall())
 
 
 # -- entities -------------------------------------------------------------------------------------
