@@ -28,10 +28,15 @@ CANNED = {
     WHERE articles_fts MATCH :q AND a.duplicate_of IS NULL AND {_ARTICLE_FILTERS}
       AND (:since = '' OR a.published >= :since) AND (:until = '' OR a.published <= :until)
     ORDER BY f.rowid DESC LIMIT 1000),
-  best AS MATERIALIZED (SELECT id, score FROM cand ORDER BY score LIMIT 20)
-SELECT a.published, a.source, a.title, snippet(articles_fts, 1, '[', ']', '…', 16) AS snippet, a.url
-FROM best JOIN articles_fts ON articles_fts.rowid = best.id JOIN articles a ON a.id = best.id
-WHERE articles_fts MATCH :q ORDER BY best.score""",
+  best AS MATERIALIZED (SELECT id, score FROM cand ORDER BY score LIMIT 20),
+  snips AS MATERIALIZED (
+    SELECT rowid AS id, CASE WHEN rowid IN (SELECT id FROM best)
+                        THEN snippet(articles_fts, 1, '[', ']', '…', 16) END AS snippet
+    FROM articles_fts WHERE articles_fts MATCH :q
+      AND rowid BETWEEN (SELECT min(id) FROM best) AND (SELECT max(id) FROM best))
+SELECT a.published, a.source, a.title, snips.snippet, a.url
+FROM best JOIN articles a ON a.id = best.id JOIN snips ON snips.id = best.id
+ORDER BY best.score""",
     },
     "entity": {
         "title": "Entity: profile",
@@ -124,7 +129,15 @@ TABLES = {
             "simhash": "Unused since MinHash replaced SimHash (kept for old databases)", "duplicate_of": "The original when this is a copy",
             "status": "new, enriched or skipped", "skip_reason": "Why the analysis skipped it",
             "fetched_at": "When it was crawled (UTC)", "enriched_at": "When it was analysed (UTC)",
+            "relevance": "Best watch-topic score, 0..1 (empty before scoring)",
+            "on_topic": "1 on a watch topic, 0 off-topic (kept, left out of briefs), empty before scoring",
         },
+    },
+    "article_topics": {
+        "description": "Score of each article on each watch topic: embeddings and keywords, 0..1; "
+                       "0.4 and above is on the topic.",
+        "sort_desc": "score",
+        "columns": {"topic": "Watch topic (veille.toml [[topic]] name)", "score": "0..1"},
     },
     "entities": {
         "description": "Canonical people, organisations, places and programmes.",
