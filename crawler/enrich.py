@@ -115,7 +115,7 @@ def _settle_entities(store: Store, kb, touched: set[int], kb_path: str | None, m
     from db.entity_edits import promote, vote_labels
 
     if kb_path and min_sources:
-        report.promoted = promote(store.db, kb, kb_path, min_sources)
+        report.promoted = promote(store.db, kb, kb_path, min_sources, entity_ids=sorted(touched))
     report.relabelled = vote_labels(store.db, kb, sorted(touched))
     if report.promoted or report.relabelled:
         log.info("entities: %d promoted, %d relabelled by votes", len(report.promoted), report.relabelled)

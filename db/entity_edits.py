@@ -7,6 +7,7 @@ re-links mentions through the knowledge base) agree with them. Every function ta
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -107,10 +108,10 @@ def add_alias(db, kb: KnowledgeBase, kb_path: str | Path, name: str, alias: str)
     ent = _with_free_form(db, name, alias, "an alias")
     entry = _kb_entry(kb, ent)
     kb.add_alias(entry.id, alias)
+    kb.save_user(kb_path)
     with transaction(db) as conn:
         _insert_alias(conn, ent.id, alias)
         conn.execute("UPDATE entities SET kb_id = ? WHERE id = ?", [entry.id, ent.id])
-    kb.save_user(kb_path)
     ent.kb_id = entry.id
     return ent
 
@@ -123,12 +124,12 @@ def rename(db, kb: KnowledgeBase, kb_path: str | Path, name: str, new_name: str)
     aliases = [a for a in [*entry.aliases, entry.name] if a != new_name]
     kb.add(new_name, entry.type, aliases, id=entry.id, country=entry.country, description=entry.description,
            case_sensitive=entry.case_sensitive)
+    kb.save_user(kb_path)
     with transaction(db) as conn:
         _insert_alias(conn, ent.id, ent.name)
         conn.execute("DELETE FROM aliases WHERE entity_id = ? AND alias_norm = ?", [ent.id, normalise(new_name)])
         conn.execute("UPDATE entities SET name = ?, norm = ?, kb_id = ? WHERE id = ?",
                      [new_name, normalise(new_name), entry.id, ent.id])
-    kb.save_user(kb_path)
     return EntityRow(ent.id, new_name, ent.label, entry.id)
 
 
@@ -144,6 +145,7 @@ def merge(db, kb: KnowledgeBase, kb_path: str | Path, source: str, target: str) 
     for form in dict.fromkeys(forms):
         if normalise(form) != normalise(entry.name):
             kb.add_alias(entry.id, form)
+    kb.save_user(kb_path)
     with transaction(db) as conn:
         # the roll-up triggers move the per-day counts with each mention
         conn.execute("UPDATE mentions SET entity_id = ? WHERE entity_id = ?", [dst.id, src.id])
@@ -151,7 +153,6 @@ def merge(db, kb: KnowledgeBase, kb_path: str | Path, source: str, target: str) 
             _insert_alias(conn, dst.id, form)
         conn.execute("DELETE FROM entities WHERE id = ?", [src.id])
         conn.execute("UPDATE entities SET kb_id = ? WHERE id = ?", [entry.id, dst.id])
-    kb.save_user(kb_path)
     if src_entry is not None:
         log.warning("%s stays in the packaged knowledge base; its forms now also point to %s",
                     src_entry.name, entry.name)
@@ -162,21 +163,29 @@ def merge(db, kb: KnowledgeBase, kb_path: str | Path, source: str, target: str) 
 
 
 def promote(db, kb: KnowledgeBase, kb_path: str | Path, min_sources: int = PROMOTE_MIN_SOURCES,
-            dry_run: bool = False) -> list[dict]:
+            dry_run: bool = False, entity_ids: list[int] | None = None) -> list[dict]:
     """Unknown entities (no knowledge-base id) named by at least `min_sources` distinct sources
     become canonical user entities; returns what was (or, with `dry_run`, would be) promoted.
 
     Names of one word in lower case or labelled MISC are left alone: they are more often
-    headline words than actors.
+    headline words than actors. `entity_ids` limits the candidates (enrichment passes the
+    entities its articles named, so a run costs what it analysed, not the whole database).
     """
     if min_sources < 1:
         raise EntityEditError("min_sources must be at least 1")
+    only = ""
+    params: list = []
+    if entity_ids is not None:
+        if not entity_ids:
+            return []
+        only = "AND e.id IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(sorted(set(entity_ids))))
     rows = db.execute(
-        """SELECT e.id, e.name, e.label, count(DISTINCT a.source) AS sources, count(*) AS mentions
+        f"""SELECT e.id, e.name, e.label, count(DISTINCT a.source) AS sources, count(*) AS mentions
         FROM entities e JOIN mentions m ON m.entity_id = e.id JOIN articles a ON a.id = m.article_id
-        WHERE e.kb_id IS NULL AND a.source IS NOT NULL AND e.label <> 'MISC'
+        WHERE e.kb_id IS NULL AND a.source IS NOT NULL AND e.label <> 'MISC' {only}
         GROUP BY e.id HAVING count(DISTINCT a.source) >= ? ORDER BY sources DESC, e.name""",
-        [min_sources]).fetchall()
+        [*params, min_sources]).fetchall()
     out = []
     for eid, name, label, n_sources, n_mentions in rows:
         if not any(c.isupper() for c in name):
@@ -192,10 +201,11 @@ def promote(db, kb: KnowledgeBase, kb_path: str | Path, min_sources: int = PROMO
             entry = kb.add(name, label if label in TYPES else "ORG", aliases, id=_free_id(kb, name),
                            description=f"promoted: named by {n_sources} sources")
         item["kb_id"] = entry.id
-        with transaction(db) as conn:
-            conn.execute("UPDATE entities SET kb_id = ? WHERE id = ? AND kb_id IS NULL", [entry.id, eid])
     if out and not dry_run:
-        kb.save_user(kb_path)
+        kb.save_user(kb_path)  # the file first: a kill before the rows leaves them to the next run
+        with transaction(db) as conn:
+            conn.executemany("UPDATE entities SET kb_id = ? WHERE id = ? AND kb_id IS NULL",
+                             [(item["kb_id"], item["id"]) for item in out])
         log.info("promoted %d recurring entities to the knowledge base", len(out))
     return out
 
@@ -213,8 +223,6 @@ def vote_labels(db, kb: KnowledgeBase | None = None, entity_ids: list[int] | Non
         if not entity_ids:
             return 0
         sql += " WHERE m.entity_id IN (SELECT value FROM json_each(?))"
-        import json
-
         params.append(json.dumps(sorted(set(entity_ids))))
     votes: dict[int, Counter] = defaultdict(Counter)
     for eid, label, n in db.execute(sql + " GROUP BY m.entity_id, m.label", params):

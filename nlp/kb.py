@@ -24,6 +24,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -244,9 +245,14 @@ class KnowledgeBase:
         """Write what add()/add_alias() changed, to be passed to load() next time."""
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        with p.open("w", encoding="utf-8") as f:
+        # a new file renamed over the old one: a kill mid-write leaves the previous edits whole
+        tmp = p.with_name(p.name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as f:
             for eid in sorted(self._user_ids):
                 f.write(json.dumps(self._entries[eid].to_json(), ensure_ascii=False) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, p)
 
     # ------------------------------------------------------------ internals
     def _merge_user(self, d: dict) -> None:

@@ -105,6 +105,8 @@ def test_unknown_entity_named_by_three_sources_is_promoted(populated):
     kb = load_kb(populated.path)
     path = user_kb_path(populated.path)
     assert promote(db, kb, path, min_sources=4) == []
+    zid = find_entity(db, "Zéphyrine Labs").id
+    assert promote(db, kb, path, min_sources=3, dry_run=True, entity_ids=[zid + 100]) == []  # not a candidate
     dry = promote(db, kb, path, min_sources=3, dry_run=True)
     assert [r["name"] for r in dry] == ["Zéphyrine Labs"] and not path.exists()
     done = promote(db, kb, path, min_sources=3)
@@ -141,3 +143,23 @@ def test_cli_edits_with_json_and_clear_errors(populated):
     assert [r["name"] for r in json.loads(res.output)] == ["Zéphyrine Labs"]
     res = runner.invoke(main, ["entities", "merge", "Nobody", "OpenAI", "--db", db])
     assert res.exit_code != 0 and "no entity named 'Nobody'" in res.output and "Traceback" not in res.output
+
+
+def test_a_failed_write_of_the_user_file_keeps_the_previous_edits(populated, monkeypatch):
+    import nlp.kb
+
+    path = user_kb_path(populated.path)
+    kb = load_kb(populated.path)
+    add_alias(populated.db, kb, path, "OpenAI", "Open A.I.")
+    before = path.read_text("utf-8")
+
+    def broken(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(nlp.kb.json, "dumps", broken)
+    with pytest.raises(OSError):
+        add_alias(populated.db, kb, path, "Bpifrance", "BPI France")
+    monkeypatch.undo()
+    assert path.read_text("utf-8") == before
+    # the rows were not touched either: the file is written first
+    assert "BPI France" not in {r[0] for r in populated.db.execute("SELECT alias FROM aliases")}
