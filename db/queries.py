@@ -33,7 +33,7 @@ def mentions_of(db, article_ids: list[int]) -> dict[int, list[dict]]:
     marks = ",".join("?" * len(article_ids))
     for row in _rows(
         db.execute(
-            f"""SELECT m.article_id, e.id AS entity_id, e.name, e.label, count(*) AS n
+            f"""SELECT m.article_id, e.id AS entity_id, e.name, e.label, e.kb_id, count(*) AS n
             FROM mentions m JOIN entities e ON e.id = m.entity_id
             WHERE m.article_id IN ({marks})
             GROUP BY m.article_id, e.id ORDER BY n DESC, e.name""",

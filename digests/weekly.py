@@ -116,7 +116,14 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
     history_days = bq.entity_history(db, top_names, brief.week_bounds(weeks[0])[0].isoformat(), period.end)
     history = {n: [sum(v for d, v in history_days.get(n, {}).items() if brief.week_of(date.fromisoformat(d[:10])) == w)
                    for w in weeks] for n in top_names}
-    ctx = brief.Context(dates=bq.dates_of(db, ids), topics=topics, actors=bq.amount_actors(db, ids),
+    # names in the brief's language ("European Union" in English), once the database reads are done
+    shown = _display_names(mentions, lang)
+    for ms in mentions.values():
+        for m in ms:
+            m["name"] = shown.get(m["name"], m["name"])
+    history = {shown.get(n, n): v for n, v in history.items()}
+    actors = {k: [shown.get(n, n) for n in v] for k, v in bq.amount_actors(db, ids).items()}
+    ctx = brief.Context(dates=bq.dates_of(db, ids), topics=topics, actors=actors,
                         weeks=weeks, history=history,
                         filters={k: v for k, v in {"topic": topic, "since": None if period.whole_week else period.start,
                                                    "until": None if period.whole_week else period.end}.items() if v})
@@ -126,6 +133,21 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
     if record and period.whole_week and not topic:
         _record(db, period.label, digest, inputs, clusters, encoder.name)
     return digest
+
+
+def _display_names(mentions: dict[int, list[dict]], lang: str) -> dict[str, str]:
+    """Stored name -> name to print in `lang`, for entities whose stored name is the knowledge
+    base's own (a name the user chose with `veille entities rename` is left as it is)."""
+    from nlp.kb import default_kb
+
+    kb = default_kb()
+    out: dict[str, str] = {}
+    for ms in mentions.values():
+        for m in ms:
+            entry = kb.get(m["kb_id"]) if m.get("kb_id") else None
+            if entry is not None and entry.name == m["name"]:
+                out[m["name"]] = entry.display(lang)
+    return out
 
 
 def _top_entities(mentions: dict[int, list[dict]], k: int) -> list[tuple[str, int]]:

@@ -76,6 +76,11 @@ class Entry:
     description: str = ""
     case_sensitive: bool = False
     ruler: bool = True  # False: link when the model finds it, but never force it (e.g. "Claude")
+    names: dict[str, str] = field(default_factory=dict)  # display name per language, when not `name`
+
+    def display(self, lang: str) -> str:
+        """The name to print in `lang`: "European Union" in English for "Union européenne"."""
+        return self.names.get(lang, self.name)
 
     def surface_forms(self, lang: str | None = None) -> list[str]:
         """Name and aliases usable in `lang` (all languages when None)."""
@@ -99,6 +104,8 @@ class Entry:
             d["case_sensitive"] = True
         if not self.ruler:
             d["ruler"] = False
+        if self.names:
+            d["names"] = self.names
         return d
 
 
@@ -323,6 +330,7 @@ def _entry_from_json(d: dict) -> Entry:
         description=d.get("description", ""),
         case_sensitive=bool(d.get("case_sensitive", False)),
         ruler=bool(d.get("ruler", True)),
+        names={str(k): str(v) for k, v in d.get("names", {}).items()},
     )
 
 

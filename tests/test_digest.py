@@ -125,3 +125,16 @@ def test_a_sum_told_in_two_languages_is_shown_in_the_brief_language():
     fr = render(build("2025-W30", two, MENTIONS, amounts, lang="fr", stories=stories), "html").split("Chiffres clés")[0]
     assert "£2bn" in en and "2 milliards de livres" not in en
     assert "2 milliards de livres sterling" in fr and "£2bn" not in fr
+
+
+def test_english_brief_prints_english_names_of_french_named_entities():
+    from digests.weekly import _display_names
+    from nlp.kb import default_kb
+
+    eu = default_kb().get("eu")
+    assert eu.name == "Union européenne" and eu.display("en") == "European Union" and eu.display("fr") == eu.name
+    mentions = {1: [{"name": "Union européenne", "kb_id": "eu"}, {"name": "OpenAI", "kb_id": "openai"},
+                    {"name": "UE 27", "kb_id": "eu"},  # renamed by the user: kept as chosen
+                    {"name": "Zéphyrine Labs", "kb_id": None}]}
+    assert _display_names(mentions, "en") == {"Union européenne": "European Union", "OpenAI": "OpenAI"}
+    assert _display_names(mentions, "fr") == {"Union européenne": "Union européenne", "OpenAI": "OpenAI"}

@@ -202,3 +202,15 @@ def test_user_file_line_with_known_id_only_adds_aliases(tmp_path):
     kb = KnowledgeBase.load(user, tmp_path / "missing.jsonl")
     e = kb.lookup("la BPI")
     assert e.id == "bpifrance" and e.name == "Bpifrance" and kb.lookup("BPI France").id == "bpifrance"
+
+
+def test_display_names_survive_a_round_trip_through_the_user_file(tmp_path):
+    from nlp.kb import KnowledgeBase
+
+    kb = KnowledgeBase.load()
+    e = kb.add("Agence de l'innovation de défense", "ORG", ["AID"], id="aid-test")
+    e.names["en"] = "Defence Innovation Agency"
+    kb.save_user(tmp_path / "u.jsonl")
+    again = KnowledgeBase.load(tmp_path / "u.jsonl")
+    assert again.get("aid-test").display("en") == "Defence Innovation Agency"
+    assert again.get("uk").display("en") == "United Kingdom" and again.get("uk").display("de") == "Royaume-Uni"
