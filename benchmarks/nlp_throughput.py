@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> dict:
     docs = [Document(text=t, lang="fr", published="2025-07-22") for t in texts]
     for n in (1, 2):
         with Analyzer(n_process=n, batch_size=args.batch_size, size=args.size) as an:
-            an.analyze_many([Document(text=t, lang="fr") for t in warm * n])  # workers up, models loaded
+            an.start()  # every worker up with its models loaded
+            an.analyze_many([Document(text=t, lang="fr") for t in warm * n])
             res[f"stage_{n}proc"] = timed(lambda: an.analyze_many(docs), words, args.repeat)
             if n == 1 and args.profile:
                 import cProfile

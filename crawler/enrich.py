@@ -128,6 +128,24 @@ def topics_from_config(config: dict):
     return parse_topics(config.get("topic"))
 
 
+AUTO_MIN_ARTICLES = 200  # below this, starting workers (a model load each) costs more than it saves
+
+
+def worker_count(setting, pending: int) -> int:
+    """Processes for enrichment from the `processes` setting ("auto" or a number) and the work waiting."""
+    if setting in (None, "auto"):
+        import os
+
+        return min(os.cpu_count() or 1, 4) if pending >= AUTO_MIN_ARTICLES else 1
+    try:
+        n = int(setting)
+    except (TypeError, ValueError):
+        raise ValueError(f"processes must be 'auto' or a whole number, got {setting!r}") from None
+    if n < 1:
+        raise ValueError(f"processes must be at least 1, got {n}")
+    return n
+
+
 def run_configured(store: Store, config: dict, *, redo: bool = False, processes: int | None = None,
                    progress: Callable[[int], None] | None = None) -> EnrichReport:
     """Enrichment as the CLI runs it: the database's knowledge base (packaged plus user edits),
@@ -136,7 +154,8 @@ def run_configured(store: Store, config: dict, *, redo: bool = False, processes:
 
     topics = topics_from_config(config)
     kb = load_kb(store.path)
-    n = int(processes if processes is not None else config.get("processes") or 1)
+    pending = store.db["articles"].count if redo else store.count_pending()
+    n = worker_count(processes if processes is not None else config.get("processes"), pending)
     report = EnrichReport()
     with Analyzer(kb, size=config.get("model_size", "md"), n_process=n,
                   batch_size=int(config.get("batch_size") or 64)) as analyzer:

@@ -82,7 +82,20 @@ class Analyzer:
             return self._analyze_parallel(docs)
         return self._analyze_here(docs)
 
-    def _analyze_parallel(self, docs: list[Document]) -> list[Analysis]:
+    def start(self) -> None:
+        """Start the worker processes and return once every one has its models loaded.
+
+        Optional (the first batch starts them too); useful before timing, and to pay the
+        model loads before a long run rather than inside its first batch.
+        """
+        if self.n_process <= 1:
+            return
+        pool = self._workers()
+        seen: set[int] = set()
+        while len(seen) < self.n_process:  # a worker answers only after its initializer has run
+            seen.update(pool.map(_worker_pid, [0.05] * self.n_process))
+
+    def _workers(self):
         if self._pool is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -90,12 +103,11 @@ class Analyzer:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.n_process, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker, initargs=(self.kb, self.size, self.batch_size))
-        # contiguous chunks, a few per worker: order is kept and a slow chunk does not idle the others
-        n_chunks = min(len(docs), self.n_process * 2)
-        size = -(-len(docs) // n_chunks)
-        chunks = [docs[i:i + size] for i in range(0, len(docs), size)]
+        return self._pool
+
+    def _analyze_parallel(self, docs: list[Document]) -> list[Analysis]:
         out: list[Analysis] = []
-        for part in self._pool.map(_analyze_in_worker, chunks):
+        for part in self._workers().map(_analyze_in_worker, _chunks(docs, self.n_process * 4)):
             out.extend(part)
         return out
 
@@ -128,8 +140,19 @@ class Analyzer:
                 res.entities = entities_from_doc(sdoc, self.kb)
                 res.dates = find_dates(res.text, lang, anchor)
                 res.amounts = find_amounts(res.text, lang, anchor)
-                res.sentence_starts = [s.start_char for s in sdoc.sents] if sdoc.has_annotation("SENT_START") else [0]
+                res.sentence_starts = _sentence_starts(sdoc)
         return results  # type: ignore[return-value]
+
+
+def _sentence_starts(sdoc) -> list[int]:
+    """Character offsets where sentences start, read from arrays (no walk over Token objects)."""
+    if not sdoc.has_annotation("SENT_START") or not len(sdoc):
+        return [0]
+    from spacy.attrs import IDX, SENT_START
+
+    arr = sdoc.to_array([SENT_START, IDX])
+    starts = arr[arr[:, 0] == 1, 1].tolist()
+    return starts if starts and starts[0] == 0 else [0, *starts]
 
 
 # -- worker processes --------------------------------------------------------------------------
@@ -153,6 +176,28 @@ def _init_worker(kb, size: str, batch_size: int) -> None:
             spacy_pipeline(lang, kb=kb, size=size)
         except Exception as exc:  # a missing model shows up again, with context, on first use
             log.warning("worker could not preload the %s pipeline: %s", lang, exc)
+
+
+def _chunks(docs: list[Document], n: int) -> list[list[Document]]:
+    """Up to `n` contiguous chunks of about equal text length: order is kept, and one long
+    article does not leave the other workers idle at the end of a batch."""
+    total = sum(len(d.text) for d in docs) or 1
+    chunks: list[list[Document]] = [[]]
+    done = 0
+    for d in docs:
+        if chunks[-1] and done >= total * len(chunks) / n:
+            chunks.append([])
+        chunks[-1].append(d)
+        done += len(d.text)
+    return chunks
+
+
+def _worker_pid(pause: float) -> int:
+    import os
+    import time
+
+    time.sleep(pause)  # hold this worker so the next task goes to another one
+    return os.getpid()
 
 
 def _analyze_in_worker(docs: list[Document]) -> list[Analysis]:

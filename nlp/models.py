@@ -17,6 +17,8 @@ linked by the ruler, and the statistical NER fills in the rest around them.
 """
 from __future__ import annotations
 
+import re
+
 import functools
 import logging
 import time
@@ -44,6 +46,9 @@ class UnsupportedLanguage(ValueError):
     pass
 
 
+_NEWLINE = re.compile("\n")
+
+
 def _register_components() -> None:
     from spacy.language import Language
 
@@ -53,9 +58,19 @@ def _register_components() -> None:
     @Language.component("veille_line_breaks")
     def line_breaks(doc):  # noqa: ANN001 - spaCy component signature
         """A token following a line break starts a sentence (headings, list items)."""
-        for i, tok in enumerate(doc[:-1]):
-            if "\n" in tok.text_with_ws:
-                doc[i + 1].is_sent_start = True
+        import numpy as np
+        from spacy.attrs import IDX
+
+        text = doc.text
+        if "\n" not in text or len(doc) < 2:
+            return doc
+        # token i owns text[idx[i]:idx[i+1]] (its text and trailing space): the token after the
+        # owner of a line break starts a sentence. Offsets, not Token objects: no walk over the doc.
+        starts = doc.to_array([IDX])
+        breaks = np.fromiter((m.start() for m in _NEWLINE.finditer(text)), dtype=np.int64)
+        owners = np.searchsorted(starts, breaks, side="right") - 1
+        for i in np.unique(owners[owners < len(doc) - 1]):
+            doc[int(i) + 1].is_sent_start = True
         return doc
 
 

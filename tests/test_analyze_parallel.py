@@ -30,3 +30,42 @@ def test_zero_processes_is_an_error():
 
     with pytest.raises(ValueError, match="at least 1"):
         Analyzer(n_process=0)
+
+
+def test_worker_count_auto_starts_workers_only_for_a_big_backlog(monkeypatch):
+    import os
+
+    import pytest
+
+    from crawler.enrich import AUTO_MIN_ARTICLES, worker_count
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert worker_count("auto", 10) == 1
+    assert worker_count(None, AUTO_MIN_ARTICLES) == 4  # one per core, at most 4
+    assert worker_count("2", 10) == 2 and worker_count(3, 0) == 3
+    for bad in ("many", 0, "-1"):
+        with pytest.raises(ValueError, match="processes"):
+            worker_count(bad, 10)
+
+
+def test_a_bad_processes_setting_is_one_clear_line(tmp_path):
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+
+    cfg = tmp_path / "veille.toml"
+    cfg.write_text('processes = "lots"\n', "utf-8")
+    db = str(tmp_path / "v.db")
+    CliRunner().invoke(main, ["db", "migrate", "--db", db], catch_exceptions=False)
+    from db.store import NewArticle, Store
+    from nlp.dedup import content_hash
+
+    store = Store(db)
+    text = "OpenAI ouvre un bureau à Paris, son premier en Europe continentale, le 9 octobre 2024."
+    store.add_article(NewArticle(url="https://a.example/1", canonical_url="https://a.example/1", url_key="a.example/1",
+                                 source="S", title="T", text=text, published="2024-10-09", author=None, lang="fr",
+                                 content_hash=content_hash(text)))
+    store.close()
+    res = CliRunner().invoke(main, ["--config", str(cfg), "enrich", "--db", db])
+    assert res.exit_code != 0 and "processes must be 'auto' or a whole number" in res.output
+    assert "Traceback" not in res.output
