@@ -64,9 +64,11 @@ def off_topic_ids(db, article_ids: list[int]) -> set[int]:
 def article_ids_for_topic(db, topic: str, start: str, end: str) -> set[int] | None:
     """Ids of the period's articles about `topic`: scored ones when topics exist, else a full-text match."""
     if has_table(db, "article_topics"):
+        from nlp.topics import ON_TOPIC
+
         rows = db.execute(
             "SELECT t.article_id FROM article_topics t JOIN articles a ON a.id = t.article_id"
-            " WHERE t.topic = ? AND t.score >= 0.5 AND a.published BETWEEN ? AND ?", [topic, start, end])
+            " WHERE t.topic = ? AND t.score >= ? AND a.published BETWEEN ? AND ?", [topic, ON_TOPIC, start, end])
         found = {r[0] for r in rows}
         if found:
             return found

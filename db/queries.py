@@ -161,11 +161,14 @@ def _article_clause(db, f: Filters, a: str = "a") -> tuple[str, list]:
         sql.append(f"{a}.source = ? COLLATE NOCASE")
         params.append(f.source)
     if f.topic:
-        # article_topics (migration 6, the topics feature): a row is an article on that topic
+        # article_topics (migration 6) scores every article on every topic: on it means >= ON_TOPIC
+        from nlp.topics import ON_TOPIC
+
         if "article_topics" not in set(db.table_names()):
             raise QueryError("this database has no topics yet: --topic needs articles scored on topics")
-        sql.append(f"{a}.id IN (SELECT t.article_id FROM article_topics t WHERE t.topic = ? COLLATE NOCASE)")
-        params.append(f.topic)
+        sql.append(f"{a}.id IN (SELECT t.article_id FROM article_topics t WHERE t.topic = ? COLLATE NOCASE"
+                   " AND t.score >= ?)")
+        params += [f.topic, ON_TOPIC]
     return (" AND ".join(sql) or "1"), params
 
 

@@ -380,8 +380,11 @@ def _sql_for(sub: Subscription, ids: list[int], entity_ids: list[list[int]],
                      " AND +x.eur >= ?)")
         rest.append(sub.min_amount)
     if sub.topic:
-        where.append("h.id IN (SELECT article_id FROM article_topics WHERE topic = ?)")
-        rest.append(sub.topic)
+        from nlp.topics import ON_TOPIC
+
+        # every article has a score on every topic: the subscription wants those on it
+        where.append("h.id IN (SELECT article_id FROM article_topics WHERE topic = ? AND score >= ?)")
+        rest += [sub.topic, ON_TOPIC]
     if sub.lang:
         where.append("a.lang = ?")
         rest.append(sub.lang)

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from digests.summarize import SummarySentence, sentences
+from nlp.topics import ON_TOPIC
 
 
 @dataclass
@@ -220,9 +221,9 @@ def _story(si: StoryInput, art_of, by_id, mentions, ctx: Context, entity_article
         title=lead.title, url=lead.url, summary=si.summary or _lead_summary(lead, by_id[lead.id]["text"]),
         articles=arts, entities=entities, amounts=story_amounts, sources=sources,
         languages=sorted({a.lang for a in arts if a.lang}), score=round(score, 3),
-        why={"sources": len(sources), "topics": [t for t, sc in topics_sorted[:3] if sc >= 0.3],
+        why={"sources": len(sources), "topics": [t for t, sc in topics_sorted[:3] if sc >= ON_TOPIC],
              "keywords": entities[:4], "continues": si.continues is not None},
-        continues=si.continues, topic=topics_sorted[0][0] if topics_sorted and topics_sorted[0][1] >= 0.3 else None,
+        continues=si.continues, topic=topics_sorted[0][0] if topics_sorted and topics_sorted[0][1] >= ON_TOPIC else None,
     )
 
 

@@ -176,6 +176,21 @@ def test_matching_queues_each_article_once_with_why(store):
     assert store.db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 4
 
 
+def test_topic_subscription_takes_only_articles_scored_on_the_topic(store):
+    from nlp.topics import TopicScorer
+
+    subscribe(store, "programmes", topic="public-programmes", notify="ntfy://p")
+    ids = add_all(store)
+    # every article gets a score on every topic, as enrichment stores them
+    results = TopicScorer().score([a[0] for a in ARTICLES], [a[1] for a in ARTICLES])
+    for aid, res in zip(ids, results):
+        store.db.conn.executemany("INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
+                                  [(aid, sc.topic, sc.score) for sc in res.scores])
+    alerts.match_new(store.db, now=T0)
+    # the two Bpifrance stories (a public bank's programme and loan); not the heatwave, not the Paris office
+    assert queued(store, "programmes") == ["Bpifrance finance IA Booster", "Bpifrance: un prêt modeste"]
+
+
 def test_new_subscriptions_match_new_articles_and_test_shows_the_past(store, db_path):
     add_all(store)
     alerts.match_new(store.db, now=T0)

@@ -305,6 +305,8 @@ def test_topic_filter_uses_article_topics(db):
     if "article_topics" not in db.table_names():  # the topics feature's migration, when absent
         db.execute("CREATE TABLE article_topics (article_id INTEGER, topic TEXT, score REAL)")
     db.execute("INSERT INTO article_topics VALUES (3, 'Politique IA', 0.9)")
+    # every article is scored on every topic: a low score is not "on" the topic
+    db.execute("INSERT INTO article_topics SELECT id, 'Politique IA', 0.1 FROM articles WHERE id <> 3")
     f = q.Filters(topic="politique ia")
     assert [r["id"] for r in q.search_articles(db, "OpenAI", f)] == [3]
     assert {t["name"] for t in q.top_entities(db, f, days=30)["top"]} == {"Royaume-Uni", "OpenAI", "AI Growth Zones",
