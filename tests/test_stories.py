@@ -88,32 +88,30 @@ def test_item_text_and_day():
     assert day_number("2025-07-21T10:00:00") == day_number("2025-07-21") and day_number("hier") is None
 
 
-def test_held_out_week_with_the_multilingual_encoder():
-    """A week not used to set the defaults: OpenAI's two launches two days apart stay two stories."""
+def _clustered_with_use(path) -> dict[int, int]:
+    """Cluster a labelled fixture week with the multilingual encoder; check pairwise P and R
+    (>= 0.9 each) and return article id -> cluster number."""
     from nlp.embed import get_encoder
 
-    arts = json.loads((FIXTURE.parent / "cluster_week_heldout.json").read_text("utf-8"))["articles"]
+    arts = json.loads(path.read_text("utf-8"))["articles"]
     vecs = get_encoder("use").encode([item_text(a["title"], a["text"]) for a in arts])
     items = [Item(a["id"], frozenset(a["entities"]), day_number(a["published"]), a["source"]) for a in arts]
     found = [[items[i].id for i in c.members] for c in cluster(items, vecs)]
     scores = pairwise_scores(found, {a["id"]: a["story"] for a in arts})
     assert scores["precision"] >= 0.9 and scores["recall"] >= 0.9, scores
-    story_of = {i: n for n, g in enumerate(found) for i in g}
+    return {i: n for n, g in enumerate(found) for i in g}
+
+
+def test_held_out_week_with_the_multilingual_encoder():
+    """A week not used to set the defaults: OpenAI's two launches two days apart stay two stories."""
+    story_of = _clustered_with_use(FIXTURE.parent / "cluster_week_heldout.json")
     assert story_of[1] == story_of[2] == story_of[3] != story_of[4]  # GPT-5 (EN, FR, EN) vs gpt-oss
     assert story_of[6] != story_of[9] and story_of[11] != story_of[13]  # Mistral twice, CNIL twice
 
 
 def test_fixture_week_with_the_multilingual_encoder():
     """French and English accounts join; near-misses (same entities, other event) stay apart."""
-    from nlp.embed import get_encoder
-
-    arts = json.loads(FIXTURE.read_text("utf-8"))["articles"]
-    vecs = get_encoder("use").encode([item_text(a["title"], a["text"]) for a in arts])
-    items = [Item(a["id"], frozenset(a["entities"]), day_number(a["published"]), a["source"]) for a in arts]
-    found = [[items[i].id for i in c.members] for c in cluster(items, vecs)]
-    scores = pairwise_scores(found, {a["id"]: a["story"] for a in arts})
-    assert scores["precision"] >= 0.9 and scores["recall"] >= 0.9, scores
-    story_of = {i: n for n, g in enumerate(found) for i in g}
+    story_of = _clustered_with_use(FIXTURE)
     assert story_of[1] == story_of[2]  # UK–OpenAI memorandum, English and French
     assert story_of[4] != story_of[7]  # OpenAI twice, two events
     assert story_of[9] != story_of[12]  # Commission and AI Act twice, two events
