@@ -119,7 +119,7 @@ def crawl(ctx, db, sources, spider, since, settings, no_enrich, as_json):
                                         log_file=log_file, on_progress=progress.update)
     except RuntimeError as exc:
         raise VeilleError(str(exc)) from None
-    enriched = 0 if no_enrich else _enrich(ctx, db)
+    enriched = 0 if no_enrich else _enrich(ctx, db).analysed
     summary = _crawl_summary(stats, time.monotonic() - started, enriched)
     if as_json:
         click.echo(json.dumps({"summary": summary, "stats": stats}, indent=2, default=str))
@@ -142,8 +142,9 @@ def _crawl_summary(stats: dict, seconds: float, enriched: int) -> dict:
     }
 
 
-def _enrich(ctx, db, redo: bool = False, processes: int | None = None) -> int:
-    from crawler.enrich import run_configured
+def _enrich(ctx, db, redo: bool = False, processes: int | None = None):
+    """Enrich the pending articles and queue their alerts; returns the `EnrichReport`."""
+    from crawler.enrich import EnrichReport, run_configured
     from nlp.topics import TopicError
 
     store = _open_store(ctx, db)
@@ -153,14 +154,14 @@ def _enrich(ctx, db, redo: bool = False, processes: int | None = None) -> int:
         total = store.count_pending() if not redo else store.db["articles"].count
         if not total:
             queue_alerts(ctx, store)  # articles analysed by a run that stopped before matching
-            return 0
+            return EnrichReport()
         try:
             with _progress(total, "enrich") as bar:
-                done = run_configured(store, ctx.obj, redo=redo, processes=processes, progress=bar.update).analysed
+                report = run_configured(store, ctx.obj, redo=redo, processes=processes, progress=bar.update)
         except (TopicError, ValueError) as exc:  # a bad [[topic]] table, an unknown embedding backend
             raise VeilleError(str(exc)) from None
         queue_alerts(ctx, store)  # matched in the same run; sent later, off the crawl's path
-        return done
+        return report
     finally:
         store.close()
 
@@ -169,17 +170,28 @@ def _enrich(ctx, db, redo: bool = False, processes: int | None = None) -> int:
 @db_option
 @click.option("--redo", is_flag=True, help="Analyse every article again (after a model or rule change).")
 @click.option("--processes", type=click.IntRange(1, 64), help="Worker processes, one model copy each (default: config).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's counts as JSON.")
 @click.pass_context
-def enrich(ctx, db, redo, processes):
+def enrich(ctx, db, redo, processes, as_json):
     """Analyse stored articles not yet analysed: language, entities, dates, amounts, topics.
 
     \b
     Examples:
       veille enrich --db veille.db
       veille enrich --redo --processes 2
+      veille enrich --json     # {"analysed": ..., "on_topic": ..., "promoted": [...], "relabelled": ...}
     """
-    n = _enrich(ctx, db, redo, processes)
-    click.echo(f"analysed {n} article(s)")
+    from dataclasses import asdict
+
+    report = _enrich(ctx, db, redo, processes)
+    if as_json:
+        click.echo(json.dumps(asdict(report), ensure_ascii=False))
+        return
+    click.echo(f"analysed {report.analysed} article(s), {report.on_topic} on the watch topics")
+    if report.promoted:
+        click.echo("new canonical entities: " + ", ".join(p["name"] for p in report.promoted))
+    if report.relabelled:
+        click.echo(f"entity types corrected by votes: {report.relabelled}")
 
 
 # -- analyze ------------------------------------------------------------------------------------
@@ -506,7 +518,7 @@ def demo(ctx, db, out_dir, lang):
     click.echo(f"crawled: {stats.get('veille/articles_stored', 0)} article(s) stored, "
                f"{stats.get('veille/articles_duplicates', 0)} duplicate(s), "
                f"{stats.get('veille/errors', 0)} error(s)", err=True)
-    n = _enrich(ctx, path)
+    n = _enrich(ctx, path).analysed
     click.echo(f"analysed: {n} article(s)", err=True)
     store = _open_store(ctx, path)
     try:

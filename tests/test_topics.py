@@ -133,3 +133,30 @@ def test_configured_topic_reaches_veille_analyze_and_a_bad_one_is_one_clear_line
     cfg.write_text('[[topic]]\nname = "quantum"\n', "utf-8")
     res = CliRunner().invoke(main, ["--config", str(cfg), "analyze", str(doc)])
     assert res.exit_code != 0 and "give a description or keywords" in res.output and "Traceback" not in res.output
+
+
+def test_veille_enrich_json_reports_topics_promotions_and_votes(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from crawler.cli import main
+    from db.store import NewArticle, Store
+    from nlp.dedup import content_hash
+
+    db = str(tmp_path / "v.db")
+    store = Store(db)
+    for n, (title, text) in enumerate([PARTNERSHIP_FR, CYCLING_FR, PROGRAMME_EN]):
+        url = f"https://site{n}.example/a"
+        store.add_article(NewArticle(url=url, canonical_url=url, url_key=url[8:], source=f"S{n}", title=title,
+                                     text=text, published="2025-07-22", author=None, lang=None,
+                                     content_hash=content_hash(text)))
+    store.close()
+    cfg = tmp_path / "veille.toml"
+    cfg.write_text('model_size = "sm"\n', "utf-8")
+    res = CliRunner().invoke(main, ["--config", str(cfg), "enrich", "--db", db, "--json"], catch_exceptions=False)
+    report = json.loads(res.output.strip().splitlines()[-1])
+    assert report["analysed"] == 3 and report["on_topic"] == 2
+    assert set(report) == {"analysed", "on_topic", "promoted", "relabelled"}
+    res = CliRunner().invoke(main, ["--config", str(cfg), "enrich", "--db", db], catch_exceptions=False)
+    assert "analysed 0 article(s)" in res.output

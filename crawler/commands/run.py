@@ -48,7 +48,7 @@ def run(ctx, db, sources, since, settings, timeout, as_json):
                                     timeout=24 * 3600, log_file=log_file)
     except RuntimeError as exc:
         raise cli.VeilleError(str(exc)) from None
-    enriched = cli._enrich(ctx, path)  # queues the alerts of what it analysed
+    enriched = cli._enrich(ctx, path).analysed  # queues the alerts of what it analysed
     summary = cli._crawl_summary(stats, time.monotonic() - started, enriched)
     store = cli._open_store(ctx, path)
     try:
