@@ -536,6 +536,13 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase | None = None) -> list[EntityM
                 c.kb_id, c.canonical, c.label = entry.id, entry.name, entry.type
 
     # --- cues, for what the knowledge base does not know
+    starts = {c.start: c for c in cands}
+
+    def nxt_loc(c: _Cand) -> bool:
+        m = _LOC_AFTER_RE.match(text, c.end)
+        after = starts.get(m.end()) if m else None
+        return after is not None and after.label == "LOC"
+
     prev: _Cand | None = None
     for c in cands:
         if c.kb_id is None:
@@ -547,6 +554,12 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase | None = None) -> list[EntityM
             elif c.label in ("PER", "ORG") and _PRODUCT_BEFORE_RE.search(before) \
                     or c.label == "PER" and _PRODUCT_AFTER_RE.match(text[c.end:c.end + 20]):
                 c.label = c.cue = "MISC"
+            elif c.label == "PER" and " " not in c.text and (
+                    _LOC_BEFORE_RE.search(before) and not text.startswith(("'s", "’s"), c.end)
+                    or nxt_loc(c)):
+                # "à Culham, dans l'Oxfordshire", "Culham in Oxfordshire": a one-word "person" the
+                # text places somewhere, or that is itself a place, is a place
+                c.label = c.cue = "LOC"
             elif (c.label in ("PER", "MISC", "ORG") and _org_cue(c.text, before, domains, label=c.label)) \
                     or (c.label == "LOC" and _org_cue(c.text, before, domains, strong_only=True)):
                 c.label = c.cue = "ORG"
@@ -580,6 +593,10 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase | None = None) -> list[EntityM
     return mentions
 
 
+# a place is "à X" / "in X" / "near X"; "X, dans l'Oxfordshire" / "X in Oxfordshire" puts X in a place
+# (not French "à": "a répondu à Dupont" is a person; "à X, dans ..." is caught by what follows)
+_LOC_BEFORE_RE = re.compile(r"(?:^|\s)(?:in|near|près de|aux? environs de)\s*$", re.IGNORECASE)
+_LOC_AFTER_RE = re.compile(r",?\s+(?:in|near|dans|en|près de)\s+(?:l['’]|le\s+|la\s+|les\s+|the\s+)?")
 _ENUM_RE = re.compile(r"\s*(?:,|,?\s+(?:et|and|und|ou|or|oder))\s+", re.IGNORECASE)
 _WEB_SUFFIX_RE = re.compile(r"\.(?:com|fr|io|ai|eu|co|net|org|de|uk)$", re.IGNORECASE)
 

@@ -109,6 +109,32 @@ def test_cues_override_the_model(blank_fr, kb, text, surface, model_label, expec
     assert (m.text, m.label, m.canonical, m.kb_id) == (surface, expected, surface, None)
 
 
+@pytest.mark.parametrize("text, ents, expected", [
+    # a one-word "person" that the text places somewhere is a place
+    ("Le site retenu se trouve à Tarnwick, dans le Devon.", [("Tarnwick", "PER"), ("Devon", "LOC")],
+     {"Tarnwick": "LOC", "Devon": "LOC"}),
+    ("Un campus ouvrira près de Tarnwick en 2026.", [("Tarnwick", "PER")], {"Tarnwick": "LOC"}),
+    # not: a full name, a person answered to, a possessive
+    ("Le texte cite Paul Tarnwick, dans le Devon.", [("Paul Tarnwick", "PER"), ("Devon", "LOC")],
+     {"Paul Tarnwick": "PER", "Devon": "LOC"}),
+    ("Le ministre a répondu à Tarnwick, député du Devon.", [("Tarnwick", "PER"), ("Devon", "LOC")],
+     {"Tarnwick": "PER", "Devon": "LOC"}),
+])
+def test_a_one_word_person_placed_somewhere_is_a_place(blank_fr, kb, text, ents, expected):
+    doc = _doc(blank_fr, text, ents)
+    assert {m.text: m.label for m in entities_from_doc(doc, kb)} == expected
+
+
+def test_in_before_a_possessive_keeps_the_person():
+    import spacy
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    doc = _doc(nlp, "In Tarnwick's view, labs opened in Haldon.", [("Tarnwick", "PER"), ("Haldon", "PER")])
+    assert {m.text: m.label for m in entities_from_doc(doc, KnowledgeBase.load())} == {"Tarnwick": "PER",
+                                                                                       "Haldon": "LOC"}
+
+
 def test_chez_does_not_turn_a_full_person_name_into_an_organisation(blank_fr, kb):
     text = "Le manuscrit est en vente chez Paul Morand, chez Lumio aussi."
     ms = entities_from_doc(_doc(blank_fr, text, [("Paul Morand", "PER"), ("Lumio", "PER")]), kb)
