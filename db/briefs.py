@@ -80,18 +80,26 @@ def article_ids_for_topic(db, topic: str, start: str, end: str) -> set[int] | No
 
 
 def amount_actors(db, article_ids: list[int]) -> dict[tuple[int, int], list[str]]:
-    """Organisations and people named in the sentence of each amount: (article, sentence) -> names."""
-    out: dict[tuple[int, int], list[str]] = defaultdict(list)
+    """Who is named in the sentence of each amount: (article, sentence) -> names.
+
+    Organisations, people and programmes; when the sentence has none, the places it names, since
+    policy news lets a country or its capital stand for its government ("Londres a engagé £2bn").
+    """
+    found: dict[tuple[int, int], dict[str, list[str]]] = defaultdict(lambda: {"actor": [], "place": []})
     for chunk in _chunks(article_ids):
-        for aid, sent, name in db.execute(
-            f"""SELECT DISTINCT am.article_id, am.sentence, e.name
+        for aid, sent, name, label in db.execute(
+            f"""SELECT DISTINCT am.article_id, am.sentence, e.name, e.label
             FROM amounts am JOIN mentions m ON m.article_id = am.article_id AND m.sentence = am.sentence
             JOIN entities e ON e.id = m.entity_id
-            WHERE am.kind = 'money' AND am.sentence IS NOT NULL AND e.label IN ('ORG', 'PER', 'PROG')
+            WHERE am.kind = 'money' AND am.sentence IS NOT NULL AND e.label IN ('ORG', 'PER', 'PROG', 'LOC')
               AND am.article_id IN ({','.join('?' * len(chunk))})
             ORDER BY am.article_id, am.sentence, m.start""", chunk):
-            if name not in out[(aid, sent)]:
-                out[(aid, sent)].append(name)
+            names = found[(aid, sent)]["place" if label == "LOC" else "actor"]
+            if name not in names:
+                names.append(name)
+    out: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for key, names in found.items():
+        out[key] = names["actor"] or names["place"]
     return out
 
 

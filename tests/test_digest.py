@@ -138,3 +138,27 @@ def test_english_brief_prints_english_names_of_french_named_entities():
                     {"name": "Zéphyrine Labs", "kb_id": None}]}
     assert _display_names(mentions, "en") == {"Union européenne": "European Union", "OpenAI": "OpenAI"}
     assert _display_names(mentions, "fr") == {"Union européenne": "Union européenne", "OpenAI": "OpenAI"}
+
+
+def test_money_actors_fall_back_to_places_when_the_sentence_names_no_organisation(store):
+    from db.briefs import amount_actors
+    from db.store import NewArticle
+    from nlp.dedup import content_hash
+    from nlp.types import AmountMention, Analysis, EntityMention
+
+    text = "Londres a engagé 2 milliards de livres. Bpifrance et Paris ajoutent 25 millions d'euros."
+    url = "https://a.example/1"
+    aid = store.add_article(NewArticle(url=url, canonical_url=url, url_key=url[8:], source="S", title="T", text=text,
+                                       published="2025-07-22", author=None, lang="fr",
+                                       content_hash=content_hash(text))).id
+
+    def at(s):
+        return text.index(s), text.index(s) + len(s)
+
+    ents = [EntityMention(s, lab, s, *at(s)) for s, lab in [("Londres", "LOC"), ("Bpifrance", "ORG"), ("Paris", "LOC")]]
+    money = [AmountMention(s, v, "GBP" if "livres" in s else "EUR", "money", *at(s), v)
+             for s, v in [("2 milliards de livres", 2e9), ("25 millions d'euros", 25e6)]]
+    second = text.index("Bpifrance")
+    store.save_analysis(aid, Analysis(lang="fr", title="T", published="2025-07-22", author=None, text=text,
+                                      entities=ents, amounts=money), lambda off: int(off >= second))
+    assert amount_actors(store.db, [aid]) == {(aid, 0): ["Londres"], (aid, 1): ["Bpifrance"]}
