@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from crawler.config import ConfigError, db_path, load_config
+from crawler.options import db_option
 
 log = logging.getLogger("veille")
 
@@ -52,8 +53,17 @@ def main(ctx, config_path, verbose):
         raise VeilleError(str(exc)) from None
 
 
-def db_option(f):
-    return click.option("--db", "db", type=click.Path(dir_okay=False), help="SQLite database (default: user data dir).")(f)
+
+
+def setting_overrides(settings) -> dict[str, str]:
+    """`-s NAME=VALUE` options as a dict; a malformed one is a clear error."""
+    overrides = {}
+    for kv in settings:
+        name, eq, value = kv.partition("=")
+        if not eq or not name.strip():
+            raise VeilleError(f"-s takes NAME=VALUE, got {kv!r}")
+        overrides[name.strip()] = value
+    return overrides
 
 
 def _open_store(ctx, db: str | None):
@@ -97,12 +107,7 @@ def crawl(ctx, db, sources, spider, since, settings, no_enrich, as_json):
 
     path = db_path(ctx.obj, db)
     sources = sources or ctx.obj.get("sources")
-    overrides = {}
-    for kv in settings:
-        if "=" not in kv:
-            raise VeilleError(f"-s takes NAME=VALUE, got {kv!r}")
-        k, v = kv.split("=", 1)
-        overrides[k] = v
+    overrides = setting_overrides(settings)
     if since:
         try:
             __import__("datetime").date.fromisoformat(since)

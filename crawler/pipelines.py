@@ -14,6 +14,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThreadPool
 
+from crawler.feeds import parse_date
 from crawler.items import ArticleItem, PageItem
 from crawler.urls import canonical_url, url_key
 
@@ -56,15 +57,8 @@ def build_article(page: PageItem) -> ArticleItem | None:
 
 def _utc(value: str | None) -> str | None:
     """`value` (ISO date or date-time) as a UTC ISO date-time, comparable as text; None if unreadable."""
-    if not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+    iso = parse_date(value)  # the feeds' reader: RFC 822 or ISO, naive as UTC, impossible years refused
+    return datetime.fromisoformat(iso).astimezone(timezone.utc).isoformat(timespec="seconds") if iso else None
 
 
 def warm_up() -> int:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from crawler.options import db_option
+
 log = logging.getLogger(__name__)
 
 
@@ -63,11 +65,6 @@ def _need(store, name):
     return sub
 
 
-def _db_option(f):
-    return click.option("--db", "db", type=click.Path(dir_okay=False),
-                        help="SQLite database (default: user data dir).")(f)
-
-
 @click.group("alerts")
 def alerts_group():
     """Keyword alerts: subscribe once, be told on your team's channel when an article matches.
@@ -82,7 +79,7 @@ def alerts_group():
 
 @alerts_group.command("add")
 @click.argument("name")
-@_db_option
+@db_option
 @click.option("--query", help="FTS5 query over title and text: AND, OR, NOT, \"phrases\", prefix*.")
 @click.option("--entity", "entities", multiple=True, help="An entity every match must mention (repeatable).")
 @click.option("--topic", help="A topic every match must have.")
@@ -141,7 +138,7 @@ def _sub_json(sub) -> dict:
 
 
 @alerts_group.command("list")
-@_db_option
+@db_option
 @click.option("--json", "as_json", is_flag=True, help="JSON: one object per subscription.")
 @click.pass_context
 def alerts_list(ctx, db, as_json):
@@ -187,7 +184,7 @@ def alerts_list(ctx, db, as_json):
 
 @alerts_group.command("show")
 @click.argument("name")
-@_db_option
+@db_option
 @click.option("--limit", default=20, show_default=True, help="How many recent matches to show.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -224,7 +221,7 @@ def alerts_show(ctx, name, db, limit, as_json):
 
 @alerts_group.command("pause")
 @click.argument("name")
-@_db_option
+@db_option
 @click.pass_context
 def alerts_pause(ctx, name, db):
     """Stop matching and sending for a subscription (its queued alerts wait).
@@ -238,7 +235,7 @@ def alerts_pause(ctx, name, db):
 
 @alerts_group.command("resume")
 @click.argument("name")
-@_db_option
+@db_option
 @click.pass_context
 def alerts_resume(ctx, name, db):
     """Match and send again for a paused subscription.
@@ -265,7 +262,7 @@ def _set_active(ctx, db, name, active):
 
 @alerts_group.command("remove")
 @click.argument("name")
-@_db_option
+@db_option
 @click.pass_context
 def alerts_remove(ctx, name, db):
     """Delete a subscription with its queued and sent alerts.
@@ -289,7 +286,7 @@ def alerts_remove(ctx, name, db):
 
 @alerts_group.command("retry")
 @click.argument("name")
-@_db_option
+@db_option
 @click.option("--in-doubt", is_flag=True, help="Also resend alerts interrupted mid-send (may repeat one).")
 @click.pass_context
 def alerts_retry(ctx, name, db, in_doubt):
@@ -313,7 +310,7 @@ def alerts_retry(ctx, name, db, in_doubt):
 
 @alerts_group.command("test")
 @click.argument("name")
-@_db_option
+@db_option
 @click.option("--days", default=7, show_default=True, type=click.IntRange(min=1),
               help="Look at articles published or stored in the last N days.")
 @click.option("--json", "as_json", is_flag=True)
@@ -357,7 +354,7 @@ def alerts_test(ctx, name, db, days, as_json):
 
 
 @alerts_group.command("run")
-@_db_option
+@db_option
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds one channel may take.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -399,7 +396,7 @@ def _print_run(result: dict, as_json: bool) -> None:
 
 @alerts_group.command("feed")
 @click.argument("name")
-@_db_option
+@db_option
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the feed to this file.")
 @click.option("--limit", default=50, show_default=True)
 @click.pass_context

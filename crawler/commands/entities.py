@@ -9,6 +9,8 @@ import json
 
 import click
 
+from crawler.options import db_option
+
 
 def _edit(ctx, db, fn, *args):
     """Run one edit from `db.entity_edits` on the database; returns its result as a dict."""
@@ -34,11 +36,6 @@ def _show(row, as_json: bool, verb: str) -> None:
         click.echo(f"{verb}: {row.name} [{row.label}] (knowledge base id {row.kb_id})")
 
 
-def _db_option(f):
-    # its own copy of crawler.cli's --db: this module is imported while crawler.cli loads
-    return click.option("--db", "db", type=click.Path(dir_okay=False), help="SQLite database (default: user data dir).")(f)
-
-
 @click.group()
 def entities():
     """Edit the entity base: aliases, merges, renames; promote recurring unknown names.
@@ -56,7 +53,7 @@ def entities():
 
 
 @entities.command()
-@_db_option
+@db_option
 @click.argument("name")
 @click.argument("alias")
 @click.option("--json", "as_json", is_flag=True, help="Print the entity as JSON.")
@@ -74,7 +71,7 @@ def alias(ctx, db, name, alias, as_json):
 
 
 @entities.command()
-@_db_option
+@db_option
 @click.argument("source")
 @click.argument("target")
 @click.option("--json", "as_json", is_flag=True, help="Print the merged entity as JSON.")
@@ -92,7 +89,7 @@ def merge(ctx, db, source, target, as_json):
 
 
 @entities.command()
-@_db_option
+@db_option
 @click.argument("name")
 @click.argument("new_name")
 @click.option("--json", "as_json", is_flag=True, help="Print the renamed entity as JSON.")
@@ -110,7 +107,7 @@ def rename(ctx, db, name, new_name, as_json):
 
 
 @entities.command()
-@_db_option
+@db_option
 @click.option("--min-sources", type=click.IntRange(1, 1000), default=3, show_default=True,
               help="Distinct sources that must name an unknown entity.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be promoted.")

@@ -12,13 +12,15 @@ from functools import wraps
 
 import click
 
+from crawler.options import db_option
+
 TYPES = ("PER", "ORG", "LOC", "PROG", "MISC")
 
 
 def _common(f):
     """Options every query takes: database, filters and output format."""
 
-    @click.option("--db", "db", type=click.Path(dir_okay=False), help="SQLite database (default: user data dir).")
+    @db_option
     @click.option("--since", metavar="YYYY-MM-DD", help="Only articles published on or after this day.")
     @click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
     @click.option("--lang", metavar="CODE", help="Only articles in this language (fr, en, de...).")

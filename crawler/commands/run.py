@@ -7,9 +7,11 @@ from pathlib import Path
 
 import click
 
+from crawler.options import db_option
+
 
 @click.command("run")
-@click.option("--db", "db", type=click.Path(dir_okay=False), help="SQLite database (default: user data dir).")
+@db_option
 @click.option("--sources", type=click.Path(exists=True, dir_okay=False), help="sources.toml to crawl.")
 @click.option("--since", help="Skip feed and sitemap entries older than this date (YYYY-MM-DD).")
 @click.option("-s", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
@@ -33,12 +35,7 @@ def run(ctx, db, sources, since, settings, timeout, as_json):
     from crawler.config import db_path
     from crawler.crawl import crawl_in_subprocess
 
-    overrides = {}
-    for kv in settings:
-        if "=" not in kv:
-            raise cli.VeilleError(f"-s takes NAME=VALUE, got {kv!r}")
-        k, v = kv.split("=", 1)
-        overrides[k] = v
+    overrides = cli.setting_overrides(settings)
     path = db_path(ctx.obj, db)
     _open(ctx, path).close()  # create, migrate and sync config subscriptions before crawling
     log_file = str(Path(path).with_suffix(".crawl.log"))

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import click
 
+from crawler.options import db_option
+
 
 @click.command("serve")
-@click.option("--db", "db", type=click.Path(dir_okay=False), help="SQLite database (default: user data dir).")
+@db_option
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on; 0.0.0.0 exposes the database to your network.")
 @click.option("-p", "--port", default=8001, show_default=True, type=click.IntRange(0, 65535))

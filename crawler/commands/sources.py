@@ -167,7 +167,7 @@ def check_sources(ctx, sources_file, db, only, sample, offline, settings, as_jso
       veille sources check --only "CNIL,Bpifrance" --json
       veille sources check --offline
     """
-    from crawler.cli import VeilleError, _open_store
+    from crawler.cli import VeilleError, _open_store, setting_overrides
     from crawler.config import db_path
     from crawler.crawl import crawl_in_subprocess
 
@@ -180,12 +180,7 @@ def check_sources(ctx, sources_file, db, only, sample, offline, settings, as_jso
     path = db_path(ctx.obj, db)
     _open_store(ctx, db).close()
     if not offline:
-        overrides = {}
-        for kv in settings:
-            if "=" not in kv:
-                raise VeilleError(f"-s takes NAME=VALUE, got {kv!r}")
-            k, v = kv.split("=", 1)
-            overrides[k] = v
+        overrides = setting_overrides(settings)
         overrides.setdefault("VEILLE_CHECK_SAMPLE", str(sample))
         log_file = str(Path(path).with_suffix(".check.log"))
         try:
