@@ -21,7 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digests.stories import ClusterParams, Item, cluster, day_number, item_text, pairwise_scores  # noqa: E402
+from digests.stories import ClusterParams, Item, cluster, day_number, pairwise_scores  # noqa: E402
+from nlp.embed import article_text as item_text  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 

@@ -46,7 +46,7 @@ def _sentence(rnd: random.Random, words: list[str], actor: str) -> str:
 
 def build_db(path: str, n_articles: int, n_events: int, seed: int = 7) -> dict:
     from db.store import Store
-    from digests.stories import item_text
+    from nlp.embed import article_text as item_text
     from nlp.embed import text_key
 
     rnd = random.Random(seed)

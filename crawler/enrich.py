@@ -52,24 +52,13 @@ def topic_stage(store: Store, topics=None, embedding: str | None = "use") -> Top
     return TopicStage(TopicScorer(topics, embed=embed), encoder)
 
 
-def save_topics(store: Store, article_id: int, result) -> None:
-    """Replace the topic scores of one article and its relevance / on-topic mark, in one transaction."""
-    with store.transaction() as conn:
-        conn.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
-        conn.executemany("INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
-                         [(article_id, s.topic, s.score) for s in result.scores])
-        conn.execute("UPDATE articles SET relevance = ?, on_topic = ? WHERE id = ?",
-                     [result.relevance, int(result.on_topic), article_id])
-
-
 def enrich(store: Store, analyzer: Analyzer | None = None, *, batch: int = 64, redo: bool = False,
            progress: Callable[[int], None] | None = None, topics: TopicStage | None = None,
            kb_path: str | None = None, min_sources: int | None = 3, report: EnrichReport | None = None) -> int:
     """Analyse every pending article (all with `redo`); returns how many were analysed.
 
-    Each article's topics and then its analysis are committed in their own transactions, the
-    analysis last: it flips the article to "enriched", so an interrupted run resumes where it
-    stopped, redoes at most the topics of one article and never stores anything twice.
+    Each article's analysis and topic scores are committed in one transaction, which also flips
+    it to "enriched": an interrupted run resumes where it stopped and never stores anything twice.
 
     `kb_path` is the user's knowledge-base file: with it, entities named by `min_sources`
     distinct sources are promoted to canonical entries there (None: no promotion).
@@ -90,10 +79,8 @@ def enrich(store: Store, analyzer: Analyzer | None = None, *, batch: int = 64, r
             results = topics.scorer.score([rows[i]["title"] for i in keep], [rows[i]["text"] for i in keep])
             scored = dict(zip(keep, results))
         for i, (row, analysis) in enumerate(zip(rows, analyses)):
-            if i in scored:
-                save_topics(store, row["id"], scored[i])
-                report.on_topic += scored[i].on_topic
-            store.save_analysis(row["id"], analysis, analysis.sentence_of)
+            store.save_analysis(row["id"], analysis, analysis.sentence_of, topics=scored.get(i))
+            report.on_topic += bool(scored.get(i) and scored[i].on_topic)
         touched |= _entity_ids(store, [r["id"] for r in rows])
         report.analysed += len(rows)
         last_id = rows[-1]["id"]

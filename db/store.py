@@ -189,13 +189,21 @@ class Store:
         )
         return cur.lastrowid
 
-    def save_analysis(self, article_id: int, analysis: Analysis, sentence_of=None) -> None:
+    def save_analysis(self, article_id: int, analysis: Analysis, sentence_of=None, topics=None) -> None:
         """Replace the stored analysis of one article, all or nothing.
 
-        `sentence_of(offset) -> int` maps a character offset to its sentence number.
+        `sentence_of(offset) -> int` maps a character offset to its sentence number. `topics`
+        (an `nlp.topics.ArticleTopics`) replaces the article's topic scores and on-topic mark in
+        the same transaction.
         """
         sent = sentence_of or (lambda _offset: None)
         with self.transaction() as conn:
+            if topics is not None:
+                conn.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
+                conn.executemany("INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
+                                 [(article_id, t.topic, t.score) for t in topics.scores])
+                conn.execute("UPDATE articles SET relevance = ?, on_topic = ? WHERE id = ?",
+                             [topics.relevance, int(topics.on_topic), article_id])
             for table in ("mentions", "dates", "amounts"):
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
             if analysis.skipped:

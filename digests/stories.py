@@ -51,12 +51,6 @@ class Cluster:
     duplicates: dict[int, int] = field(default_factory=dict)  # index -> index of the kept copy
 
 
-def item_text(title: str | None, text: str, limit: int = 700) -> str:
-    """The text embedded for an article: its title and lead, where the event is told."""
-    body = " ".join((text or "").split())[:limit]
-    return f"{title}. {body}" if title else body
-
-
 def _overlap(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0

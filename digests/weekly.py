@@ -14,8 +14,9 @@ from datetime import date, timedelta
 from db import briefs as bq
 from db import queries
 from digests import brief
-from digests.stories import ClusterParams, Item, cluster, day_number, item_text, link_continuations
+from digests.stories import ClusterParams, Item, cluster, day_number, link_continuations
 from digests.summarize import LLMConfig, Source, summarise
+from nlp.embed import article_text
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,7 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
     amounts = queries.amounts_of(db, ids)
     topics = bq.topics_of(db, ids)
 
-    vectors = embed_cached(db, encoder, [item_text(r["title"], r["text"]) for r in rows])
+    vectors = embed_cached(db, encoder, [article_text(r["title"], r["text"]) for r in rows])
     items = [Item(id=r["id"], day=day_number(r["published"]), source=r["source"],
                   entities=frozenset(m["name"] for m in mentions.get(r["id"], []) if m["label"] in CLUSTER_LABELS))
              for r in rows]

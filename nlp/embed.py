@@ -87,6 +87,16 @@ def get_encoder(spec: str = DEFAULT, device: str = "cpu") -> Encoder:
     raise ValueError(f"unknown embedding backend {spec!r}: use 'use' or 'st:<model name or path>'")
 
 
+def article_text(title: str | None, text: str, limit: int = 700) -> str:
+    """What is embedded for an article: its title and lead, where the event is told.
+
+    One definition for every stage (topic scores at enrichment, stories in the brief), so an
+    article is encoded once and the brief finds its vector in the cache.
+    """
+    body = " ".join((text or "").split())[:limit]
+    return f"{title}. {body}" if title else body
+
+
 def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from nlp.embed import article_text
 from nlp.kb import is_acronym, normalise
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,6 @@ ON_TOPIC = 0.4
 WEIGHT_EMBEDDING = 0.55
 SIM_FLOOR, SIM_CEIL = 0.12, 0.50  # cosine rescaled to 0..1 between these
 KEYWORD_HALF = 2.0  # weighted distinct keyword hits that give a keyword score of 0.5
-LEAD_CHARS = 1500  # the lead says what an article is about; the rest costs time
 
 
 class TopicError(ValueError):
@@ -243,12 +243,6 @@ def keyword_score(hits_body: int, hits_title: int) -> float:
 def rescale_similarity(cos: np.ndarray | float) -> np.ndarray | float:
     """Cosine mapped to 0..1 between SIM_FLOOR (unrelated) and SIM_CEIL (plainly about it)."""
     return np.clip((np.asarray(cos) - SIM_FLOOR) / (SIM_CEIL - SIM_FLOOR), 0.0, 1.0)
-
-
-def article_text(title: str | None, text: str) -> str:
-    """What is embedded for an article: its title and lead."""
-    lead = text[:LEAD_CHARS]
-    return f"{title}\n{lead}" if title else lead
 
 
 # ------------------------------------------------------------------ scoring

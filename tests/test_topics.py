@@ -115,6 +115,23 @@ def test_enrichment_stores_scores_and_marks_off_topic_articles_without_dropping_
     assert best[0] == "ai-partnerships"
 
 
+def test_enrichment_caches_the_vectors_the_brief_reads(store):
+    """Topic scoring embeds each article once, under the key the weekly brief looks up."""
+    from crawler.enrich import enrich, topic_stage
+    from db.store import NewArticle
+    from nlp.analyze import Analyzer
+    from nlp.dedup import content_hash
+    from nlp.embed import article_text, text_key
+
+    title, text = PARTNERSHIP_FR
+    store.add_article(NewArticle(url="https://s.example/a", canonical_url="https://s.example/a", url_key="s.example/a",
+                                 source="S", title=title, text=text, published="2025-07-22", author=None, lang="fr",
+                                 content_hash=content_hash(text)))
+    enrich(store, Analyzer(size="sm"), topics=topic_stage(store))
+    keys = {r[0] for r in store.db.execute("SELECT content_hash FROM embeddings")}
+    assert text_key(article_text(title, text)) in keys  # besides the topics' description sentences
+
+
 def test_configured_topic_reaches_veille_analyze_and_a_bad_one_is_one_clear_line(tmp_path):
     import json
 
