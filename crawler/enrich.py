@@ -18,14 +18,6 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class TopicStage:
-    """Topic scoring for enrichment: a scorer, and the encoder whose vectors it reads (or None)."""
-
-    scorer: object  # nlp.topics.TopicScorer
-    encoder: object | None = None  # nlp.embed.Encoder
-
-
-@dataclass
 class EnrichReport:
     analysed: int = 0
     on_topic: int = 0
@@ -33,13 +25,12 @@ class EnrichReport:
     relabelled: int = 0
 
 
-def topic_stage(store: Store, topics=None, embedding: str | None = "use") -> TopicStage:
-    """The topic stage for `store`: `topics` (default: the watch topics) scored with the
-    `embedding` backend ("use", "st:...") through the database's embedding cache; keywords only
-    when `embedding` is None."""
+def topic_stage(store: Store, topics=None, embedding: str | None = "use"):
+    """The `nlp.topics.TopicScorer` for `store`: `topics` (default: the watch topics) scored with
+    the `embedding` backend ("use", "st:...") through the database's embedding cache; keywords
+    only when `embedding` is None."""
     from nlp.topics import TopicScorer
 
-    encoder = None
     embed = None
     if embedding:
         from nlp.embed import embed_cached, get_encoder
@@ -49,17 +40,18 @@ def topic_stage(store: Store, topics=None, embedding: str | None = "use") -> Top
         def embed(texts):
             return embed_cached(store.db, encoder, list(texts))
 
-    return TopicStage(TopicScorer(topics, embed=embed), encoder)
+    return TopicScorer(topics, embed=embed)
 
 
 def enrich(store: Store, analyzer: Analyzer | None = None, *, batch: int = 64, redo: bool = False,
-           progress: Callable[[int], None] | None = None, topics: TopicStage | None = None,
+           progress: Callable[[int], None] | None = None, topics=None,
            kb_path: str | None = None, min_sources: int | None = 3, report: EnrichReport | None = None) -> int:
     """Analyse every pending article (all with `redo`); returns how many were analysed.
 
     Each article's analysis and topic scores are committed in one transaction, which also flips
     it to "enriched": an interrupted run resumes where it stopped and never stores anything twice.
 
+    `topics` is an `nlp.topics.TopicScorer` (see `topic_stage`); None: no topic scores.
     `kb_path` is the user's knowledge-base file: with it, entities named by `min_sources`
     distinct sources are promoted to canonical entries there (None: no promotion).
     """
@@ -68,7 +60,7 @@ def enrich(store: Store, analyzer: Analyzer | None = None, *, batch: int = 64, r
     touched: set[int] = set()
     last_id = 0
     while True:
-        rows = [r for r in store.pending(limit=batch, redo=redo, after=last_id)]
+        rows = store.pending(limit=batch, redo=redo, after=last_id)
         if not rows:
             break
         docs = [Document(text=r["text"], title=r["title"], published=r["published"], lang_hint=r["lang"]) for r in rows]
@@ -76,7 +68,7 @@ def enrich(store: Store, analyzer: Analyzer | None = None, *, batch: int = 64, r
         scored = {}
         if topics is not None:
             keep = [i for i, a in enumerate(analyses) if not a.skipped]
-            results = topics.scorer.score([rows[i]["title"] for i in keep], [rows[i]["text"] for i in keep])
+            results = topics.score([rows[i]["title"] for i in keep], [rows[i]["text"] for i in keep])
             scored = dict(zip(keep, results))
         for i, (row, analysis) in enumerate(zip(rows, analyses)):
             store.save_analysis(row["id"], analysis, analysis.sentence_of, topics=scored.get(i))
@@ -146,7 +138,7 @@ def run_configured(store: Store, config: dict, *, redo: bool = False, processes:
     report = EnrichReport()
     with Analyzer(kb, size=config.get("model_size", "md"), n_process=n,
                   batch_size=int(config.get("batch_size") or 64)) as analyzer:
-        stage = topic_stage(store, topics, config.get("embedding") or "use")
+        scorer = topic_stage(store, topics, config.get("embedding") or "use")
         enrich(store, analyzer, batch=max(int(config.get("batch_size") or 64), 8 * n), redo=redo, progress=progress,
-               topics=stage, kb_path=str(user_kb_path(store.path)), report=report)
+               topics=scorer, kb_path=str(user_kb_path(store.path)), report=report)
     return report

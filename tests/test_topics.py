@@ -94,7 +94,7 @@ def test_embeddings_place_a_paraphrase_without_keywords(use_scorer):
 
 
 def test_enrichment_stores_scores_and_marks_off_topic_articles_without_dropping_them(store, use_scorer):
-    from crawler.enrich import TopicStage, enrich
+    from crawler.enrich import enrich
     from db.store import NewArticle
     from nlp.analyze import Analyzer
     from nlp.dedup import content_hash
@@ -107,7 +107,7 @@ def test_enrichment_stores_scores_and_marks_off_topic_articles_without_dropping_
                                      content_hash=content_hash(body)))
     analyzer = Analyzer(size="sm")
     for redo in (False, True):  # a second pass replaces the scores, never adds rows
-        enrich(store, analyzer, redo=redo, topics=TopicStage(use_scorer))
+        enrich(store, analyzer, redo=redo, topics=use_scorer)
         rows = store.db.execute("SELECT title, on_topic, relevance FROM articles ORDER BY id").fetchall()
         assert [(r[0], r[1]) for r in rows] == [(PARTNERSHIP_FR[0], 1), (CYCLING_FR[0], 0)]
         assert store.db.execute("SELECT count(*) FROM article_topics").fetchone()[0] == 2 * len(DEFAULT_TOPICS)
