@@ -90,6 +90,7 @@ def test_analyze_html_page_extracts_first(tmp_path, demo_manifest):
         (["analyze", "x.txt", "--published", "hier"], "YYYY-MM-DD"),
         (["digest", "--week", "juillet"], "ISO week"),
         (["crawl", "-s", "NOEQUALS"], "NAME=VALUE"),
+        (["crawl", "-s", "=value"], "NAME=VALUE"),
     ],
 )
 def test_bad_input_gets_one_clear_line(args, message, tmp_path, monkeypatch):
