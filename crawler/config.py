@@ -10,6 +10,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from nlp.errors import VeilleError
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -31,7 +33,7 @@ SETTINGS = [
 DEFAULTS = {s.name: s.default for s in SETTINGS}
 
 
-class ConfigError(ValueError):
+class ConfigError(VeilleError, ValueError):
     pass
 
 

@@ -12,8 +12,10 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
+from nlp.errors import VeilleError
 
-class FeedError(ValueError):
+
+class FeedError(VeilleError, ValueError):
     """The bytes are not a feed or sitemap we can read."""
 
 

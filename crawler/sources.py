@@ -12,10 +12,12 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
 
+from nlp.errors import VeilleError
+
 KINDS = ("press", "institution", "blog")
 
 
-class SourceError(ValueError):
+class SourceError(VeilleError, ValueError):
     """A sources file that cannot be used, with the reason."""
 
 

@@ -44,6 +44,7 @@ from datetime import datetime, timedelta, timezone
 
 from db.schema import transaction
 from digests import channels
+from nlp.errors import VeilleError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ HIT_OPEN, HIT_CLOSE = "\x02", "\x03"  # snippet markers, replaced per output for
 _NAME_RE = re.compile(r"^[\w][\w.\- ]{0,63}$")
 
 
-class SubscriptionError(ValueError):
+class SubscriptionError(VeilleError, ValueError):
     """A subscription that cannot be saved as given; the text says what to fix."""
 
 

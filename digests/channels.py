@@ -17,6 +17,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from nlp.errors import VeilleError
+
 log = logging.getLogger(__name__)
 
 # Receivers that can read headers (mail, JSON webhooks) get this one per message, the same on
@@ -29,11 +31,11 @@ EXAMPLES = ("mailto://user:pass@smtp.example.org?to=team@example.org", "slack://
             "ntfy://my-topic", "jsons://hooks.example.org/veille")
 
 
-class DeliveryError(RuntimeError):
+class DeliveryError(VeilleError, RuntimeError):
     """A channel did not accept a message; the text says which channel and why."""
 
 
-class ChannelURLError(ValueError):
+class ChannelURLError(VeilleError, ValueError):
     """A notification URL that no channel understands."""
 
 

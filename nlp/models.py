@@ -24,6 +24,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from nlp.errors import VeilleError
+
 if TYPE_CHECKING:  # heavy imports stay inside functions
     from spacy.language import Language
 
@@ -42,7 +44,7 @@ SUPPORTED = ("fr", "en", "de")
 UNUSED = ("tok2vec", "tagger", "morphologizer", "parser", "senter", "attribute_ruler", "lemmatizer")
 
 
-class UnsupportedLanguage(ValueError):
+class UnsupportedLanguage(VeilleError, ValueError):
     pass
 
 

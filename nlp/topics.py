@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nlp.embed import article_text
+from nlp.errors import VeilleError
 from nlp.kb import is_acronym, normalise
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ SIM_FLOOR, SIM_CEIL = 0.12, 0.50  # cosine rescaled to 0..1 between these
 KEYWORD_HALF = 2.0  # weighted distinct keyword hits that give a keyword score of 0.5
 
 
-class TopicError(ValueError):
+class TopicError(VeilleError, ValueError):
     """A topic definition that cannot be used (from veille.toml)."""
 
 
