@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import sqlite_utils
 
 from db.schema import connect, transaction
 from nlp.dedup import is_near_duplicate, lsh_bands, minhash
+from nlp.errors import VeilleError
 from nlp.kb import normalise as norm_name
 from nlp.types import Analysis
 
@@ -49,13 +51,33 @@ class Stored:
     demoted: int | None = None  # an article stored earlier that turned out to copy this one
 
 
+class MissingDatabase(VeilleError, FileNotFoundError):
+    """`Store.open_existing` was given a path where no database is."""
+
+
 class Store:
+    """The veille database at `path`, created and migrated on open; `with Store(p) as s:` closes it."""
+
     def __init__(self, path: str):
         self.path = path
         self.db: sqlite_utils.Database = connect(path)
 
+    @classmethod
+    def open_existing(cls, path: str) -> Store:
+        """The store of a database that already exists (migrated); never creates an empty one."""
+        if not Path(path).is_file():
+            raise MissingDatabase(f"no database at {path}")
+        return cls(path)
+
     def close(self) -> None:
         self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.close()
+        return False
 
     def transaction(self):
         return transaction(self.db)

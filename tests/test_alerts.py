@@ -95,7 +95,7 @@ def test_parse_refuses_bad_input_with_one_clear_line():
         assert "\n" not in str(err.value)
 
 
-def test_cli_add_refuses_an_invalid_query_and_stores_nothing(db_path):
+def test_cli_add_refuses_an_invalid_query_and_stores_nothing(store, db_path):
     res = CliRunner().invoke(main, ["alerts", "add", "bad", "--db", db_path, "--query", '"unterminated',
                                     "--notify", "ntfy://veille"])
     assert res.exit_code == 1
@@ -107,7 +107,7 @@ def test_cli_add_refuses_an_invalid_query_and_stores_nothing(db_path):
     assert json.loads(res.output) == []
 
 
-def test_cli_lifecycle_add_list_pause_resume_show_remove(db_path):
+def test_cli_lifecycle_add_list_pause_resume_show_remove(store, db_path):
     run = lambda *a: CliRunner().invoke(main, [*a, "--db", db_path], catch_exceptions=False)  # noqa: E731
     res = run("alerts", "add", "openai-fr", "--query", "OpenAI AND (Paris OR France)",
               "--notify", "mailto://user:hunter22@smtp.example.org?to=team@example.org", "--every", "hourly")
@@ -126,7 +126,7 @@ def test_cli_lifecycle_add_list_pause_resume_show_remove(db_path):
     assert res.exit_code == 1 and "no subscription named 'openai-fr'" in res.output
 
 
-def test_subscriptions_declared_in_the_config_file(tmp_path, db_path):
+def test_subscriptions_declared_in_the_config_file(tmp_path, store, db_path):
     cfg = tmp_path / "veille.toml"
     cfg.write_text(textwrap.dedent("""
         [[alert]]
