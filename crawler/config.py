@@ -32,9 +32,7 @@ def _path(value):
 
 
 def _whole(value):
-    """A positive whole number; environment variables arrive as text."""
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    """A positive whole number (a TOML string "64" is refused: the file says what it means)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError("a whole number of at least 1")
     return value
@@ -158,6 +156,8 @@ def load_config(path: str | None = None, env: dict | None = None) -> Config:
     for s in SETTINGS:
         raw = env.get(s.env_name) if s.env else None
         if raw is not None:
+            if "integer" in s.kind and raw.strip().isdigit():  # the environment only holds text
+                raw = int(raw)
             values[s.name] = _check(s, raw, s.env_name)
             origins[s.name] = "env"
     return Config(values, origins, path)
