@@ -401,7 +401,7 @@ def test_feed_lists_matches_as_atom(store, db_path):
 
 
 @pytest.mark.slow
-def test_veille_run_crawls_enriches_and_delivers_one_cycle(tmp_path, db_path, demo_site):
+def test_veille_run_crawls_enriches_and_delivers_one_cycle(tmp_path, store, db_path, demo_site):
     """One real cycle on the sample site: Scrapy crawl in a subprocess, spaCy enrichment, alerts."""
     from crawler.demo.server import write_sources
 

@@ -132,7 +132,7 @@ def enrich(ctx, db, redo, processes, as_json):
     for name, error in queued.matching_errors.items():
         click.echo(f"alert {name}: {error}", err=True)
     if as_json:
-        click.echo(json.dumps({**asdict(report), "alerts_queued": queued.queued}, ensure_ascii=False))
+        click.echo(json.dumps(asdict(report), ensure_ascii=False))
         return
     click.echo(f"analysed {report.analysed} article(s), {report.on_topic} on the watch topics")
     if report.promoted:
