@@ -186,6 +186,7 @@ def run_cycle(options: CycleOptions) -> CycleReport:
     the crawl and the matching see them. Raises a `VeilleError` (CrawlFailed, TopicError,
     SubscriptionError...) that says what went wrong.
     """
+    Path(options.db).parent.mkdir(parents=True, exist_ok=True)  # the user data directory, on a first run
     with Store(options.db) as store:
         sync_subscriptions(store, options.subscriptions)
     started = time.monotonic()

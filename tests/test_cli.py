@@ -5,7 +5,6 @@ import json
 import subprocess
 import sys
 
-import click
 import pytest
 from click.testing import CliRunner
 
@@ -302,3 +301,20 @@ def test_sources_list_json_is_one_document():
     res = CliRunner().invoke(main, ["sources", "list", "--json"])
     rows = json.loads(res.output)
     assert isinstance(rows, list) and len(rows) >= 30
+
+
+def test_store_opens_existing_databases_only_and_closes_itself(tmp_path):
+    import sqlite3
+
+    from db.store import MissingDatabase, Store
+    from nlp.errors import VeilleError
+
+    with pytest.raises(MissingDatabase) as err:
+        Store.open_existing(str(tmp_path / "none.db"))
+    assert isinstance(err.value, VeilleError) and not (tmp_path / "none.db").exists()
+    with Store(str(tmp_path / "v.db")) as store:
+        store.upsert_source("Gazette")
+    with pytest.raises(sqlite3.ProgrammingError):  # closed on leaving the block
+        store.db.execute("SELECT 1")
+    with Store.open_existing(str(tmp_path / "v.db")) as again:
+        assert again.db["sources"].count == 1

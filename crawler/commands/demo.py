@@ -41,8 +41,7 @@ def demo(ctx, db, out_dir, lang):
     work = Path(tempfile.mkdtemp(prefix="veille-demo-"))
     out = Path(out_dir) if out_dir else work
     out.mkdir(parents=True, exist_ok=True)
-    path = db or str(work / "veille.db")
-    open_store(path, create=True).close()
+    path = db or str(work / "veille.db")  # run_cycle creates it
     t0 = time.monotonic()
     with serve_site() as bases:
         sources = write_sources(bases, work / "sources.toml")

@@ -63,7 +63,8 @@ def _render(store, d, fmt: str, lang: str, weekly: bool) -> str:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
 @click.option("--send", "channel", metavar="URL", help="Also deliver the brief to this channel (mailto://, json://, slack://…).")
 @click.option("--abstractive", "llm_url", metavar="URL",
-              help="OpenAI-compatible API base URL for rewritten summaries (key in VEILLE_LLM_KEY); extractive on failure.")
+              help="OpenAI-compatible API base URL for rewritten summaries (key in VEILLE_LLM_KEY); "
+                   "extractive on failure.")
 @click.option("--llm-model", default="gpt-4o-mini", show_default=True, help="Model name for --abstractive.")
 @click.option("--include-off-topic", is_flag=True,
               help="Keep articles scored off the watch topics (left out by default).")

@@ -105,7 +105,8 @@ def run(ctx, timeout, **kw):
 @click.command()
 @db_option
 @click.option("--redo", is_flag=True, help="Analyse every article again (after a model or rule change).")
-@click.option("--processes", type=click.IntRange(1, 64), help="Worker processes, one model copy each (default: config).")
+@click.option("--processes", type=click.IntRange(1, 64),
+              help="Worker processes, one model copy each (default: the `processes` setting).")
 @json_option("Print the run's counts as one JSON document.")
 @click.pass_context
 def enrich(ctx, db, redo, processes, as_json):

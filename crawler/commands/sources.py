@@ -115,7 +115,7 @@ def add_source(ctx, url, target, name, kind, country, dry_run, as_json):
             click.echo(f"note: {note}", err=True)
     if dry_run:
         return
-    target = target or ctx.obj.get("sources")
+    target = target or ctx.obj["sources"]
     if not target:
         raise VeilleError("say which sources file to add to: --to FILE (then crawl with --sources FILE)")
     path = Path(target)
