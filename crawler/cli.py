@@ -358,7 +358,8 @@ def digest(ctx, db, week, since, until, topic, lang, fmt, output, channel, llm_u
         text = render(d, fmt) if fmt != "atom" else None
         if fmt == "atom" or (not topic and not since and not until):
             from db import briefs
-            from digests.atom import entry_for, feed
+            from digests.atom import feed
+            from digests.render import atom_entry as entry_for
             from digests.render import render_html, title_of
 
             html = render_html(d)[0]
@@ -372,20 +373,27 @@ def digest(ctx, db, week, since, until, topic, lang, fmt, output, channel, llm_u
         raise VeilleError(str(exc)) from None
     finally:
         store.close()
-    if channel:
-        from digests.channels import DeliveryError
-        from digests.send import send_brief
-
-        try:
-            send_brief(d, channel)
-        except DeliveryError as exc:
-            raise VeilleError(f"brief not delivered: {exc}") from None
-        click.echo(f"sent to {channel.split('://', 1)[0]}://…", err=True)
-    if output:
+    if output:  # written before any delivery: a channel that is down must not cost the file
         Path(output).write_text(text, "utf-8")
         click.echo(output)
     elif not channel:
         click.echo(text)
+    if channel:
+        from digests.channels import ChannelURLError, validate_url
+        from digests.send import send_brief
+
+        try:
+            validate_url(channel)
+        except ChannelURLError as exc:
+            raise VeilleError(f"brief not delivered: {exc}") from None
+        store = _open_store(ctx, db)
+        try:
+            error = send_brief(store.db, d, channel)
+        finally:
+            store.close()
+        if error:
+            raise VeilleError(f"brief not delivered: {error} (queued: veille run or veille alerts run retries it)")
+        click.echo(f"sent to {channel.split('://', 1)[0]}://…", err=True)
 
 
 def _stored_entry(row: dict):

@@ -1,4 +1,9 @@
-"""Real receivers on 127.0.0.1 for delivery tests: an aiosmtpd mail server and a webhook server."""
+"""Real receivers on 127.0.0.1 for delivery tests: an aiosmtpd mail server and webhook servers.
+
+Every receiver binds port 0 and reads its port back; a receiver that is "down" holds its port
+with a bound socket that does not listen, so connections are refused and no other process can
+take the port before the receiver comes up on it.
+"""
 from __future__ import annotations
 
 import email
@@ -12,16 +17,27 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def free_port() -> int:
+    """A port free a moment ago (for a client that must find nothing there; servers bind port 0)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
+@contextmanager
+def closed_port():
+    """A loopback port that refuses connections for as long as the block runs."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        yield s.getsockname()[1]
+
+
 class Mailbox:
     """What an SMTP server on loopback received, parsed; start and stop it to simulate an outage."""
 
-    def __init__(self, port: int | None = None):
-        self.port = port or free_port()
+    def __init__(self):
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))  # held from now on: refused until start()
+        self.port = self._sock.getsockname()[1]
         self.messages: list[email.message.EmailMessage] = []
         self._controller = None
 
@@ -32,13 +48,20 @@ class Mailbox:
     def start(self) -> Mailbox:
         from aiosmtpd.controller import Controller
 
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        sock = self._sock
+
+        class OnSocket(Controller):
+            def _create_server(self):
+                return self.loop.create_server(self._factory_invoker, sock=sock, ssl=self.ssl_context)
+
+        sock.listen()
+        self._controller = OnSocket(self, hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self
 
     def stop(self) -> None:
         if self._controller:
-            self._controller.stop()
+            self._controller.stop()  # closes the listening socket with the server
             self._controller = None
 
     def url(self, to: str = "analyst@example.org") -> str:
@@ -54,12 +77,21 @@ class Mailbox:
 
 
 class Webhook:
-    """A JSON webhook receiver; `mode` is 'ok', 'error' (HTTP 500) or 'hang' (never answers)."""
+    """A JSON webhook receiver; `mode` is 'ok', 'error' (HTTP 500), 'hang' (never answers), or
+    'drip' (answers 200 and then its body one byte a second for two minutes)."""
 
-    def __init__(self):
+    def __init__(self, delay: float = 0.0):
         self.received: list[tuple[dict, dict]] = []  # (headers, json body)
         self.mode = "ok"
+        self.delay = delay  # seconds before each answer in 'ok' mode
+        self.client_gone = threading.Event()  # set when a dripped-to client hung up
         self._release = threading.Event()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def _handler(self):
         hook = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -72,18 +104,32 @@ class Webhook:
                     self.send_response(500)
                     self.end_headers()
                     return
+                if hook.mode == "drip":
+                    self._drip()
+                    return
+                time.sleep(hook.delay)
                 hook.received.append((dict(self.headers), json.loads(body)))
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
+            def _drip(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "120")
+                self.end_headers()
+                try:
+                    for _ in range(120):
+                        if hook._release.wait(1):
+                            return
+                        self.wfile.write(b" ")
+                        self.wfile.flush()
+                except OSError:  # the sender was killed: exactly what the test waits for
+                    hook.client_gone.set()
+
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return Handler
 
     def url(self, path: str = "/hook") -> str:
         return f"json://127.0.0.1:{self.port}{path}"

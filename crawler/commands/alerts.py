@@ -12,39 +12,45 @@ from crawler.options import db_option
 log = logging.getLogger(__name__)
 
 
-def _cli():
-    from crawler import cli
-
-    return cli
+class AlertsError(click.ClickException):
+    """One line on stderr and exit status 1, as every veille command fails."""
 
 
-def _open(ctx, db):
+def open_store(ctx, db):
     """The store with the config file's `[[alert]]` subscriptions synced into it."""
+    from crawler.config import db_path
+    from db.store import Store
     from digests import alerts
 
-    cli = _cli()
     try:
         declared = alerts.from_config(ctx.obj.get("alert") or [])
     except alerts.SubscriptionError as exc:
-        raise cli.VeilleError(f"config: {exc}") from None
-    store = cli._open_store(ctx, db)
+        raise AlertsError(f"config: {exc}") from None
+    path = db_path(ctx.obj, db)
+    try:
+        store = Store(path)
+    except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError and friends: say which file
+        raise AlertsError(f"cannot open database {path}: {exc}") from None
     if declared:
         alerts.sync_config(store.db, declared)
     return store
 
 
+_open = open_store  # the name `veille run` used
+
+
 def queue_alerts(ctx, store) -> int:
     """How many alerts were queued: newly analysed articles matched against active subscriptions.
 
-    Called by enrichment (`crawler.cli._enrich`) on its open store, so a crawl queues its alerts
-    in the same run; sending them is left to `veille alerts run`.
+    Called by enrichment on its open store, so a crawl queues its alerts in the same run;
+    sending them is left to `veille alerts run` (or the delivery step of `veille run`).
     """
     from digests import alerts
 
     try:
         declared = alerts.from_config(ctx.obj.get("alert") or [])
     except alerts.SubscriptionError as exc:
-        raise _cli().VeilleError(f"config: {exc}") from None
+        raise AlertsError(f"config: {exc}") from None
     if declared:
         alerts.sync_config(store.db, declared)
     report = alerts.match_new(store.db)
@@ -61,7 +67,7 @@ def _need(store, name):
     sub = alerts.get(store.db, name)
     if sub is None:
         store.close()
-        raise _cli().VeilleError(f"no subscription named {name!r} (see veille alerts list)")
+        raise AlertsError(f"no subscription named {name!r} (see veille alerts list)")
     return sub
 
 
@@ -111,29 +117,28 @@ def alerts_add(ctx, name, db, query, entities, topic, lang, min_amount, notify, 
         sub = alerts.parse(name, query=query, entities=entities, topic=topic, lang=lang, min_amount=min_amount,
                            notify=notify, every=every)
     except alerts.SubscriptionError as exc:
-        raise _cli().VeilleError(str(exc)) from None
-    store = _open(ctx, db)
+        raise AlertsError(str(exc)) from None
+    store = open_store(ctx, db)
     try:
         saved = alerts.save(store.db, sub, replace=replace)
+        shown = _sub_json(store, saved)
     except alerts.SubscriptionError as exc:
-        raise _cli().VeilleError(str(exc)) from None
+        raise AlertsError(str(exc)) from None
     finally:
         store.close()
     if as_json:
-        click.echo(json.dumps(_sub_json(saved), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
-        click.echo(f"subscribed {saved.name}: {'; '.join(saved.criteria())} → {_channel(saved.notify)}")
+        click.echo(f"subscribed {saved.name}: {'; '.join(saved.criteria())} → {shown['channel']}")
 
 
-def _channel(url):
-    from digests.channels import redact
+def _sub_json(store, sub) -> dict:
+    from digests.alerts import shown_channel
 
-    return redact(url) if url else "Atom feed only"
-
-
-def _sub_json(sub) -> dict:
+    # `notify` keeps its masked form for scripts written before `channel` existed
+    channel = shown_channel(store.db, sub.notify)
     return {"name": sub.name, "query": sub.query, "entities": sub.entities, "topic": sub.topic, "lang": sub.lang,
-            "min_amount": sub.min_amount, "notify": _channel(sub.notify) if sub.notify else None,
+            "min_amount": sub.min_amount, "notify": channel if sub.notify else None, "channel": channel,
             "every": sub.every, "active": sub.active, "origin": sub.origin, "error": sub.error}
 
 
@@ -150,19 +155,22 @@ def alerts_list(ctx, db, as_json):
     """
     from digests import alerts
 
-    store = _open(ctx, db)
+    from digests.alerts.subscriptions import from_row
+
+    store = open_store(ctx, db)
     try:
-        rows = alerts.overview(store.db)
+        rows = [(r, alerts.shown_channel(store.db, r["notify"])) for r in alerts.overview(store.db)]
     finally:
         store.close()
     out = []
-    for r in rows:
+    for r, channel in rows:
         out.append({
-            "name": r["name"], "active": bool(r["active"]), "every": r["every"], "channel": _channel(r["notify"]),
-            "criteria": alerts._from_row({**r, "start_after": 0}).criteria(), "origin": r["origin"],
+            "name": r["name"], "active": bool(r["active"]), "every": r["every"], "channel": channel,
+            "criteria": from_row(r).criteria(), "origin": r["origin"],
             "sent": r["sent"] or 0, "pending": (r["pending"] or 0) + (r["sending"] or 0), "failed": r["failed"] or 0,
-            "in_doubt": r["in_doubt"] or 0, "feed_only": r["feed"] or 0, "last_sent": r["last_sent"],
-            "next_retry": r["next_retry"], "last_error": r["last_error"], "matching_error": r["error"]})
+            "in_doubt": r["in_doubt"] or 0, "dead": r["dead"] or 0, "feed_only": r["feed"] or 0,
+            "last_sent": r["last_sent"], "next_retry": r["next_retry"], "last_error": r["last_error"],
+            "matching_error": r["error"]})
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
@@ -172,10 +180,13 @@ def alerts_list(ctx, db, as_json):
         state = "" if s["active"] else " [paused]"
         click.secho(f"{s['name']}{state} · {s['every']} → {s['channel']}", bold=True)
         click.echo(f"  {'; '.join(s['criteria'])}")
-        counts = f"  sent {s['sent']} · pending {s['pending']} · failed {s['failed']} · in doubt {s['in_doubt']}"
+        counts = (f"  sent {s['sent']} · pending {s['pending']} · failed {s['failed']} · in doubt {s['in_doubt']}"
+                  + (f" · dead {s['dead']}" if s["dead"] else ""))
         click.echo(counts + (f" · feed {s['feed_only']}" if s["feed_only"] else ""))
         if s["failed"]:
             click.echo(f"  failing: {s['last_error']} (next try {s['next_retry']})")
+        if s["dead"]:
+            click.echo(f"  {s['dead']} given up after 48 h of failures: veille alerts retry {s['name']} --dead")
         if s["in_doubt"]:
             click.echo(f"  {s['in_doubt']} interrupted mid-send, not resent: veille alerts retry {s['name']} --in-doubt")
         if s["matching_error"]:
@@ -197,20 +208,21 @@ def alerts_show(ctx, name, db, limit, as_json):
     """
     from digests import alerts
 
-    store = _open(ctx, db)
+    store = open_store(ctx, db)
     try:
         sub = _need(store, name)
         rows = alerts.recent(store.db, sub.id, limit)
+        shown = _sub_json(store, sub)
     finally:
         store.close()
     if as_json:
         for r in rows:
             r["why"] = json.loads(r["why"] or "{}")
             if r["why"].get("snippet"):
-                r["why"]["snippet"] = alerts._highlight(r["why"]["snippet"], "md")
-        click.echo(json.dumps({**_sub_json(sub), "matches": rows}, ensure_ascii=False, indent=2))
+                r["why"]["snippet"] = highlighted(r["why"]["snippet"])
+        click.echo(json.dumps({**shown, "matches": rows}, ensure_ascii=False, indent=2))
         return
-    click.secho(f"{sub.name} · {sub.every} → {_channel(sub.notify)}" + ("" if sub.active else " [paused]"), bold=True)
+    click.secho(f"{sub.name} · {sub.every} → {shown['channel']}" + ("" if sub.active else " [paused]"), bold=True)
     click.echo(f"  {'; '.join(sub.criteria())} (from {sub.origin})")
     if sub.error:
         click.echo(f"  error: {sub.error}")
@@ -250,13 +262,13 @@ def alerts_resume(ctx, name, db):
 def _set_active(ctx, db, name, active):
     from digests import alerts
 
-    store = _open(ctx, db)
+    store = open_store(ctx, db)
     try:
         found = alerts.set_active(store.db, name, active)
     finally:
         store.close()
     if not found:
-        raise _cli().VeilleError(f"no subscription named {name!r} (see veille alerts list)")
+        raise AlertsError(f"no subscription named {name!r} (see veille alerts list)")
     click.echo(f"{name}: {'resumed' if active else 'paused'}")
 
 
@@ -275,7 +287,7 @@ def alerts_remove(ctx, name, db):
     """
     from digests import alerts
 
-    store = _open(ctx, db)
+    store = open_store(ctx, db)
     try:
         sub = _need(store, name)
         alerts.remove(store.db, name)
@@ -288,8 +300,9 @@ def alerts_remove(ctx, name, db):
 @click.argument("name")
 @db_option
 @click.option("--in-doubt", is_flag=True, help="Also resend alerts interrupted mid-send (may repeat one).")
+@click.option("--dead", is_flag=True, help="Also resend alerts given up after 48 h of failures.")
 @click.pass_context
-def alerts_retry(ctx, name, db, in_doubt):
+def alerts_retry(ctx, name, db, in_doubt, dead):
     """Queue a subscription's failed alerts for the next run now, skipping their backoff.
 
     \b
@@ -299,10 +312,10 @@ def alerts_retry(ctx, name, db, in_doubt):
     """
     from digests import alerts
 
-    store = _open(ctx, db)
+    store = open_store(ctx, db)
     try:
         _need(store, name)
-        n = alerts.requeue(store.db, name, in_doubt=in_doubt)
+        n = alerts.requeue(store.db, name, in_doubt=in_doubt, dead=dead)
     finally:
         store.close()
     click.echo(f"{name}: {n} alert(s) queued again")
@@ -322,25 +335,23 @@ def alerts_test(ctx, name, db, days, as_json):
     Example:
       veille alerts test openai-fr --days 7
     """
+    from db.subscriptions import articles
     from digests import alerts
 
-    store = _open(ctx, db)
+    store = open_store(ctx, db)
     try:
         sub = _need(store, name)
         try:
             found = alerts.dry_run(store.db, sub, days=days)
-        except Exception as exc:  # sqlite3.Error or SubscriptionError: the query, not veille
-            raise _cli().VeilleError(f"{name}: {exc}") from None
-        cur = store.db.execute(
-            "SELECT id, title, url, source, published FROM articles WHERE id IN (SELECT value FROM json_each(?))",
-            [json.dumps([m.article_id for m in found])])
-        rows = {r[0]: dict(zip(("id", "title", "url", "source", "published"), r)) for r in cur.fetchall()}
+        except Exception as exc:  # noqa: BLE001 - sqlite3.Error or SubscriptionError: the query, not veille
+            raise AlertsError(f"{name}: {exc}") from None
+        rows = articles(store.db, [m.article_id for m in found])
     finally:
         store.close()
     out = []
     for m in found:
         a = rows[m.article_id]
-        out.append({**a, "terms": m.why["terms"], "snippet": alerts._highlight(m.why["snippet"], "md"),
+        out.append({**a, "terms": m.why["terms"], "snippet": highlighted(m.why["snippet"]),
                     "entities": m.why["entities"], "amounts": m.why["amounts"]})
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
@@ -365,31 +376,44 @@ def alerts_run(ctx, db, timeout, as_json):
     Example:
       veille alerts run --db veille.db --json
     """
-    store = _open(ctx, db)
+    store = open_store(ctx, db)
     try:
         result = run_alerts(ctx, store, timeout)
     finally:
         store.close()
-    _print_run(result, as_json)
+    print_run(result, as_json)
 
 
 def run_alerts(ctx, store, timeout: float = 10.0) -> dict:
     """The outcome of one matching and delivery pass, as a plain dict for printing."""
     from dataclasses import asdict
 
-    from digests import alerts
+    from digests.delivery import deliver_due
 
     queued = queue_alerts(ctx, store)
-    report = alerts.deliver_due(store.db, timeout=timeout, lang=ctx.obj.get("lang", "fr"))
+    report = deliver_due(store.db, timeout=timeout, lang=ctx.obj.get("lang", "fr"))
     return {"queued": queued, **asdict(report)}
 
 
-def _print_run(result: dict, as_json: bool) -> None:
+def highlighted(snippet: str | None) -> str:
+    """A match snippet for the terminal or JSON: one line, its matched terms in **bold**."""
+    from digests.alerts.matching import HIT_CLOSE, HIT_OPEN
+
+    return " ".join((snippet or "").split()).replace(HIT_OPEN, "**").replace(HIT_CLOSE, "**")
+
+
+def print_run(result: dict, as_json: bool) -> None:
+    """The outcome of `run_alerts`, as JSON or one line (errors on stderr)."""
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     click.echo(f"alerts: queued {result['queued']} · sent {result['sent']} in {result['messages']} message(s)"
-               f" · failed {result['failed']} · deferred {result['deferred']} · in doubt {result['in_doubt']}")
+               f" · failed {result['failed']} · deferred {result['deferred']} · in doubt {result['in_doubt']}"
+               + (f" · dead {result['dead']}" if result["dead"] else "")
+               + (f" · briefs sent {result['briefs_sent']}" if result["briefs_sent"] else "")
+               + (f" · briefs failed {result['briefs_failed']}" if result["briefs_failed"] else ""))
+    if result["locked"]:
+        click.echo("  another delivery run holds the lock: nothing sent by this one", err=True)
     for e in result["errors"]:
         click.echo(f"  {e}", err=True)
 
@@ -409,7 +433,7 @@ def alerts_feed(ctx, name, db, output, limit):
     """
     from digests import alerts
 
-    store = _open(ctx, db)
+    store = open_store(ctx, db)
     try:
         sub = _need(store, name)
         text = alerts.feed(store.db, sub, limit=limit, lang=ctx.obj.get("lang", "fr"))
@@ -421,5 +445,7 @@ def alerts_feed(ctx, name, db, output, limit):
     else:
         click.echo(text, nl=False)
 
+
+_print_run = print_run  # the name `veille run` used
 
 COMMANDS = [alerts_group]
