@@ -34,7 +34,9 @@ def closed_port():
 class Mailbox:
     """What an SMTP server on loopback received, parsed; start and stop it to simulate an outage."""
 
-    def __init__(self):
+    def __init__(self, auth: tuple[str, str] | None = None):
+        self.auth = auth  # (user, password) the server requires, like a real submission server
+        self.logins: list[str] = []
         self._sock = socket.socket()
         self._sock.bind(("127.0.0.1", 0))  # held from now on: refused until start()
         self.port = self._sock.getsockname()[1]
@@ -55,9 +57,19 @@ class Mailbox:
                 return self.loop.create_server(self._factory_invoker, sock=sock, ssl=self.ssl_context)
 
         sock.listen()
-        self._controller = OnSocket(self, hostname="127.0.0.1", port=self.port)
+        kw = {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": True} if self.auth else {}
+        self._controller = OnSocket(self, hostname="127.0.0.1", port=self.port, **kw)
         self._controller.start()
         return self
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult
+
+        user, password = auth_data.login.decode(), auth_data.password.decode()
+        ok = (user, password) == self.auth
+        if ok:
+            self.logins.append(user)
+        return AuthResult(success=ok)
 
     def stop(self) -> None:
         if self._controller:
@@ -65,7 +77,8 @@ class Mailbox:
             self._controller = None
 
     def url(self, to: str = "analyst@example.org") -> str:
-        return f"mailto://127.0.0.1:{self.port}?from=veille@example.org&to={to}&secure=no"
+        login = f"{self.auth[0]}:{self.auth[1]}@" if self.auth else ""
+        return f"mailto://{login}127.0.0.1:{self.port}?from=veille@example.org&to={to}&secure=no"
 
     def texts(self) -> list[str]:
         """Each message's HTML part (or text when there is none)."""
@@ -80,15 +93,25 @@ class Webhook:
     """A JSON webhook receiver; `mode` is 'ok', 'error' (HTTP 500), 'hang' (never answers), or
     'drip' (answers 200 and then its body one byte a second for two minutes)."""
 
-    def __init__(self, delay: float = 0.0):
+    def __init__(self, delay: float = 0.0, listening: bool = True):
         self.received: list[tuple[dict, dict]] = []  # (headers, json body)
         self.mode = "ok"
         self.delay = delay  # seconds before each answer in 'ok' mode
         self.client_gone = threading.Event()  # set when a dripped-to client hung up
         self._release = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.reject = ""  # in 'ok' mode, answer 500 to messages whose title holds this text
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(), bind_and_activate=False)
         self.server.daemon_threads = True
+        self.server.server_bind()  # the port is held from now on; refused until listen()
         self.port = self.server.server_address[1]
+        self._serving = False
+        if listening:
+            self.listen()
+
+    def listen(self) -> None:
+        """Come up (on the port held since construction)."""
+        self.server.server_activate()
+        self._serving = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def _handler(self):
@@ -108,7 +131,12 @@ class Webhook:
                     self._drip()
                     return
                 time.sleep(hook.delay)
-                hook.received.append((dict(self.headers), json.loads(body)))
+                message = json.loads(body)
+                if hook.reject and hook.reject in message.get("title", ""):
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                hook.received.append((dict(self.headers), message))
                 self.send_response(200)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -136,7 +164,8 @@ class Webhook:
 
     def close(self) -> None:
         self._release.set()
-        self.server.shutdown()
+        if self._serving:
+            self.server.shutdown()
         self.server.server_close()
 
 
