@@ -24,6 +24,19 @@ class Criteria:
     min_amount: float | None
 
 
+def parse_query(query: str) -> None:
+    """Nothing: raises sqlite3.OperationalError when FTS5 cannot parse `query` (checked apart from any database)."""
+    import sqlite3
+
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, text, tokenize='unicode61 remove_diacritics 2')")
+        conn.execute("INSERT INTO t VALUES ('', '')")  # FTS5 parses the query only when it has rows
+        conn.execute("SELECT rowid FROM t WHERE t MATCH ?", [query]).fetchall()
+    finally:
+        conn.close()
+
+
 def unscanned(db, chunk: int) -> list[int]:
     """Ids of analysed articles not yet matched against the subscriptions, oldest first."""
     return [r[0] for r in db.execute(

@@ -57,7 +57,9 @@ class Mailbox:
                 return self.loop.create_server(self._factory_invoker, sock=sock, ssl=self.ssl_context)
 
         sock.listen()
-        kw = {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": True} if self.auth else {}
+        kw = {}
+        if self.auth:
+            kw = {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": True}
         self._controller = OnSocket(self, hostname="127.0.0.1", port=self.port, **kw)
         self._controller.start()
         return self

@@ -22,9 +22,11 @@ from crawler.cli import main
 from digests import alerts, delivery
 from tests.alert_receivers import Mailbox, Webhook, closed_port, mailbox
 from tests.test_alerts import CRASHER, T0, add_all, add_article, status_of, subscribe
-from tests.test_brief_render import built, db_copy, encoder  # noqa: F401 - fixtures: the brief's test database
+from tests import test_brief_render
 
 ROOT = Path(__file__).parent.parent
+# fixtures: the brief's test database (its weeks of articles), for the brief sent through the outbox
+built, db_copy, encoder = test_brief_render.built, test_brief_render.db_copy, test_brief_render.encoder
 PASSWORD = "Zq7-hunter-PW"
 
 

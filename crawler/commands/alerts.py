@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
 import click
 
@@ -61,7 +60,7 @@ def queue_alerts(ctx, store) -> int:
     return report.queued
 
 
-def _need(store, name):
+def need_subscription(store, name):
     from digests import alerts
 
     sub = alerts.get(store.db, name)
@@ -121,7 +120,7 @@ def alerts_add(ctx, name, db, query, entities, topic, lang, min_amount, notify, 
     store = open_store(ctx, db)
     try:
         saved = alerts.save(store.db, sub, replace=replace)
-        shown = _sub_json(store, saved)
+        shown = subscription_json(store, saved)
     except alerts.SubscriptionError as exc:
         raise AlertsError(str(exc)) from None
     finally:
@@ -132,7 +131,7 @@ def alerts_add(ctx, name, db, query, entities, topic, lang, min_amount, notify, 
         click.echo(f"subscribed {saved.name}: {'; '.join(saved.criteria())} → {shown['channel']}")
 
 
-def _sub_json(store, sub) -> dict:
+def subscription_json(store, sub) -> dict:
     from digests.alerts import shown_channel
 
     # `notify` keeps its masked form for scripts written before `channel` existed
@@ -193,44 +192,6 @@ def alerts_list(ctx, db, as_json):
             click.echo(f"  error: {s['matching_error']}")
 
 
-@alerts_group.command("show")
-@click.argument("name")
-@db_option
-@click.option("--limit", default=20, show_default=True, help="How many recent matches to show.")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def alerts_show(ctx, name, db, limit, as_json):
-    """One subscription: its criteria, channel and latest matches with their delivery state.
-
-    \b
-    Example:
-      veille alerts show openai-fr --limit 5
-    """
-    from digests import alerts
-
-    store = open_store(ctx, db)
-    try:
-        sub = _need(store, name)
-        rows = alerts.recent(store.db, sub.id, limit)
-        shown = _sub_json(store, sub)
-    finally:
-        store.close()
-    if as_json:
-        for r in rows:
-            r["why"] = json.loads(r["why"] or "{}")
-            if r["why"].get("snippet"):
-                r["why"]["snippet"] = highlighted(r["why"]["snippet"])
-        click.echo(json.dumps({**shown, "matches": rows}, ensure_ascii=False, indent=2))
-        return
-    click.secho(f"{sub.name} · {sub.every} → {shown['channel']}" + ("" if sub.active else " [paused]"), bold=True)
-    click.echo(f"  {'; '.join(sub.criteria())} (from {sub.origin})")
-    if sub.error:
-        click.echo(f"  error: {sub.error}")
-    for r in rows:
-        line = f"  [{r['status']}] {r['published'] or '':10} {r['title']} ({r['source']})"
-        click.echo(line + (f" — {r['attempts']} attempt(s): {r['last_error']}" if r["last_error"] else ""))
-
-
 @alerts_group.command("pause")
 @click.argument("name")
 @db_option
@@ -289,7 +250,7 @@ def alerts_remove(ctx, name, db):
 
     store = open_store(ctx, db)
     try:
-        sub = _need(store, name)
+        sub = need_subscription(store, name)
         alerts.remove(store.db, name)
     finally:
         store.close()
@@ -314,54 +275,11 @@ def alerts_retry(ctx, name, db, in_doubt, dead):
 
     store = open_store(ctx, db)
     try:
-        _need(store, name)
+        need_subscription(store, name)
         n = alerts.requeue(store.db, name, in_doubt=in_doubt, dead=dead)
     finally:
         store.close()
     click.echo(f"{name}: {n} alert(s) queued again")
-
-
-@alerts_group.command("test")
-@click.argument("name")
-@db_option
-@click.option("--days", default=7, show_default=True, type=click.IntRange(min=1),
-              help="Look at articles published or stored in the last N days.")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def alerts_test(ctx, name, db, days, as_json):
-    """Dry run: what a subscription would have matched; nothing is queued or sent.
-
-    \b
-    Example:
-      veille alerts test openai-fr --days 7
-    """
-    from db.subscriptions import articles
-    from digests import alerts
-
-    store = open_store(ctx, db)
-    try:
-        sub = _need(store, name)
-        try:
-            found = alerts.dry_run(store.db, sub, days=days)
-        except Exception as exc:  # noqa: BLE001 - sqlite3.Error or SubscriptionError: the query, not veille
-            raise AlertsError(f"{name}: {exc}") from None
-        rows = articles(store.db, [m.article_id for m in found])
-    finally:
-        store.close()
-    out = []
-    for m in found:
-        a = rows[m.article_id]
-        out.append({**a, "terms": m.why["terms"], "snippet": highlighted(m.why["snippet"]),
-                    "entities": m.why["entities"], "amounts": m.why["amounts"]})
-    if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{name}: {len(out)} match(es) in the last {days} day(s)")
-    for a in out:
-        click.secho(f"- {a['published'] or '':10} {a['title']} ({a['source']})", bold=True)
-        if a["snippet"]:
-            click.echo(f"    {a['snippet']}")
-        click.echo(f"    {a['url']}")
 
 
 @alerts_group.command("run")
@@ -395,13 +313,6 @@ def run_alerts(ctx, store, timeout: float = 10.0) -> dict:
     return {"queued": queued, **asdict(report)}
 
 
-def highlighted(snippet: str | None) -> str:
-    """A match snippet for the terminal or JSON: one line, its matched terms in **bold**."""
-    from digests.alerts.matching import HIT_CLOSE, HIT_OPEN
-
-    return " ".join((snippet or "").split()).replace(HIT_OPEN, "**").replace(HIT_CLOSE, "**")
-
-
 def print_run(result: dict, as_json: bool) -> None:
     """The outcome of `run_alerts`, as JSON or one line (errors on stderr)."""
     if as_json:
@@ -416,34 +327,6 @@ def print_run(result: dict, as_json: bool) -> None:
         click.echo("  another delivery run holds the lock: nothing sent by this one", err=True)
     for e in result["errors"]:
         click.echo(f"  {e}", err=True)
-
-
-@alerts_group.command("feed")
-@click.argument("name")
-@db_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the feed to this file.")
-@click.option("--limit", default=50, show_default=True)
-@click.pass_context
-def alerts_feed(ctx, name, db, output, limit):
-    """The Atom feed of a subscription's latest matches, for a feed reader.
-
-    \b
-    Example:
-      veille alerts feed openai-fr -o /var/www/veille/openai-fr.xml
-    """
-    from digests import alerts
-
-    store = open_store(ctx, db)
-    try:
-        sub = _need(store, name)
-        text = alerts.feed(store.db, sub, limit=limit, lang=ctx.obj.get("lang", "fr"))
-    finally:
-        store.close()
-    if output:
-        Path(output).write_text(text, "utf-8")
-        click.echo(output)
-    else:
-        click.echo(text, nl=False)
 
 
 _print_run = print_run  # the name `veille run` used

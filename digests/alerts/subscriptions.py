@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from db import credentials, outbox
+from db import alert_matching, credentials, outbox
 from db import subscriptions as rows
 from digests import channels
 from digests.clock import iso, utc
@@ -57,11 +57,8 @@ class Subscription:
 
 def check_query(query: str) -> None:
     """Nothing: raises SubscriptionError when SQLite's FTS5 cannot parse `query`."""
-    conn = sqlite3.connect(":memory:")
     try:
-        conn.execute("CREATE VIRTUAL TABLE t USING fts5(title, text, tokenize='unicode61 remove_diacritics 2')")
-        conn.execute("INSERT INTO t VALUES ('', '')")  # FTS5 parses the query only when it has rows
-        conn.execute("SELECT rowid FROM t WHERE t MATCH ?", [query]).fetchall()
+        alert_matching.parse_query(query)
     except sqlite3.OperationalError as exc:
         hint = ""
         if "'" in query or "’" in query or "syntax error" in str(exc):
@@ -69,8 +66,6 @@ def check_query(query: str) -> None:
         elif "no such column" in str(exc):
             hint = " (only title: and text: may prefix a term; quote a term that holds ':' or '-')"
         raise SubscriptionError(f"invalid query {query!r}: {exc}{hint}") from None
-    finally:
-        conn.close()
 
 
 def _amount(min_amount) -> float | None:
