@@ -67,10 +67,6 @@ class DeliveryReport:
     locked: bool = False  # another delivery run holds the lock: this one sent nothing
     errors: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not (self.failed or self.briefs_failed or self.dead or self.locked)
-
 
 @dataclass
 class Outgoing:
