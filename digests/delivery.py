@@ -270,10 +270,13 @@ def deliver_due(db, *, now: datetime | None = None, send: Sender | None = None, 
                 lock_wait: float = 0.0) -> DeliveryReport:
     """What was delivered: every due alert group and brief sent once through its channel.
 
+    `db` is a `db.store.Store` or its database. This is the delivery step of `veille run`.
+
     `send` defaults to a child process killed at `timeout` (`digests.sendworker`); `hook(stage,
     claim)` runs after each stage (`claimed`, `handing`, `sent` before its commit: tests put a
     crash there); `clock` gives the time of each commit. With `only_brief`, just that brief.
     """
+    db = getattr(db, "db", db)  # a Store or its database
     start = utc(now)
     clock = clock or (lambda: utc(None) if now is None else start)
     with delivery_lock(db, lock_wait) as held:
