@@ -83,6 +83,10 @@ class AlertSummary:
     failed: int = 0
     deferred: int = 0
     in_doubt: int = 0
+    retried: int = 0  # claimed but never handed over by a dead run: sent again
+    dead: int = 0  # failed past the retry window: given up
+    briefs_sent: int = 0
+    briefs_failed: int = 0
     errors: list[str] = field(default_factory=list)  # delivery failures
     matching_errors: dict[str, str] = field(default_factory=dict)  # subscription name → why it did not match
 
@@ -134,11 +138,12 @@ def queue_alerts(store: Store, tables: list[dict]) -> AlertSummary:
 
 def deliver_alerts(store: Store, tables: list[dict], *, lang: str, timeout: float) -> AlertSummary:
     """Match what is left, then send every due alert, each channel bounded by `timeout` seconds."""
-    from digests import alerts
+    from digests.delivery import deliver_due
 
     summary = queue_alerts(store, tables)
-    report = alerts.deliver_due(store.db, timeout=timeout, lang=lang)
-    for name in ("sent", "messages", "failed", "deferred", "in_doubt"):
+    report = deliver_due(store.db, timeout=timeout, lang=lang)
+    for name in ("sent", "messages", "failed", "deferred", "in_doubt", "retried", "dead", "briefs_sent",
+                 "briefs_failed"):
         setattr(summary, name, getattr(report, name))
     summary.errors = list(report.errors)
     return summary

@@ -39,7 +39,8 @@ def _render(store, d, fmt: str, lang: str, weekly: bool) -> str:
     if fmt != "atom" and not weekly:
         return render(d, fmt)
     from db import briefs
-    from digests.atom import entry_for, feed
+    from digests.atom import feed
+    from digests.render import atom_entry as entry_for
     from digests.render import render_html, title_of
 
     html = render_html(d)[0]
@@ -97,19 +98,23 @@ def digest(ctx, db, week, since, until, topic, lang, fmt, output, channel, llm_u
         except ValueError as exc:  # resolve_period: a bad --week, --since or --until
             raise VeilleError(str(exc)) from None
         text = _render(store, d, fmt, lang, weekly=not (topic or since or until))
-    if channel:
-        from digests.send import send_brief
-
-        try:
-            send_brief(d, channel)
-        except VeilleError as exc:  # DeliveryError, ChannelURLError: say it was the delivery
-            raise VeilleError(f"brief not delivered: {exc}") from None
-        click.echo(f"sent to {channel.split('://', 1)[0]}://…", err=True)
-    if output:
+    if output:  # written before any delivery: a channel that is down must not cost the file
         Path(output).write_text(text, "utf-8")
         click.echo(output)
     elif not channel:
         click.echo(text)
+    if channel:
+        from digests.channels import ChannelURLError, validate_url
+        from digests.send import send_brief
 
+        try:
+            validate_url(channel)
+        except ChannelURLError as exc:
+            raise VeilleError(f"brief not delivered: {exc}") from None
+        with open_store(db) as store:
+            error = send_brief(store.db, d, channel)
+        if error:
+            raise VeilleError(f"brief not delivered: {error} (queued: veille run or veille alerts run retries it)")
+        click.echo(f"sent to {channel.split('://', 1)[0]}://…", err=True)
 
 COMMANDS = [digest]
