@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -269,27 +268,13 @@ def test_mixed_sentence_sorted_and_non_overlapping():
 
 
 def test_unsupported_language_and_empty_text():
-    assert find_amounts("Un investimento di 3 milioni di euro.", "it") == []
+    assert find_amounts("En investering på 3 miljoner kronor.", "sv") == []  # no data file
+    assert find_amounts("Un investimento di 3 milioni di euro.", None) == []
     assert find_amounts("", "fr") == []
 
 
 def test_amounts_do_not_span_lines():
     assert _found("Budget 2025 : 25 millions\neuros de recettes", "fr") == []
-
-
-def test_speed():
-    paragraph = (
-        "Le 21 juillet 2025, OpenAI et le DSIT ont signé un accord. Bpifrance a annoncé hier "
-        "un fonds de 25 millions d'euros pour 20 000 PME d'ici 2030, avec 1,5 % de croissance "
-        "et le règlement (UE) 2024/1689 en toile de fond. Mistral AI a levé six cents millions "
-        "en février 2025 ; le mois dernier, France 2030 a financé 200 projets. "
-    ) * 200
-    words = len(paragraph.split())
-    find_amounts(paragraph, "fr", ON)
-    t0 = time.perf_counter()
-    find_amounts(paragraph, "fr", ON)
-    rate = words / (time.perf_counter() - t0)
-    assert rate > 50_000, f"{rate:,.0f} words/s"  # loose bound: CI machines are slow and shared
 
 
 # --------------------------------------------------------------------------- rates
