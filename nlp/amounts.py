@@ -53,6 +53,8 @@ class _Hit(NamedTuple):
     prefix: bool = False  # currency written before the number
 
 
+# After an abbreviation's dot: the end of the text, a line break, or a new sentence.
+_SENTENCE_END = re.compile(r"\Z|[^\S\r\n]*[\r\n]|[^\S\r\n]+[\"'«»“”(]?(?P<c>[^\W\d_])")
 _NEXT_WORD = re.compile(r"[^\S\r\n]*([^\W\d_][\w'’-]*)?")
 
 
@@ -98,7 +100,10 @@ def _name_fits(ctx: _Ctx, m: re.Match, cur: str) -> bool:
         return True
     if lex.weight_re.search(text, max(0, m.start() - 50), m.start()):
         return False
-    return not nxt or squeeze(nxt) in lex.weak_follow
+    if not nxt:
+        return True
+    word = squeeze(nxt)
+    return word in lex.weak_follow or word.split("'")[0] + "'" in lex.weak_follow
 
 
 def _b_money(m: re.Match, ctx: _Ctx) -> _Hit | None:
@@ -203,12 +208,15 @@ def _left_range(ctx: _Ctx, start: int, hit: _Hit) -> tuple[int, float] | None:
     q = _qty(lm, ctx.lex, hit.unit)
     if q is None:
         return None
-    f = _factor(lm, ctx.lex) if (lm["sw"] or lm["sa"]) else hit.factor
     sep = squeeze(lm["wsep"]) if lm["wsep"] else None
     open_at = _opening(ctx, lm.start(), sep)
-    if not _bounds_ok(ctx, q * f, hit.value, sep, open_at is not None):
+    # An unscaled lower bound shares the upper bound's scale ("5 and 8 billion euros") unless
+    # that would put it above the upper bound ("€50,000 and €2.5 million").
+    lows = [q * _factor(lm, ctx.lex)] if (lm["sw"] or lm["sa"]) else [q * hit.factor, q]
+    low = next((v for v in lows if _bounds_ok(ctx, v, hit.value, sep, open_at is not None)), None)
+    if low is None:
         return None
-    return (open_at if open_at is not None else lm.start()), q * f
+    return (open_at if open_at is not None else lm.start()), low
 
 
 def _right_range(ctx: _Ctx, end: int, hit: _Hit, start: int) -> tuple[int, int, float, float] | None:
@@ -249,6 +257,9 @@ def _money_mention(m: re.Match, hit: _Hit, ctx: _Ctx) -> tuple[int, int, AmountM
     am = ctx.lex.rules["approx"].search(ctx.text, max(0, s - 40), s)
     if am is not None:
         s = am.start()
+    end = _SENTENCE_END.match(ctx.text, e) if ctx.text[e - 1] == "." else None
+    if end and (end["c"] is None or end["c"].isupper()):
+        e -= 1  # "€600 mln." closing a sentence: the full stop is the sentence's
     text = ctx.text[s:e]
     eur = to_eur(low, hit.unit, ctx.on)
     return s, e, AmountMention(text, low, hit.unit, "money", s, e, eur, max=high,
