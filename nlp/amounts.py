@@ -242,6 +242,19 @@ def _right_range(ctx: _Ctx, end: int, hit: _Hit, start: int) -> tuple[int, int, 
     return (open_at if open_at is not None else start), rm.end(), low, high
 
 
+def _closes_sentence(ctx: _Ctx, s: int, e: int) -> bool:
+    """Whether the amount ends with a scale abbreviation's dot that also ends the sentence
+    (currency symbols such as "лв." keep theirs)."""
+    if ctx.text[e - 1] != ".":
+        return False
+    last = ctx.text[s:e].split()[-1]
+    m = re.search(r"[^\W\d]+\.$", last)
+    if m is None or (squeeze(m.group()) not in ctx.lex.scale and m.group() not in ctx.lex.scale_abbr):
+        return False
+    end = _SENTENCE_END.match(ctx.text, e)
+    return bool(end) and (end["c"] is None or end["c"].isupper())
+
+
 def _money_mention(m: re.Match, hit: _Hit, ctx: _Ctx) -> tuple[int, int, AmountMention]:
     """The amount with its range and approximation marker, if any."""
     s, e = m.span()
@@ -257,8 +270,7 @@ def _money_mention(m: re.Match, hit: _Hit, ctx: _Ctx) -> tuple[int, int, AmountM
     am = ctx.lex.rules["approx"].search(ctx.text, max(0, s - 40), s)
     if am is not None:
         s = am.start()
-    end = _SENTENCE_END.match(ctx.text, e) if ctx.text[e - 1] == "." else None
-    if end and (end["c"] is None or end["c"].isupper()):
+    if _closes_sentence(ctx, s, e):
         e -= 1  # "€600 mln." closing a sentence: the full stop is the sentence's
     text = ctx.text[s:e]
     eur = to_eur(low, hit.unit, ctx.on)

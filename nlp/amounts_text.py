@@ -13,7 +13,7 @@ from collections.abc import Iterator
 __all__ = ["parse_number", "words_value", "windows", "scan", "longest_first", "lowered"]
 
 _GROUP_ONLY = re.compile(r"[ \u00a0\u202f\u2009'’]")
-_DASH_TAIL = re.compile(r",[-–]{1,2}$")  # "5,-" / "5,–": a price with no cents
+_DASH_TAIL = re.compile(r"[.,][-–]{1,2}$")  # "5,-", "1'299.–": a price with no cents
 
 
 def parse_number(s: str, decimal_mark: str, zero_decimal: bool = False) -> float | None:
@@ -24,7 +24,9 @@ def parse_number(s: str, decimal_mark: str, zero_decimal: bool = False) -> float
     it is not the language's decimal mark ("1.500" in German, "1,500" in English), or when the
     currency has no cents in practice (`zero_decimal`: "¥1.280"); otherwise it is a decimal mark
     ("1,5" in an English text is 1.5). Repeated separators always group ("1,234,567")."""
-    s = _GROUP_ONLY.sub("", _DASH_TAIL.sub("", s))
+    s = _GROUP_ONLY.sub("", s)
+    if _DASH_TAIL.search(s):  # whole units: any other separator groups thousands ("2.499,-")
+        s = re.sub(r"[.,]", "", _DASH_TAIL.sub("", s))
     if "," in s and "." in s:
         dec = "," if s.rfind(",") > s.rfind(".") else "."
         grp = "." if dec == "," else ","

@@ -313,3 +313,174 @@ def test_rates_table_is_documented_and_plausible():
         assert 0.9 < p["rates"]["USD"] < 1.3
         assert 0.75 < p["rates"]["GBP"] < 0.95
         assert 7.4 < p["rates"]["DKK"] < 7.5  # pegged: a typo check
+
+
+# --------------------------------------------------------------------------- eight languages
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        ("es", "El Gobierno destina 350 millones de euros a la IA.", ("350 millones de euros", 350e6, "EUR")),
+        ("es", "La Comisión aporta dos millones de euros.", ("dos millones de euros", 2e6, "EUR")),
+        ("es", "Microsoft invertirá 1.950 millones de euros en Aragón.", ("1.950 millones de euros", 1.95e9, "EUR")),
+        ("es", "Polonia invertirá 5.000 millones de eslotis.", ("5.000 millones de eslotis", 5e9, "PLN")),
+        ("es", "La entrada cuesta mil euros.", ("mil euros", 1000, "EUR")),
+        ("it", "Il governo stanzia 4,8 miliardi di euro.", ("4,8 miliardi di euro", 4.8e9, "EUR")),
+        ("it", "Il fondo mette 50 mila euro per startup.", ("50 mila euro", 50_000, "EUR")),
+        ("it", "L'app costa venticinque dollari.", ("venticinque dollari", 25, "USD")),
+        ("it", "Il Regno Unito destina 2 miliardi di sterline.", ("2 miliardi di sterline", 2e9, "GBP")),
+        ("nl", "Het kabinet trekt 2,5 miljard euro uit.", ("2,5 miljard euro", 2.5e9, "EUR")),
+        ("nl", "De ronde bedroeg €600 mln.", ("€600 mln", 600e6, "EUR")),  # the full stop ends the sentence
+        ("nl", "De app kost vijfentwintig euro.", ("vijfentwintig euro", 25, "EUR")),
+        ("pt", "O Governo investe 3 mil milhões de euros.", ("3 mil milhões de euros", 3e9, "EUR")),
+        ("pt", "A Noruega dá mil milhões de coroas norueguesas.", ("mil milhões de coroas norueguesas", 1e9, "NOK")),
+        ("pt", "A startup captou R$ 50 milhões.", ("R$ 50 milhões", 50e6, "BRL")),
+        ("pt", "O Brasil investe 23 bilhões de reais.", ("23 bilhões de reais", 23e9, "BRL")),
+        ("pl", "Rząd przeznaczy 2 mld zł na AI.", ("2 mld zł", 2e9, "PLN")),
+        ("pl", "Grant wynosi 500 tys. zł dla firmy.", ("500 tys. zł", 500_000, "PLN")),
+        ("pl", "Startup pozyskał 20 mln dolarów.", ("20 mln dolarów", 20e6, "USD")),
+        ("pl", "Jeden token kosztuje 20 groszy.", ("20 groszy", 0.2, "PLN")),
+        ("pl", "Kurs kosztuje 1500 złotych.", ("1500 złotych", 1500, "PLN")),
+        ("en", "The chip costs USD7.25 to package.", ("USD7.25", 7.25, "USD")),
+        ("en", "Mistral raised €5bn.", ("€5bn", 5e9, "EUR")),
+        ("en", "A subscription costs twelve pounds.", ("twelve pounds", 12, "GBP")),
+        ("en", "Reliance will spend ₹75,000 crore on data centres.", ("₹75,000 crore", 7.5e11, "INR")),
+        ("en", "Sofia's institute received 90 million leva.", ("90 million leva", 90e6, "BGN")),
+        ("en", "Bucharest approved a RON 500 million package.", ("RON 500 million", 500e6, "RON")),
+        ("fr", "Un ticket coûte 5€ pour les étudiants.", ("5€", 5, "EUR")),
+        ("fr", "La licence coûte 2 CHF 50 centimes.", ("2 CHF 50 centimes", 2.5, "CHF")),
+        ("fr", "Le jeton vaut 20 centimes.", ("20 centimes", 0.2, "EUR")),
+        ("fr", "Le rachat s'est fait pour 1,3 Md$.", ("1,3 Md$", 1.3e9, "USD")),
+        ("de", "Die Lizenz kostet 49,- € pro Nutzer.", ("49,- €", 49, "EUR")),
+        ("de", "Der Anbieter verlangt CHF 1'250.50 pro Jahr.", ("CHF 1'250.50", 1250.5, "CHF")),
+        ("de", "Die Gebühr beträgt 3 Euro 50 Cent.", ("3 Euro 50 Cent", 3.5, "EUR")),
+        ("de", "Der Preis sank auf 1\u202f234,56\u00a0Euro.", ("1\u202f234,56\u00a0Euro", 1234.56, "EUR")),
+    ],
+)
+def test_money_in_eight_languages(lang, text, expected):
+    found = _one(text, lang)
+    assert found[0] == expected[0]
+    assert found[1] == pytest.approx(expected[1])
+    assert found[2:] == (expected[2], "money")
+
+
+@pytest.mark.parametrize(
+    "text, value, unit",
+    [
+        ("Kč 1 299", 1299, "CZK"), ("1 299,- Kč", 1299, "CZK"), ("2 990 Ft", 2990, "HUF"),
+        ("HUF 12.990", 12990, "HUF"), ("199,00 kr", 199, "SEK"), ("NOK 1 299,-", 1299, "NOK"),
+        ("DKK 199,95", 199.95, "DKK"), ("1.299,00 zł", 1299, "PLN"), ("79,90 RON", 79.9, "RON"),
+        ("12,50 лв.", 12.5, "BGN"), ("₹1,299.00", 1299, "INR"), ("Rs. 1,299", 1299, "INR"),
+        ("¥1,280", 1280, "JPY"), ("1,280円", 1280, "JPY"), ("CN¥99", 99, "CNY"), ("99元", 99, "CNY"),
+        ("RMB 88", 88, "CNY"), ("C$19.99", 19.99, "CAD"), ("A$19.99", 19.99, "AUD"),
+        ("Fr. 12.50", 12.5, "CHF"), ("2.499,- €", 2499, "EUR"), ("1'299.– CHF", 1299, "CHF"),
+    ],
+)
+def test_prices_in_many_currencies(text, value, unit):
+    (m,) = [a for a in find_amounts(text, "en", ON) if a.kind == "money"]
+    assert (m.text, m.unit) == (text, unit)
+    assert m.value == pytest.approx(value)
+
+
+@pytest.mark.parametrize(
+    "lang, text, span, low, high",
+    [
+        ("fr", "Le campus coûtera de 2 à 3 milliards d'euros.", "de 2 à 3 milliards d'euros", 2e9, 3e9),
+        ("fr", "Le budget est compris entre 30 et 50 millions d'euros.", "entre 30 et 50 millions d'euros", 30e6, 50e6),
+        ("en", "They expect between 5 and 8 euros per user.", "between 5 and 8 euros", 5, 8),
+        ("en", "Grants range between €50,000 and €2.5 million.", "between €50,000 and €2.5 million", 5e4, 2.5e6),
+        ("en", "Seed rounds raise $2-4 million.", "$2-4 million", 2e6, 4e6),
+        ("en", "Prices run from $5 to $8.", "from $5 to $8", 5, 8),
+        ("de", "Die Förderung liegt zwischen 5 und 8 Millionen Euro.", "zwischen 5 und 8 Millionen Euro", 5e6, 8e6),
+        ("de", "Die Kosten werden auf 2–3 Mrd. € geschätzt.", "2–3 Mrd. €", 2e9, 3e9),
+        ("es", "Se invertirán entre 2 y 3 millones de euros.", "entre 2 y 3 millones de euros", 2e6, 3e6),
+        ("it", "Ogni progetto riceverà tra 2 e 3 milioni di euro.", "tra 2 e 3 milioni di euro", 2e6, 3e6),
+        ("nl", "De kosten lopen van 2 tot 3 miljard euro.", "van 2 tot 3 miljard euro", 2e9, 3e9),
+        ("pt", "O custo vai de 2 a 3 mil milhões de euros.", "de 2 a 3 mil milhões de euros", 2e9, 3e9),
+        ("pl", "Każdy projekt otrzyma od 2 do 3 mln zł.", "od 2 do 3 mln zł", 2e6, 3e6),
+    ],
+)
+def test_money_ranges(lang, text, span, low, high):
+    (m,) = [a for a in find_amounts(text, lang, ON) if a.kind == "money"]
+    assert m.text == span and m.range is True and not m.approx
+    assert (m.value, m.max) == (pytest.approx(low), pytest.approx(high))
+    assert m.eur == pytest.approx(to_eur(low, m.unit, ON))
+
+
+@pytest.mark.parametrize(
+    "lang, text",
+    [
+        ("fr", "Les prix sont passés de 30 à 20 euros."),  # a fall, not a range: bounds inverted
+        ("pl", "Cena spadła z 99 zł do 79 zł."),
+        ("en", "GPU prices dropped from $8 to $2 an hour."),
+        ("en", "It costs 5 - 2024 €."),  # no dash range spans three orders of magnitude
+    ],
+)
+def test_inverted_or_implausible_bounds_are_no_range(lang, text):
+    assert all(not a.range for a in find_amounts(text, lang, ON))
+
+
+@pytest.mark.parametrize(
+    "lang, text, span",
+    [
+        ("fr", "Chaque lauréat recevra près de 500 000 € de subventions.", "près de 500 000 €"),
+        ("fr", "La facture atteint environ 40 M€.", "environ 40 M€"),
+        ("fr", "Soit un peu plus d'un milliard d'euros.", "un peu plus d'un milliard d'euros"),
+        ("en", "Revenue is about $5bn.", "about $5bn"),
+        ("en", "Credits worth nearly $300,000 were offered.", "nearly $300,000"),
+        ("de", "Die ETH erhält rund 20 Millionen Schweizer Franken.", "rund 20 Millionen Schweizer Franken"),
+        ("de", "Der Fonds verwaltet ca. 12 Mrd. € Kapital.", "ca. 12 Mrd. €"),
+        ("es", "Telefónica invertirá cerca de 1.000 millones de euros.", "cerca de 1.000 millones de euros"),
+        ("it", "Il supercomputer è costato circa 240 milioni di euro.", "circa 240 milioni di euro"),
+        ("nl", "De supercomputer kost ongeveer 70 miljoen euro.", "ongeveer 70 miljoen euro"),
+        ("pt", "O fundo gere cerca de 1,5 mil milhões de euros.", "cerca de 1,5 mil milhões de euros"),
+        ("pl", "Fabryka kosztuje około 1 234,5 mln zł.", "około 1 234,5 mln zł"),
+        ("en", "The round is ~€5bn.", "~€5bn"),
+    ],
+)
+def test_approximate_money(lang, text, span):
+    (m,) = [a for a in find_amounts(text, lang, ON) if a.kind == "money"]
+    assert (m.text, m.approx, m.range) == (span, True, False)
+
+
+@pytest.mark.parametrize(
+    "lang, text",
+    [
+        ("es", "OpenAI presentó GPT-4o y el reglamento 2024/1689 ya se aplica."),
+        ("es", "El robot pesa 300 libras."),
+        ("es", "Llame al 91 123 45 67 o al +34 600 123 456."),
+        ("it", "L'articolo 5 del regolamento vieta il social scoring nel 2025."),
+        ("it", "Lei ha detto che il progetto partirà nel 2026 con 3 partner."),
+        ("nl", "Het pakket weegt 3 pond."),
+        ("nl", "De digitale euro komt in 20 landen van de eurozone."),
+        ("pt", "O Benfica venceu por 3-1 e o Real Madrid perdeu."),
+        ("pl", "Model Llama 3 70B uzyskał 87 punktów, a stopa spadła do 5,1 proc."),
+        ("en", "Twenty euro area countries signed; Euro 2024 starts at 9:30."),
+        ("de", "Die 20 Euro-Länder stimmten zu; Windows 11 erschien 2021."),
+    ],
+)
+def test_never_money_in_eight_languages(lang, text):
+    assert [a.text for a in find_amounts(text, lang, ON) if a.kind == "money"] == []
+
+
+def test_money_json_carries_range_and_approx_fields():
+    from nlp.types import Analysis
+
+    ms = find_amounts("Entre 2 et 3 milliards d'euros, puis environ 5 M€.", "fr", ON)
+    d = Analysis("fr", None, None, None, "", amounts=ms).to_json()["amounts"]
+    assert [(a["value"], a["max"], a["range"], a["approx"]) for a in d] == [
+        (2e9, 3e9, True, False), (5e6, None, False, True)]
+
+
+def test_counts_and_percents_in_new_languages():
+    assert _found("La empresa tiene 1.500 empleados y crece un 12 %.", "es") == [
+        ("1.500 empleados", 1500, "empleados", "count"), ("12 %", 12, "%", "percent")]
+    assert _found("Het bedrijf groeide met 12 procent.", "nl") == [("12 procent", 12, "%", "percent")]
+
+
+def test_every_recognised_currency_converts_to_eur():
+    from nlp.amounts_lexicon import shared
+
+    for code in shared()["codes"]:
+        assert to_eur(100.0, code, ON) is not None, code
