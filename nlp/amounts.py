@@ -58,10 +58,11 @@ _SENTENCE_END = re.compile(r"\Z|[^\S\r\n]*[\r\n]|[^\S\r\n]+[\"'«»“”(]?(?P<
 _NEXT_WORD = re.compile(r"[^\S\r\n]*([^\W\d_][\w'’-]*)?")
 
 
-def _qty(m: re.Match, lex: Lexicon, unit: str | None = None) -> float | None:
+def _qty(m: re.Match, lex: Lexicon, whole: bool = False) -> float | None:
+    """The number before any scale; `whole` as in `parse_number` (unscaled money)."""
     g = m.groupdict()
     if g.get("num") is not None:
-        return parse_number(g["num"], lex.decimal_mark, unit in lex.zero_decimal)
+        return parse_number(g["num"], lex.decimal_mark, whole)
     if g.get("word") is not None:
         parts = [lex.number.get(squeeze(w), 0) for w in lex.number_word_re.findall(g["word"])]
         return words_value(parts) if parts else None
@@ -111,7 +112,7 @@ def _b_money(m: re.Match, ctx: _Ctx) -> _Hit | None:
     cur = _code(m["cur"], lex, prefix=False)
     if cur is None:
         return None
-    qty = _qty(m, lex, cur)
+    qty = _qty(m, lex, whole=not (m["sw"] or m["sa"]))
     if qty is None:
         return None
     if m["conn"] and not m["sw"]:  # "de"/"d'"/"di" only follows a scale word: "25 millions d'euros"
@@ -129,8 +130,8 @@ def _b_money(m: re.Match, ctx: _Ctx) -> _Hit | None:
 
 
 def _b_prefix(m: re.Match, ctx: _Ctx) -> _Hit | None:
-    cur = _code(m["pcur"], ctx.lex, prefix=True)
-    qty = parse_number(m["num"], ctx.lex.decimal_mark, cur in ctx.lex.zero_decimal)
+    cur = _code(m["pcode"] or m["pcur"], ctx.lex, prefix=True)  # "$10 CAD" is in CAD
+    qty = parse_number(m["num"], ctx.lex.decimal_mark, whole=not (m["sw"] or m["sa"]))
     if qty is None or cur is None:
         return None
     f = _factor(m, ctx.lex)
@@ -205,7 +206,7 @@ def _left_range(ctx: _Ctx, start: int, hit: _Hit) -> tuple[int, float] | None:
     cur = lm["pcur"] or lm["cur"]
     if cur and _code(cur, ctx.lex, prefix=bool(lm["pcur"])) != hit.unit:
         return None
-    q = _qty(lm, ctx.lex, hit.unit)
+    q = _qty(lm, ctx.lex, whole=not (lm["sw"] or lm["sa"]) and hit.factor == 1.0)
     if q is None:
         return None
     sep = squeeze(lm["wsep"]) if lm["wsep"] else None
@@ -227,7 +228,7 @@ def _right_range(ctx: _Ctx, end: int, hit: _Hit, start: int) -> tuple[int, int, 
         return None
     if rm["pcur"] and _code(rm["pcur"], ctx.lex, prefix=True) != hit.unit:
         return None
-    q = parse_number(rm["num"], ctx.lex.decimal_mark, hit.unit in ctx.lex.zero_decimal)
+    q = parse_number(rm["num"], ctx.lex.decimal_mark, whole=not (rm["sw"] or rm["sa"]) and hit.factor == 1.0)
     if q is None:
         return None
     f2 = _factor(rm, ctx.lex)

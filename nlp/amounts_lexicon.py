@@ -91,7 +91,6 @@ class Lexicon:
     prefix: dict[str, str]  # symbol as written -> ISO code
     suffix: dict[str, str]
     codes: frozenset[str]
-    zero_decimal: frozenset[str]
     subunit: dict[str, str]  # squeezed word -> ISO code when alone
     scale: dict[str, float]  # squeezed word -> factor
     scale_abbr: dict[str, float]  # as written -> factor
@@ -127,7 +126,7 @@ def _pieces(m: dict, sh: dict) -> dict[str, str]:
         "cur_w": alt(m["currency_words"], flags="i"),
         "suffix": _symbol_alt(sh["suffix"]),
         "prefix": _symbol_alt(sh["prefix"]),
-        "iso": r"(?<![A-Za-z])" + alt(sh["codes"], boundary=False) + r"(?![A-Za-z])",
+        "iso": r"(?<![A-Za-z])" + alt(sh["codes"], boundary=False) + r"(?![A-Za-z]|/[A-Z]{3})",
         "conn": f"(?:{conn})",
         "sub_w": alt(m["subunit_words"], flags="i"),
         "sub_join": alt(m["subunit_joiners"], flags="i"),
@@ -147,14 +146,16 @@ def _pieces(m: dict, sh: dict) -> dict[str, str]:
 def _rules(p: dict[str, str]) -> dict[str, re.Pattern[str]]:
     qty = (rf"(?P<num>{NUM}){END}|(?P<word>{p['numword']})"
            rf"|(?<![\w-])(?P<art>{p['article']})(?={WS}{p['scale_w']})")
-    scales = rf"(?:{WS}(?P<sw>{p['scale_w']})(?:{WS}(?P<sw2>{p['scale_w']}))?)?"
+    glue = rf"(?:{WS}|(?<=\d))"  # "10mila euro", "5mln zł": a scale may be glued to digits
+    scales = rf"(?:{glue}(?P<sw>{p['scale_w']})(?:{WS}(?P<sw2>{p['scale_w']}))?)?"
     cur = rf"(?:{p['cur_w']}|{p['suffix']}|{p['iso']})"
     sub_tail = (rf"(?:{WS}(?:{p['sub_join']}{WS})?(?P<sub>\d{{1,2}}){WS}(?P<subw>{p['sub_w']}))?")
     suffix_money = (rf"{START}(?:{qty}){scales}(?:{SP0}(?P<sa>{p['scale_a']}))?{SP0}"
                     rf"(?P<conn>{p['conn']})?(?P<cur>{cur}){sub_tail}")
-    pscale = rf"(?:{SP0}(?P<sa>{p['scale_a']})(?!\w)|{WS}(?P<sw>{p['scale_w']})(?:{WS}(?P<sw2>{p['scale_w']}))?)?"
-    prefix_money = (rf"(?<![\w$€£¥₹])(?P<pcur>{p['prefix']}|{p['iso']}){SP0}"
-                    rf"(?P<num>{NUM}){END}{pscale}")
+    pscale = rf"(?:{SP0}(?P<sa>{p['scale_a']})(?!\w)|{glue}(?P<sw>{p['scale_w']})(?:{WS}(?P<sw2>{p['scale_w']}))?)?"
+    # Not after "/": "EUR/USD 1.08" is an exchange rate. A code may follow ("$10 CAD").
+    prefix_money = (rf"(?<![\w$€£¥₹/])(?P<pcur>{p['prefix']}|{p['iso']}){SP0}"
+                    rf"(?P<num>{NUM}){END}{pscale}(?:{WS}(?P<pcode>{p['iso']}))?")
     subunit = (rf"{START}(?:(?P<num>\d{{1,3}}){END}|(?P<word>{p['numword']}))"
                rf"{WS}(?P<subw>{p['sub_w']})")
     count = (rf"{START}(?:{qty})(?:{WS}(?P<sw>{p['scale_w']}))?{WS}(?P<conn>{p['conn']})?"
@@ -163,7 +164,7 @@ def _rules(p: dict[str, str]) -> dict[str, re.Pattern[str]]:
                rf"(?:(?P<num>{NUM}){END}|(?P<word>{p['numword']})){SP0}(?P<pct>%|{p['pct']})")
     # Lower bound of a range, just before an amount ("de 2 à | 3 milliards d'euros").
     left = (rf"(?:(?P<pcur>{p['prefix']}|{p['iso']}){SP0})?(?:{START}(?P<num>{NUM}){END}"
-            rf"|(?P<word>{p['numword']}))(?:{WS}(?P<sw>{p['scale_w']})|{SP0}(?P<sa>{p['scale_a']})(?!\w))?"
+            rf"|(?P<word>{p['numword']}))(?:{glue}(?P<sw>{p['scale_w']})|{SP0}(?P<sa>{p['scale_a']})(?!\w))?"
             rf"(?:{SP0}(?P<conn>{p['conn']})?(?P<cur>{cur}))?"
             rf"(?:{WS}(?P<wsep>{p['wsep']}){WS}|{SP0}(?P<dash>{p['dash']}){SP0})\Z")
     # Upper bound after an amount whose currency comes first ("$5 | -8 million").
@@ -189,11 +190,17 @@ def _table(d: dict) -> dict:
 
 @cache
 def lexicon(code: str) -> Lexicon | None:
-    """The compiled lexicon of language `code`, or None when it has no complete [money] data."""
-    if code not in supported():
+    """The compiled lexicon of language `code`. A language without [money] data gets the
+    symbols-and-codes lexicon of currencies.toml's [fallback] (code "*"); None for no code."""
+    if not code:
         return None
-    m = langdata.section(code, "money")
+    return _build(code if code in supported() else "*")
+
+
+@cache
+def _build(code: str) -> Lexicon:
     sh = shared()
+    m = sh["fallback"] if code == "*" else langdata.section(code, "money")
     p = _pieces(m, sh)
     pairs: dict[str, set[str]] = {}
     for o, s in m["range_pairs"]:
@@ -202,7 +209,7 @@ def lexicon(code: str) -> Lexicon | None:
     return Lexicon(
         code=code, decimal_mark=m["decimal_mark"], currency=_table(m["currency_words"]),
         prefix=dict(sh["prefix"]), suffix=dict(sh["suffix"]), codes=frozenset(sh["codes"]),
-        zero_decimal=frozenset(sh["zero_decimal"]), subunit=_table(m["subunit_words"]),
+        subunit=_table(m["subunit_words"]),
         scale=_table(m["scale_words"]), scale_abbr=dict(m["scale_abbreviations"]),
         number=_table(m["number_words"]), article=_table(m["articles"]),
         weak=frozenset(squeeze(w) for w in m["weak_currency_words"]),

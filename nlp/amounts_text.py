@@ -16,14 +16,15 @@ _GROUP_ONLY = re.compile(r"[ \u00a0\u202f\u2009'’]")
 _DASH_TAIL = re.compile(r"[.,][-–]{1,2}$")  # "5,-", "1'299.–": a price with no cents
 
 
-def parse_number(s: str, decimal_mark: str, zero_decimal: bool = False) -> float | None:
+def parse_number(s: str, decimal_mark: str, whole: bool = False) -> float | None:
     """Value of a written number such as "1 234,56", "1,234.56", "1'234.50", "1.5", "5,-".
 
     Spaces and apostrophes only group thousands. When both "," and "." appear, the last one is
     the decimal mark. A lone separator followed by exactly three digits groups thousands when
-    it is not the language's decimal mark ("1.500" in German, "1,500" in English), or when the
-    currency has no cents in practice (`zero_decimal`: "¥1.280"); otherwise it is a decimal mark
-    ("1,5" in an English text is 1.5). Repeated separators always group ("1,234,567")."""
+    it is not the language's decimal mark ("1.500" in German, "1,500" in English), or when
+    `whole` says the number is a sum of money with no scale word: no price has three decimals,
+    so "¥1.280", "$1.299" and "2.990 Ft" are thousands in any language. Otherwise it is a
+    decimal mark ("1,5" in an English text is 1.5). Repeated separators always group."""
     s = _GROUP_ONLY.sub("", s)
     if _DASH_TAIL.search(s):  # whole units: any other separator groups thousands ("2.499,-")
         s = re.sub(r"[.,]", "", _DASH_TAIL.sub("", s))
@@ -38,7 +39,7 @@ def parse_number(s: str, decimal_mark: str, zero_decimal: bool = False) -> float
             if any(len(p) != 3 for p in parts[1:]):
                 return None
             s = s.replace(sep, "")
-        elif len(parts[1]) == 3 and (sep != decimal_mark or zero_decimal):
+        elif len(parts[1]) == 3 and (sep != decimal_mark or whole):
             s = s.replace(sep, "")
         else:
             s = s.replace(sep, ".")

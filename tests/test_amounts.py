@@ -268,7 +268,10 @@ def test_mixed_sentence_sorted_and_non_overlapping():
 
 
 def test_unsupported_language_and_empty_text():
-    assert find_amounts("En investering på 3 miljoner kronor.", "sv") == []  # no data file
+    # No data file: only symbols, ISO codes and a currency's home names, never number words.
+    assert find_amounts("En investering på tre miljoner dollar.", "sv") == []
+    assert [(a.text, a.value, a.unit) for a in find_amounts("Priset är 1 299 kr, eller 1 299 Kč.", "sv")] == [
+        ("1 299 kr", 1299, "SEK"), ("1 299 Kč", 1299, "CZK")]
     assert find_amounts("Un investimento di 3 milioni di euro.", None) == []
     assert find_amounts("", "fr") == []
 

@@ -48,10 +48,11 @@ def test_money_words_are_usable(code):
     assert CITED <= set(sec["currency_words"].values()) | known
     lowered = {w.lower() for w in sec["currency_words"]}
     assert {w.lower() for w in sec["weak_currency_words"]} <= lowered
-    for table in ("scale_words", "scale_abbreviations"):
-        for word, factor in sec[table].items():
-            assert factor >= 100 and math.log10(factor) == int(math.log10(factor)), (code, word)
-    assert all(isinstance(v, int) and 0 < v <= 1000 for v in sec["number_words"].values())
+    for word, factor in sec["scale_abbreviations"].items():  # "k", "Mio.", "mld": powers of ten
+        assert factor >= 1000 and math.log10(factor) == int(math.log10(factor)), (code, word)
+    for word, factor in sec["scale_words"].items():  # also "demi-milliard", "decina di milioni"
+        assert factor >= 100 and float(factor).is_integer(), (code, word)
+    assert all(isinstance(v, (int, float)) and 0 < v <= 1000 for v in sec["number_words"].values())
     assert all(v == 1 for v in sec["articles"].values())
     assert all(isinstance(p, list) and len(p) == 2 and all(p) for p in sec["range_pairs"])
     assert sec["approx_markers"] and sec["percent_words"] and sec["count_nouns"]
@@ -70,7 +71,6 @@ def test_shared_currencies_all_have_an_eur_rate():
     assert set(sh["codes"]) <= with_rates
     assert set(sh["prefix"].values()) | set(sh["suffix"].values()) <= with_rates
     assert CITED <= set(sh["codes"])
-    assert set(sh["zero_decimal"]) <= set(sh["codes"])
     assert sh["signs"]["approx"] and sh["signs"]["range_dashes"]
 
 
@@ -81,5 +81,13 @@ def test_rates_table_has_one_documented_source_date():
         assert p["rates"]["BGN"] == pytest.approx(1.95583)  # pegged: a typo check
 
 
-def test_a_language_without_a_money_section_gets_no_lexicon():
-    assert lexicon("xx") is None
+def test_a_language_without_a_money_section_gets_the_symbols_and_codes_fallback():
+    lex = lexicon("xx")
+    assert lex is not None and lex.code == "*" and lex is lexicon("sv")
+    assert not lex.number and not lex.scale  # no words: those need the language's own data
+    assert lexicon("") is None
+
+
+def test_fallback_section_has_every_key():
+    fb = shared()["fallback"]
+    assert [k for k in REQUIRED_KEYS if not isinstance(fb.get(k), REQUIRED_KEYS[k])] == []
