@@ -71,6 +71,13 @@ def _qty(m: re.Match, lex: Lexicon, whole: bool = False) -> float | None:
     return None
 
 
+def _whole(lex: Lexicon, unit: str | None, m: re.Match) -> bool:
+    """Whether a lone separator before three digits must group thousands: an unscaled price
+    in a currency without three-decimal prices (see currencies.toml)."""
+    g = m.groupdict()
+    return unit not in lex.fine_prices and not (g.get("sw") or g.get("sa"))
+
+
 def _factor(m: re.Match, lex: Lexicon) -> float:
     g = m.groupdict()
     f = 1.0
@@ -112,7 +119,7 @@ def _b_money(m: re.Match, ctx: _Ctx) -> _Hit | None:
     cur = _code(m["cur"], lex, prefix=False)
     if cur is None:
         return None
-    qty = _qty(m, lex, whole=not (m["sw"] or m["sa"]))
+    qty = _qty(m, lex, whole=_whole(lex, cur, m))
     if qty is None:
         return None
     if m["conn"] and not m["sw"]:  # "de"/"d'"/"di" only follows a scale word: "25 millions d'euros"
@@ -131,7 +138,7 @@ def _b_money(m: re.Match, ctx: _Ctx) -> _Hit | None:
 
 def _b_prefix(m: re.Match, ctx: _Ctx) -> _Hit | None:
     cur = _code(m["pcode"] or m["pcur"], ctx.lex, prefix=True)  # "$10 CAD" is in CAD
-    qty = parse_number(m["num"], ctx.lex.decimal_mark, whole=not (m["sw"] or m["sa"]))
+    qty = parse_number(m["num"], ctx.lex.decimal_mark, whole=_whole(ctx.lex, cur, m))
     if qty is None or cur is None:
         return None
     f = _factor(m, ctx.lex)
@@ -206,7 +213,7 @@ def _left_range(ctx: _Ctx, start: int, hit: _Hit) -> tuple[int, float] | None:
     cur = lm["pcur"] or lm["cur"]
     if cur and _code(cur, ctx.lex, prefix=bool(lm["pcur"])) != hit.unit:
         return None
-    q = _qty(lm, ctx.lex, whole=not (lm["sw"] or lm["sa"]) and hit.factor == 1.0)
+    q = _qty(lm, ctx.lex, whole=_whole(ctx.lex, hit.unit, lm) and hit.factor == 1.0)
     if q is None:
         return None
     sep = squeeze(lm["wsep"]) if lm["wsep"] else None
@@ -228,7 +235,7 @@ def _right_range(ctx: _Ctx, end: int, hit: _Hit, start: int) -> tuple[int, int, 
         return None
     if rm["pcur"] and _code(rm["pcur"], ctx.lex, prefix=True) != hit.unit:
         return None
-    q = parse_number(rm["num"], ctx.lex.decimal_mark, whole=not (rm["sw"] or rm["sa"]) and hit.factor == 1.0)
+    q = parse_number(rm["num"], ctx.lex.decimal_mark, whole=_whole(ctx.lex, hit.unit, rm) and hit.factor == 1.0)
     if q is None:
         return None
     f2 = _factor(rm, ctx.lex)

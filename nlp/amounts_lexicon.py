@@ -91,6 +91,7 @@ class Lexicon:
     prefix: dict[str, str]  # symbol as written -> ISO code
     suffix: dict[str, str]
     codes: frozenset[str]
+    fine_prices: frozenset[str]  # see currencies.toml
     subunit: dict[str, str]  # squeezed word -> ISO code when alone
     scale: dict[str, float]  # squeezed word -> factor
     scale_abbr: dict[str, float]  # as written -> factor
@@ -209,6 +210,7 @@ def _build(code: str) -> Lexicon:
     return Lexicon(
         code=code, decimal_mark=m["decimal_mark"], currency=_table(m["currency_words"]),
         prefix=dict(sh["prefix"]), suffix=dict(sh["suffix"]), codes=frozenset(sh["codes"]),
+        fine_prices=frozenset(sh["fine_prices"]),
         subunit=_table(m["subunit_words"]),
         scale=_table(m["scale_words"]), scale_abbr=dict(m["scale_abbreviations"]),
         number=_table(m["number_words"]), article=_table(m["articles"]),

@@ -22,9 +22,9 @@ def parse_number(s: str, decimal_mark: str, whole: bool = False) -> float | None
     Spaces and apostrophes only group thousands. When both "," and "." appear, the last one is
     the decimal mark. A lone separator followed by exactly three digits groups thousands when
     it is not the language's decimal mark ("1.500" in German, "1,500" in English), or when
-    `whole` says the number is a sum of money with no scale word: no price has three decimals,
-    so "¥1.280", "$1.299" and "2.990 Ft" are thousands in any language. Otherwise it is a
-    decimal mark ("1,5" in an English text is 1.5). Repeated separators always group."""
+    `whole` says the number is an unscaled price in a currency whose prices never have three
+    decimals ("¥1.280", "1.299 zł"). Otherwise it is a decimal mark ("1,5" in an English text
+    is 1.5, "1,859 €" a French fuel price). Repeated separators always group."""
     s = _GROUP_ONLY.sub("", s)
     if _DASH_TAIL.search(s):  # whole units: any other separator groups thousands ("2.499,-")
         s = re.sub(r"[.,]", "", _DASH_TAIL.sub("", s))

@@ -487,3 +487,42 @@ def test_every_recognised_currency_converts_to_eur():
 
     for code in shared()["codes"]:
         assert to_eur(100.0, code, ON) is not None, code
+
+
+@pytest.mark.parametrize(
+    "lang, text, value, unit",
+    [
+        ("fr", "Le gazole est à 1,859 € le litre.", 1.859, "EUR"),  # fuel prices have three decimals
+        ("en", "Gas averaged $3.599 a gallon.", 3.599, "USD"),
+        ("en", "A bento costs ¥1.280 at the station.", 1280, "JPY"),  # never three decimals in yen
+        ("en", "The plan costs 1.299 zł a month.", 1299, "PLN"),
+        ("fr", "Le forfait coûte 2,990 Ft.", 2990, "HUF"),
+        ("de", "Die Kosten: 1,5 Mrd. Ft.", 1.5e9, "HUF"),  # scaled: the decimal mark holds
+    ],
+)
+def test_three_digits_after_a_lone_separator(lang, text, value, unit):
+    (m,) = [a for a in find_amounts(text, lang, ON) if a.kind == "money"]
+    assert (m.unit, m.value) == (unit, pytest.approx(value))
+
+
+@pytest.mark.parametrize(
+    "lang, text, span, value, unit",
+    [
+        ("en", "Half a billion dollars went to compute.", "Half a billion dollars", 5e8, "USD"),
+        ("fr", "Un demi-milliard d'euros est promis.", "Un demi-milliard d'euros", 5e8, "EUR"),
+        ("fr", "Il faudra une dizaine de millions d'euros.", "une dizaine de millions d'euros", 1e7, "EUR"),
+        ("de", "Der Bund gibt anderthalb Milliarden Euro.", "anderthalb Milliarden Euro", 1.5e9, "EUR"),
+        ("es", "Cuesta medio millón de euros.", "medio millón de euros", 5e5, "EUR"),
+        ("it", "Il bando vale 300mila euro.", "300mila euro", 3e5, "EUR"),
+        ("pl", "Rząd daje półtora miliarda złotych.", "półtora miliarda złotych", 1.5e9, "PLN"),
+        ("en", "The licence is $10 CAD per seat.", "$10 CAD", 10, "CAD"),
+    ],
+)
+def test_halves_glued_scales_and_trailing_codes(lang, text, span, value, unit):
+    (m,) = [a for a in find_amounts(text, lang, ON) if a.kind == "money"]
+    assert (m.text, m.unit) == (span, unit)
+    assert m.value == pytest.approx(value)
+
+
+def test_exchange_rate_quotes_are_not_money():
+    assert [a for a in find_amounts("EUR/USD 1.08 at the close.", "en", ON) if a.kind == "money"] == []
