@@ -55,6 +55,7 @@ class _Hit(NamedTuple):
 
 # After an abbreviation's dot: the end of the text, a line break, or a new sentence.
 _SENTENCE_END = re.compile(r"\Z|[^\S\r\n]*[\r\n]|[^\S\r\n]+[\"'«»“”(]?(?P<c>[^\W\d_])")
+_LEADING_ZERO = re.compile(r"0\d")
 _NEXT_WORD = re.compile(r"[^\S\r\n]*([^\W\d_][\w'’-]*)?")
 
 
@@ -62,6 +63,8 @@ def _qty(m: re.Match, lex: Lexicon, whole: bool = False) -> float | None:
     """The number before any scale; `whole` as in `parse_number` (unscaled money)."""
     g = m.groupdict()
     if g.get("num") is not None:
+        if _LEADING_ZERO.match(g["num"]):
+            return None  # "007", "000": a code or a broken number, not a quantity
         return parse_number(g["num"], lex.decimal_mark, whole)
     if g.get("word") is not None:
         parts = [lex.number.get(squeeze(w), 0) for w in lex.number_word_re.findall(g["word"])]
@@ -150,7 +153,7 @@ def _b_subunit(m: re.Match, ctx: _Ctx) -> _Hit | None:
     cur = ctx.lex.subunit.get(squeeze(m["subw"]))
     if qty is None or cur is None:
         return None
-    return _Hit(qty / 100, cur, "money")
+    return _Hit(qty / 100, cur, "money", 0.01)  # "25-45 cents": the bounds share the hundredth
 
 
 def _b_count(m: re.Match, ctx: _Ctx) -> _Hit | None:
