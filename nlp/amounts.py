@@ -56,6 +56,7 @@ class _Hit(NamedTuple):
 # After an abbreviation's dot: the end of the text, a line break, or a new sentence.
 _SENTENCE_END = re.compile(r"\Z|[^\S\r\n]*[\r\n]|[^\S\r\n]+[\"'«»“”(]?(?P<c>[^\W\d_])")
 _LEADING_ZERO = re.compile(r"0\d")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _NEXT_WORD = re.compile(r"[^\S\r\n]*([^\W\d_][\w'’-]*)?")
 
 
@@ -203,8 +204,8 @@ def _opening(ctx: _Ctx, at: int, sep: str | None) -> int | None:
 def _bounds_ok(ctx: _Ctx, low: float, high: float, sep: str | None, opened: bool) -> bool:
     if not low < high:
         return False
-    if sep is None and not opened and high / max(low, 1e-9) > 100:
-        return False  # "5-2024 €" is no range; a dash range stays within two orders of magnitude
+    if not opened and high / max(low, 1e-9) > 100:
+        return False  # "5-2024 €" is no range: without "between" a range stays within 100x
     return sep is None or opened or sep in ctx.lex.free_seps
 
 
@@ -216,6 +217,8 @@ def _left_range(ctx: _Ctx, start: int, hit: _Hit) -> tuple[int, float] | None:
     cur = lm["pcur"] or lm["cur"]
     if cur and _code(cur, ctx.lex, prefix=bool(lm["pcur"])) != hit.unit:
         return None
+    if not (cur or lm["sw"] or lm["sa"]) and _YEAR.fullmatch(lm["num"] or ""):
+        return None  # "hasta 2030 a 5 millones de euros": the year is no lower bound
     q = _qty(lm, ctx.lex, whole=_whole(ctx.lex, hit.unit, lm) and hit.factor == 1.0)
     if q is None:
         return None

@@ -526,3 +526,14 @@ def test_halves_glued_scales_and_trailing_codes(lang, text, span, value, unit):
 
 def test_exchange_rate_quotes_are_not_money():
     assert [a for a in find_amounts("EUR/USD 1.08 at the close.", "en", ON) if a.kind == "money"] == []
+
+
+@pytest.mark.parametrize(
+    "lang, text",
+    [
+        ("es", "El plan llega hasta 2030 a 5 millones de euros."),
+        ("pl", "W 2024 do 5 mln zł wzrosły przychody."),
+    ],
+)
+def test_years_and_wide_spans_are_no_lower_bound(lang, text):
+    assert all(not a.range for a in find_amounts(text, lang, ON))
