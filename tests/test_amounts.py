@@ -537,3 +537,40 @@ def test_exchange_rate_quotes_are_not_money():
 )
 def test_years_and_wide_spans_are_no_lower_bound(lang, text):
     assert all(not a.range for a in find_amounts(text, lang, ON))
+
+
+# --------------------------------------------------------------------------- number reading
+
+
+@pytest.mark.parametrize(
+    "raw, mark, whole, value",
+    [
+        ("1 234,56", ",", False, 1234.56), ("1.234,56", ",", False, 1234.56),
+        ("1,234.56", ".", False, 1234.56), ("1'234.50", ",", False, 1234.5),
+        ("1\u202f234", ",", False, 1234), ("1,5", ".", False, 1.5), ("1.500", ",", False, 1500),
+        ("1,500", ".", False, 1500), ("1,859", ",", False, 1.859), ("1,859", ",", True, 1859),
+        ("1,234,567", ",", False, 1234567), ("5,-", ",", False, 5), ("2.499,-", ".", False, 2499),
+        ("1'299.–", ".", False, 1299),
+    ],
+)
+def test_parse_number(raw, mark, whole, value):
+    from nlp.amounts_text import parse_number
+
+    assert parse_number(raw, mark, whole) == pytest.approx(value)
+
+
+def test_parse_number_refuses_uneven_groups():
+    from nlp.amounts_text import parse_number
+
+    assert parse_number("1,23,4", ".") is None
+
+
+@pytest.mark.parametrize(
+    "parts, value",
+    [([2, 100], 200), ([3, 20], 23), ([2, 1000, 5, 100], 2500), ([100, 50], 150), ([0.5], 0.5),
+     ([20, 1000], 20000), ([1, 100, 20, 5], 125)],
+)
+def test_words_value(parts, value):
+    from nlp.amounts_text import words_value
+
+    assert words_value(parts) == value
