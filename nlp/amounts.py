@@ -211,6 +211,8 @@ def _bounds_ok(ctx: _Ctx, low: float, high: float, sep: str | None, opened: bool
 
 def _left_range(ctx: _Ctx, start: int, hit: _Hit) -> tuple[int, float] | None:
     """(start, lower bound) when a lower bound and a separator are written before the amount."""
+    if not ctx.lex.rules["sep_end"].search(ctx.text, max(0, start - 20), start):
+        return None
     lm = ctx.lex.rules["left"].search(ctx.text, max(0, start - 80), start)
     if lm is None:
         return None
@@ -315,6 +317,8 @@ def find_amounts(text: str, lang: str, on: dt.date | None = None) -> list[Amount
     wins = windows(spans, _BEFORE, _AFTER, len(text))
     cands: list[tuple[int, int, int, object]] = []
     for order, (name, build) in enumerate(_BUILDERS):
+        if name == "subunit" and not lex.rules["has_subunit"].search(text):
+            continue
         for m in scan(lex.rules[name], text, wins):
             hit = build(m, ctx)
             if hit is None:

@@ -182,6 +182,10 @@ def _rules(p: dict[str, str]) -> dict[str, re.Pattern[str]]:
         "approx": re.compile(rf"(?<![\w.])(?:{p['approx']})\Z"),
         "open": re.compile(rf"(?<![\w-])(?P<open>{p['opens']}){WS}\Z|(?<![\w-])(?P<open2>{p['opens']})(?<=['’])\Z"),
         "year": re.compile(rf"(?<![\w-]){p['year']}{WS}\Z"),
+        # Cheap tests before the costly ones: a range separator just before an amount, and a
+        # subunit word anywhere in the text.
+        "sep_end": re.compile(rf"(?:{WS}(?:{p['wsep']}){WS}|{SP0}{p['dash']}{SP0})\Z"),
+        "has_subunit": re.compile(p["sub_w"]),
     }
 
 
