@@ -37,6 +37,10 @@ class AmountMention:
     start: int
     end: int
     eur: float | None = None  # EUR equivalent for money, from the dated rates table
+    # Money ranges ("de 2 à 3 milliards d'euros"): `value` is the lower bound, `max` the upper.
+    max: float | None = None
+    range: bool = False
+    approx: bool = False  # an approximation marker is part of the span ("environ", "rund")
 
 
 @dataclass(slots=True)
