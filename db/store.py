@@ -257,10 +257,11 @@ class Store:
                 [(article_id, d.text, d.value, d.precision, int(d.relative), d.start, d.end) for d in analysis.dates],
             )
             conn.executemany(
-                'INSERT INTO amounts (article_id, text, value, unit, kind, eur, start, "end", sentence)'
-                " VALUES (?,?,?,?,?,?,?,?,?)",
+                'INSERT INTO amounts (article_id, text, value, unit, kind, eur, start, "end", sentence, max,'
+                " is_range, approx) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
-                    (article_id, a.text, a.value, a.unit, a.kind, a.eur, a.start, a.end, sent(a.start))
+                    (article_id, a.text, a.value, a.unit, a.kind, a.eur, a.start, a.end, sent(a.start), a.max,
+                     int(a.range), int(a.approx))
                     for a in analysis.amounts
                 ],
             )
