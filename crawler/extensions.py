@@ -1,4 +1,5 @@
-"""Crawl extensions: a progress file the `veille crawl` parent process reads to show live progress.
+"""Crawl extensions: a progress file the `veille crawl` parent process reads to show live progress,
+and the recorder that writes the run and each source's health to the database.
 
 The crawl runs in a child process (Twisted's reactor cannot restart), so the parent cannot see
 Scrapy's stats; the child writes the counters that matter to a small JSON file every second.
@@ -60,3 +61,74 @@ class ProgressFile:
         with open(tmp, "w") as fh:
             json.dump(data, fh)
         os.replace(tmp, self.path)  # the reader never sees half a file
+
+
+class HealthRecorder:
+    """Writes the crawl's `crawl_runs` row and each source's health through `db.health`.
+
+    On spider_opened: runs left `running` by a dead process are marked `killed` (their last
+    snapshot counted), and this run's row is written as `running`. Every VEILLE_HEALTH_INTERVAL
+    seconds the row gets the current stats and per-source counters, so a crawl killed with
+    SIGKILL still leaves its record. On spider_closed: health, feed validators, finish reason.
+    """
+
+    def __init__(self, crawler, db_path: str, interval: float):
+        self.crawler = crawler
+        self.db_path = db_path
+        self.interval = interval
+        self.store = None
+        self.run_id: int | None = None
+        self.task = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        db_path = crawler.settings.get("VEILLE_DB")
+        if not db_path:
+            raise NotConfigured
+        ext = cls(crawler, db_path, crawler.settings.getfloat("VEILLE_HEALTH_INTERVAL", 5.0))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        return ext
+
+    def spider_opened(self, spider):
+        import logging
+
+        from twisted.internet import task
+
+        from db.health import settle_dead_runs, start_run
+        from db.store import Store
+
+        self.store = Store(self.db_path)
+        killed = settle_dead_runs(self.store)
+        if killed:
+            logging.getLogger(__name__).warning("%d earlier crawl(s) died before finishing: recorded as killed",
+                                                len(killed))
+        started = getattr(spider, "started_at", None) or _now()
+        self.run_id = start_run(self.store, spider.name, started)
+        self.task = task.LoopingCall(self.snapshot, spider)
+        self.task.start(self.interval, now=False)
+
+    def snapshot(self, spider) -> None:
+        from db.health import update_run
+
+        update_run(self.store, self.run_id, self.crawler.stats.get_stats(), getattr(spider, "health", {}))
+
+    def spider_closed(self, spider, reason):
+        from db.health import finish_run, save_health, save_validators
+
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        try:
+            save_health(self.store, getattr(spider, "health", {}))
+            keep = spider.validators_to_save(reason) if hasattr(spider, "validators_to_save") else {}
+            if keep:
+                save_validators(self.store, keep)
+            finish_run(self.store, self.run_id, reason, self.crawler.stats.get_stats())
+        finally:
+            self.store.close()
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
