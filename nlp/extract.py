@@ -24,8 +24,38 @@ class Extracted:
     lang: str | None  # as the page declares it (<html lang>), not detected
 
 
+BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+        (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+
+
+def _utf8_by_the_bytes(body: bytes) -> bool:
+    """True when `body` has non-ASCII bytes and all of them form valid UTF-8.
+
+    Text in a legacy charset (cp1252, latin-1, ...) almost never happens to be valid UTF-8 once
+    it holds an accented letter: `é` is one byte 0xE9 there, which UTF-8 never allows alone.
+    """
+    if body.isascii():
+        return False
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode_html(body: bytes, declared: str | None = None) -> str:
-    """Text of an HTML page: the declared or <meta> charset, else UTF-8, else cp1252 (never fails)."""
+    """Text of an HTML page; never fails.
+
+    A byte-order mark decides first; then valid UTF-8 bytes (with non-ASCII in them) are read
+    as UTF-8 whatever the header says, since servers often send a default `charset=iso-8859-1`
+    for pages written in UTF-8 (and decoding those as latin-1 "works", into `Ã©`). Otherwise
+    the declared (header) charset, the `<meta>` one, UTF-8, and cp1252, the first that decodes.
+    """
+    for bom, enc in BOMS:
+        if body.startswith(bom):
+            return body.decode(enc, errors="replace")
+    if _utf8_by_the_bytes(body):
+        return body.decode("utf-8")
     candidates = []
     if declared:
         candidates.append(declared)

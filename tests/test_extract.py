@@ -39,3 +39,14 @@ def test_language_detection():
     assert detect("The government signed a memorandum of understanding with OpenAI.") == "en"
     assert detect("Die Bundesregierung fördert künstliche Intelligenz mit neuen Programmen.") == "de"
     assert detect("ok", hint="fr") == "fr"  # too short to tell: keep the source's language
+
+
+def test_valid_utf8_bytes_win_over_a_contradicting_header_charset():
+    page = "<html><head><meta charset=utf-8></head><body>Élysée, société, 5 €</body></html>".encode("utf-8")
+    for declared in ("iso-8859-1", "cp1252", "windows-1252"):
+        text = decode_html(page, declared=declared)
+        assert "Élysée, société, 5 €" in text and "Ã" not in text
+    # the header still decides for bytes that are not UTF-8
+    assert "Élysée" in decode_html("<p>Élysée</p>".encode("cp1252"), declared="cp1252")
+    assert "Ελλάδα" in decode_html("<p>Ελλάδα</p>".encode("iso-8859-7"), declared="iso-8859-7")
+    assert decode_html("<p>Été</p>".encode("utf-16"), declared="iso-8859-1") == "<p>Été</p>"  # a BOM decides first
