@@ -15,8 +15,9 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThreadPool
 
 from crawler.feeds import parse_date
-from crawler.items import ArticleItem, PageItem
+from crawler.items import PageItem
 from crawler.urls import canonical_url, url_key
+from db.records import NewArticle
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ log = logging.getLogger(__name__)
 LANG_SAMPLE = 1000
 
 
-def build_article(page: PageItem) -> ArticleItem | None:
+def build_article(page: PageItem) -> NewArticle | None:
     """The article of a fetched page (text, metadata, language, fingerprints), or None."""
     from nlp.dedup import content_hash, minhash
     from nlp.extract import decode_html, extract_article
@@ -38,9 +39,10 @@ def build_article(page: PageItem) -> ArticleItem | None:
     published = extracted.published or (page.feed_published or "")[:10] or None
     lang = detect(extracted.text[:LANG_SAMPLE], hint=extracted.lang or page.lang_hint)
     signature, n_shingles = minhash(extracted.text)
-    return ArticleItem(
+    return NewArticle(
         url=page.url,
         canonical_url=canonical_url(page.url),
+        url_key=url_key(page.url),
         source=page.source,
         title=extracted.title or page.feed_title,
         text=extracted.text,
@@ -51,7 +53,6 @@ def build_article(page: PageItem) -> ArticleItem | None:
         minhash=signature,
         shingles=n_shingles,
         published_at=_utc(page.feed_published) or _utc(extracted.published),
-        fetched_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
 
 
@@ -106,7 +107,7 @@ def warm_up() -> int:
 
 
 class ExtractPipeline:
-    """PageItem → ArticleItem, in one worker thread, or in worker processes for big crawls.
+    """PageItem → NewArticle, in one worker thread, or in worker processes for big crawls.
 
     VEILLE_EXTRACT_PROCESSES: 0 = the thread only; N = N processes from the first page;
     -1 (auto, the default) = one process per core once VEILLE_EXTRACT_POOL_AFTER pages have
@@ -246,7 +247,7 @@ class StorePipeline:
             self.store.close()
 
     def process_item(self, item):
-        if not isinstance(item, ArticleItem):
+        if not isinstance(item, NewArticle):
             return item
         self.pending.append(item)
         if len(self.pending) >= self.batch:
@@ -257,27 +258,8 @@ class StorePipeline:
         """Store the pending articles in one transaction and count what happened to them."""
         if not self.pending:
             return
-        from db.store import NewArticle
-
         items, self.pending = self.pending, []
-        results = self.store.add_articles([
-            NewArticle(
-                url=item.url,
-                canonical_url=item.canonical_url,
-                url_key=url_key(item.url),
-                source=item.source,
-                title=item.title,
-                text=item.text,
-                published=item.published,
-                author=item.author,
-                lang=item.lang,
-                content_hash=item.content_hash,
-                minhash=item.minhash,
-                shingles=item.shingles,
-                published_at=item.published_at,
-            )
-            for item in items
-        ])
+        results = self.store.add_articles(items)
         stats = self.crawler.stats
         for item, stored in zip(items, results):
             item.duplicate_of = stored.duplicate_of

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
+from db.records import NewArticle  # noqa: F401  (re-exported: callers import it from here)
 from db.schema import connect, transaction
 from nlp.dedup import is_near_duplicate, lsh_bands, minhash
 from nlp.kb import normalise as norm_name
@@ -22,23 +23,6 @@ log = logging.getLogger(__name__)
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-@dataclass
-class NewArticle:
-    url: str
-    canonical_url: str
-    url_key: str
-    source: str
-    title: str | None
-    text: str
-    published: str | None
-    author: str | None
-    lang: str | None
-    content_hash: str
-    minhash: bytes | None = None  # MinHash signature; computed from `text` when None
-    shingles: int = 0
-    published_at: str | None = None  # UTC ISO date-time, when known: decides which copy is the original
 
 
 @dataclass

@@ -1,0 +1,59 @@
+"""The private-destination rule, address by address, and on the address a response came from."""
+from __future__ import annotations
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.middlewares import PrivateDestinationMiddleware, RefusedDestination, is_private_address
+from crawler.sources import Source, host_port
+
+PRIVATE = ["127.0.0.1", "127.8.9.10", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+           "0.0.0.0", "224.0.0.1", "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "::ffff:127.0.0.1",
+           "::ffff:10.0.0.1", "::127.0.0.1", "2002:7f00:1::1", "64:ff9b::a00:1", "ff02::1", "not-an-address"]
+PUBLIC = ["93.184.216.34", "8.8.8.8", "2a00:1450:4007:80f::200e", "::ffff:93.184.216.34", "2002:5db8:d822::1"]
+
+
+@pytest.mark.parametrize("address", PRIVATE)
+def test_private_addresses_are_recognised(address):
+    assert is_private_address(address)
+
+
+@pytest.mark.parametrize("address", PUBLIC)
+def test_public_addresses_pass(address):
+    assert not is_private_address(address)
+
+
+def test_host_port_defaults_the_port_from_the_scheme():
+    assert host_port("https://Intranet.Example/x") == ("intranet.example", 443)
+    assert host_port("http://127.0.0.1:8001/feed") == ("127.0.0.1", 8001)
+    assert host_port("http://[::1]/") == ("::1", 80)
+
+
+def _response(url: str, peer: str, source: Source) -> tuple[Request, HtmlResponse]:
+    import ipaddress
+
+    request = Request(url, meta={"source": source})
+    return request, HtmlResponse(url, body=b"<html></html>", request=request, ip_address=ipaddress.ip_address(peer))
+
+
+def test_a_response_from_a_private_address_is_refused_unless_declared():
+    """A public name that resolved to a private address by the time of the fetch (DNS rebinding)."""
+    crawler = get_crawler()
+    mw = PrivateDestinationMiddleware(crawler)
+    source = Source(name="S", homepage="https://news.example/", feeds=("http://10.0.0.5:8080/feed",))
+    request, response = _response("https://links.example/a", "127.0.0.1", source)
+    with pytest.raises(RefusedDestination, match="127.0.0.1"):
+        mw.process_response(request, response)
+    assert crawler.stats.get_value("veille/refused_private") == 1
+    request, response = _response("http://10.0.0.5:8080/feed", "10.0.0.5", source)  # the declared host:port
+    assert mw.process_response(request, response) is response
+    request, response = _response("http://10.0.0.5:9090/admin", "10.0.0.5", source)  # same host, other port
+    with pytest.raises(RefusedDestination):
+        mw.process_response(request, response)
+    request, response = _response("https://links.example/b", "93.184.216.34", source)
+    assert mw.process_response(request, response) is response
+    # the source's declared names are its own: wherever they resolve, the team listed them
+    request, response = _response("https://news.example/c", "10.0.0.7", source)
+    assert mw.process_response(request, response) is response
