@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.crawl_throughput import load_pages  # noqa: E402
+from benchmarks.crawl_throughput import load_pages
 
 
 def best(fn, trees, repeat: int) -> float:

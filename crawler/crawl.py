@@ -90,7 +90,7 @@ def open_log(log_file: str, cmd: list[str], rotate_bytes: int = LOG_ROTATE_BYTES
             os.replace(log_file, log_file + ".1")
     except FileNotFoundError:
         pass
-    fh = open(log_file, "a", encoding="utf-8")
+    fh = open(log_file, "a", encoding="utf-8")  # noqa: SIM115 (the caller closes it after the child exits)
     when = datetime.now(timezone.utc).isoformat(timespec="seconds")
     fh.write(f"\n===== veille crawl {when} pid {os.getpid()}: {' '.join(cmd[1:])}\n")
     fh.flush()

@@ -106,11 +106,10 @@ class PrivateDestinationMiddleware:
 
         host, port = host_port(request.url)
         if (host, port) in self._declared(request):
-            return None
+            return
         address = await self._private_address(host, port)
         if address is not None:
             raise self._refuse(request, host, address)
-        return None
 
     def process_response(self, request, response):
         from crawler.sources import host_port
@@ -150,7 +149,6 @@ class KnownUrlMiddleware:
         if request.meta.get("skip_known") and url_key(request.url) in self.keys:
             self.crawler.stats.inc_value("veille/articles_known")
             raise AlreadyStored(f"already stored: {request.url}")
-        return None
 
 
 class LoopbackGuardMiddleware:

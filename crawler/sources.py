@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
@@ -39,7 +40,7 @@ class Source:
     def domain(self) -> str:
         return urlparse(self.homepage).netloc.lower()
 
-    @property
+    @cached_property  # asked for at every request of the source
     def declared_hosts(self) -> frozenset[tuple[str, int]]:
         """(host, port) of every URL this file declares: the only private addresses it may reach."""
         return frozenset(host_port(u) for u in (self.homepage, *self.feeds, *self.sitemaps, *self.follow))

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
-from db.records import NewArticle  # noqa: F401  (re-exported: callers import it from here)
+from db.records import NewArticle  # callers import it from here too
 from db.schema import connect, transaction
 from nlp.dedup import is_near_duplicate, lsh_bands, minhash
 from nlp.kb import normalise as norm_name

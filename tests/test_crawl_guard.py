@@ -6,7 +6,11 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares import PrivateDestinationMiddleware, RefusedDestination, is_private_address
+from crawler.middlewares import (
+    PrivateDestinationMiddleware,
+    RefusedDestination,
+    is_private_address,
+)
 from crawler.sources import Source, host_port
 
 PRIVATE = ["127.0.0.1", "127.8.9.10", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
