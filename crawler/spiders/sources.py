@@ -2,8 +2,9 @@
 
 `sources` does all three kinds; `feeds` and `sitemaps` restrict it to one kind of entry point.
 Article pages already stored (by URL key) are not fetched again (`KnownUrlMiddleware`), so runs
-are incremental and a killed crawl started again resumes where it stopped. Health counters are
-kept here per source and written by `crawler.extensions.HealthRecorder`.
+are incremental and a killed crawl started again resumes where it stopped. What happens to each
+source is announced on the `source_counted` signal; `crawler.extensions.HealthRecorder` counts
+it and writes the source's health.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from crawler.items import PageItem
 from crawler.middlewares import AlreadyStored, RefusedDestination
 from crawler.sources import Source, load_sources
 from crawler.urls import url_key
-from db.health import SourceRun, load_validators
+from crawler.extensions import source_counted
+from db.health import load_validators
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,6 @@ class SourcesSpider(scrapy.Spider):
         self.only = {s.strip() for s in only.split(",")} if only else None
         self.since = datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since else None
         self.sources: list[Source] = []
-        self.health: dict[str, SourceRun] = {}
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._new_validators: dict[str, tuple[str, str | None, str | None]] = {}
         self._entry_failed: set[str] = set()  # entry points with an article that failed: refetch next time
@@ -65,14 +66,13 @@ class SourcesSpider(scrapy.Spider):
         """(host, port) of every URL the sources file declares (see PrivateDestinationMiddleware)."""
         return frozenset().union(*(s.declared_hosts for s in self.sources))
 
-    def _run(self, source: Source) -> SourceRun:
-        run = self.health.get(source.name)
-        if run is None:
-            run = self.health[source.name] = SourceRun(source.name)
-        return run
+    def _count(self, source: Source, counter: str, amount: int = 1, reason: str | None = None) -> None:
+        """Announce one event of `source` (a `db.health.SourceRun` counter, or "error" with its reason)."""
+        self.crawler.signals.send_catch_log(source_counted, source=source.name, counter=counter, amount=amount,
+                                            reason=reason)
 
     def _entry_request(self, url: str, callback, source: Source, **meta) -> scrapy.Request:
-        self._run(source).entry_points += 1
+        self._count(source, "entry_points")
         self.crawler.stats.inc_value("veille/entry_points")
         headers = {}
         etag, modified = self._validators.get(url, (None, None)) if self.conditional else (None, None)
@@ -91,7 +91,7 @@ class SourcesSpider(scrapy.Spider):
         self.sources = self._sources()
         for source in self.sources:
             self.crawler.stats.inc_value("veille/sources")
-            self._run(source)
+            self._count(source, "entry_points", 0)  # a source with nothing to fetch still gets its row
             if "feeds" in self.entry_kinds:
                 for url in source.feeds:
                     yield self._entry_request(url, self.parse_feed, source)
@@ -105,13 +105,11 @@ class SourcesSpider(scrapy.Spider):
 
     def _entry_ok(self, response, source: Source) -> bool:
         """Book-keeping for an answered entry point; False when it was not modified since last time."""
-        run = self._run(source)
-        self._delay(response, run)
         if response.status == 304:
-            run.not_modified += 1
+            self._count(source, "not_modified")
             self.crawler.stats.inc_value("veille/entry_points_not_modified")
             return False
-        run.entry_points_ok += 1
+        self._count(source, "entry_points_ok")
         etag = response.headers.get(b"ETag")
         modified = response.headers.get(b"Last-Modified")
         url = response.meta.get("entry_point")
@@ -122,12 +120,6 @@ class SourcesSpider(scrapy.Spider):
                 modified.decode("latin-1") if modified else None,
             )
         return True
-
-    @staticmethod
-    def _delay(response, run: SourceRun) -> None:
-        latency = response.meta.get("download_latency")
-        if latency is not None:
-            run.delays.append(float(latency))
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -140,11 +132,10 @@ class SourcesSpider(scrapy.Spider):
             return False
 
     def _article_requests(self, entries, source: Source, via: str, entry_point: str | None = None):
-        run = self._run(source)
         for entry in entries:
             url = entry.url
             if via != "listings":
-                run.items_seen += 1
+                self._count(source, "items_seen")
             if urlparse(url).scheme not in ("http", "https"):
                 self.crawler.stats.inc_value("veille/entries_bad_url")
                 continue
@@ -159,7 +150,7 @@ class SourcesSpider(scrapy.Spider):
                     continue
                 self._sampled[source.name] = self._sampled.get(source.name, 0) + 1
             self._requested.add(key)
-            run.articles_requested += 1
+            self._count(source, "articles_requested")
             self.crawler.stats.inc_value(f"veille/entries_from_{via}")
             yield scrapy.Request(
                 url,
@@ -221,10 +212,9 @@ class SourcesSpider(scrapy.Spider):
         return True
 
     def _entry_bad(self, source: Source, response, exc: FeedError, what: str) -> None:
-        run = self._run(source)
-        run.entry_points_ok -= 1  # answered, but unreadable
+        self._count(source, "entry_points_ok", -1)  # answered, but unreadable
         if isinstance(exc, FeedRefused):
-            run.feeds_refused += 1
+            self._count(source, "feeds_refused")
             self.crawler.stats.inc_value("veille/feeds_refused")
         self._new_validators.pop(response.meta.get("entry_point"), None)
         self._fail(source, response.url, str(exc) if isinstance(exc, FeedRefused) else f"{what}: {exc}")
@@ -258,9 +248,7 @@ class SourcesSpider(scrapy.Spider):
     def parse_article(self, response):
         source: Source = response.meta["source"]
         entry: Entry = response.meta["entry"]
-        run = self._run(source)
-        run.articles_fetched += 1
-        self._delay(response, run)
+        self._count(source, "articles_fetched")
         if self.sample is not None:
             return  # a health check: fetchable is all we wanted to know
         yield PageItem(
@@ -281,7 +269,7 @@ class SourcesSpider(scrapy.Spider):
         self.logger.warning("%s: %s (%s)", source.name, reason, url)
         self.crawler.stats.inc_value("veille/errors")
         self.crawler.stats.inc_value(f"veille/errors/{source.name}")
-        self._run(source).error(f"{reason} ({url})")
+        self._count(source, "error", reason=f"{reason} ({url})")
 
     def on_error(self, failure):
         request = failure.request
@@ -290,20 +278,19 @@ class SourcesSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         if source is None:
             return
-        run = self._run(source)
         if failure.check(AlreadyStored):
-            run.articles_requested -= 1  # stopped before it left: not a request to the site
+            self._count(source, "articles_requested", -1)  # stopped before it left: not a request to the site
             return
         is_article = bool(request.meta.get("article"))
         if failure.check(RefusedDestination):
-            run.refused_private += 1
+            self._count(source, "refused_private")
         elif failure.check(HttpError) and response is not None:
             reason = f"HTTP {response.status}"
             if is_article and response.status in FORBIDDEN:
-                run.articles_forbidden += 1
+                self._count(source, "articles_forbidden")
                 self.crawler.stats.inc_value("veille/articles_forbidden")
         elif failure.check(IgnoreRequest) and "robots.txt" in reason:
-            run.robots_disallowed += 1
+            self._count(source, "robots_disallowed")
             self.crawler.stats.inc_value("veille/robots_disallowed")
         transient = not failure.check(IgnoreRequest) and (
             response is None or response.status >= 500 or response.status in (408, 429)
