@@ -195,7 +195,13 @@ class ExtractPipeline:
                 if attempt == 1:
                     stats.inc_value("veille/extraction_retried")
                 self._restart(pool)
+        from crawler.extensions import source_counted
+
         stats.inc_value("veille/extraction_lost")
+        # an error of its source as well, so the crawl's summary and health show the lost page
+        stats.inc_value("veille/errors")
+        self.crawler.signals.send_catch_log(source_counted, source=item.source, counter="error",
+                                            reason=f"extraction worker died twice ({item.url})")
         raise DropItem(f"extraction worker died twice on {item.url}")
 
     def _restart(self, broken) -> None:

@@ -84,6 +84,7 @@ def test_a_page_that_breaks_two_pools_is_dropped_and_counted_lost():
         asyncio.run(run())
         assert crawler.stats.get_value("veille/extraction_retried") == 1
         assert crawler.stats.get_value("veille/extraction_lost") == 1
+        assert crawler.stats.get_value("veille/errors") == 1  # in the crawl summary's error count
     finally:
         pipe.close_spider()
 
