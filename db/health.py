@@ -180,8 +180,18 @@ def finish_run(store, run_id: int, reason: str | None, stats: dict) -> None:
 
 
 def _alive(pid: int | None) -> bool:
+    """True while `pid` is a running crawl (where /proc tells, a pid reused by another program is not)."""
     if not pid:
         return False
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as fh:
+            cmdline = fh.read()
+        return b"crawler" in cmdline or b"scrapy" in cmdline
+    except FileNotFoundError:
+        if os.path.isdir("/proc/self"):
+            return False  # Linux: no such process
+    except OSError:
+        pass
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -1,4 +1,5 @@
-"""The private-destination rule, address by address, and on the address a response came from."""
+"""Crawl rules tested without a crawl: the private-destination rule, address by address and on the
+address a response came from; and how runs left `running` are settled."""
 from __future__ import annotations
 
 import pytest
@@ -61,3 +62,31 @@ def test_a_response_from_a_private_address_is_refused_unless_declared():
     # the source's declared names are its own: wherever they resolve, the team listed them
     request, response = _response("https://news.example/c", "10.0.0.7", source)
     assert mw.process_response(request, response) is response
+
+
+def test_a_run_left_running_is_settled_as_killed_only_when_its_process_is_gone(store):
+    import subprocess
+    import sys
+
+    from db.health import SourceRun, settle_dead_runs, start_run, update_run
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = start_run(store, "sources", "2025-07-16T08:00:00+00:00", pid=gone.pid)
+    update_run(store, dead, {"response_received_count": 3}, {"A": SourceRun("A", entry_points=1, entry_points_ok=1)})
+    other = subprocess.Popen(["sleep", "60"])  # alive, but not a crawl: the dead crawl's pid reused
+    crawl = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "-m", "crawler.crawl"])
+    try:
+        unrelated = start_run(store, "sources", "2025-07-16T08:00:00+00:00", pid=other.pid)
+        start_run(store, "sources", "2025-07-16T08:00:00+00:00", pid=crawl.pid)  # a crawl still running
+        killed = settle_dead_runs(store)
+    finally:
+        for proc in (other, crawl):
+            proc.kill()
+            proc.wait()
+    assert killed == [dead, unrelated]
+    reasons = store.db.execute("SELECT finish_reason FROM crawl_runs ORDER BY id").fetchall()
+    assert [r[0] for r in reasons] == ["killed", "killed", "running"]
+    health = store.db.execute("SELECT source, runs, status, entry_points_ok FROM source_health").fetchall()
+    assert health == [("A", 1, "ok", 1)]
+    assert settle_dead_runs(store) == [3]  # the others were settled once; the crawl, now gone, is settled now
