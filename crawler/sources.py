@@ -53,13 +53,14 @@ class Source:
 
 
 def host_port(url: str) -> tuple[str, int]:
-    """(lower-case host, port) of `url`, the port defaulted from the scheme."""
+    """(lower-case host without a final dot, port) of `url`, the port defaulted from the scheme."""
     parts = urlparse(url)
     try:
         port = parts.port
     except ValueError:  # a port out of range: no real destination, matches nothing
         port = -1
-    return (parts.hostname or "").lower(), port or (443 if parts.scheme == "https" else 80)
+    # "news.example." and "news.example" are one host (the root label), for resolving and for matching
+    return (parts.hostname or "").lower().rstrip("."), port or (443 if parts.scheme == "https" else 80)
 
 
 FIELDS = {"name": str, "homepage": str, "lang": str, "country": str, "kind": str, "feeds": list,

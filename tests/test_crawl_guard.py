@@ -75,8 +75,10 @@ def test_a_run_left_running_is_settled_as_killed_only_when_its_process_is_gone(s
     dead = start_run(store, "sources", "2025-07-16T08:00:00+00:00", pid=gone.pid)
     update_run(store, dead, {"response_received_count": 3}, {"A": SourceRun("A", entry_points=1, entry_points_ok=1)})
     other = subprocess.Popen(["sleep", "60"])  # alive, but not a crawl: the dead crawl's pid reused
-    crawl = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "-m", "crawler.crawl"])
+    crawl = subprocess.Popen([sys.executable, "-c", "import time; print('up', flush=True); time.sleep(60)",
+                              "-m", "crawler.crawl"], stdout=subprocess.PIPE)
     try:
+        assert crawl.stdout.readline() == b"up\n"  # exec'd: its command line is its own now
         unrelated = start_run(store, "sources", "2025-07-16T08:00:00+00:00", pid=other.pid)
         start_run(store, "sources", "2025-07-16T08:00:00+00:00", pid=crawl.pid)  # a crawl still running
         killed = settle_dead_runs(store)
@@ -90,3 +92,16 @@ def test_a_run_left_running_is_settled_as_killed_only_when_its_process_is_gone(s
     health = store.db.execute("SELECT source, runs, status, entry_points_ok FROM source_health").fetchall()
     assert health == [("A", 1, "ok", 1)]
     assert settle_dead_runs(store) == [3]  # the others were settled once; the crawl, now gone, is settled now
+
+
+@pytest.mark.parametrize("host", ["localhost", "LOCALHOST.", "2130706433", "0x7f000001", "127.1", "[::1]",
+                                  "[::ffff:7f00:1]"])
+def test_names_and_numeric_forms_are_resolved_before_judging(host):
+    """Whatever spelling reaches loopback is refused; resolving these needs no network."""
+    import asyncio
+
+    mw = PrivateDestinationMiddleware(get_crawler())
+    source = Source(name="S", homepage="https://news.example/")
+    request = Request(f"http://{host}:8001/admin", meta={"source": source})
+    with pytest.raises(RefusedDestination):
+        asyncio.run(mw.process_request(request))
