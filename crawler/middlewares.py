@@ -167,7 +167,6 @@ class LoopbackGuardMiddleware:
         if not is_loopback(request.url):
             self.crawler.stats.inc_value("veille/refused_non_loopback")
             raise IgnoreRequest(f"refused non-loopback URL {request.url} (VEILLE_ONLY_LOOPBACK)")
-        return None
 
 
 class SkipNonHtmlMiddleware:

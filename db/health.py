@@ -115,7 +115,7 @@ def load_health(db, sources: list[str] | None = None) -> list[dict]:
     sql = "SELECT * FROM source_health"
     params: list = []
     if sources:
-        sql += " WHERE source IN (%s)" % ",".join("?" * len(sources))
+        sql += f" WHERE source IN ({','.join('?' * len(sources))})"
         params = list(sources)
     cur = db.execute(f"{sql} ORDER BY {order}, source", params)
     cols = [c[0] for c in cur.description]

@@ -17,12 +17,12 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.extensions import source_counted
 from crawler.feeds import Entry, FeedError, FeedRefused, parse_feed, parse_sitemap
 from crawler.items import PageItem
 from crawler.middlewares import AlreadyStored, RefusedDestination
 from crawler.sources import Source, load_sources
 from crawler.urls import url_key
-from crawler.extensions import source_counted
 from db.health import load_validators
 
 log = logging.getLogger(__name__)
