@@ -19,6 +19,10 @@ class FeedError(VeilleError, ValueError):
     """The bytes are not a feed or sitemap we can read."""
 
 
+class FeedRefused(FeedError):
+    """A feed or sitemap refused unread, for what it could do to the reader."""
+
+
 @dataclass(frozen=True)
 class Entry:
     url: str
@@ -71,6 +75,11 @@ def _parse_xml(body: bytes):
         raise FeedError(f"not XML: {exc}") from None
     if root is None:
         raise FeedError("not XML: empty document")
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        # entities are never expanded here (resolve_entities=False), but a document that declares
+        # them is an expansion bomb ("billion laughs") or an external-entity probe, never a feed
+        raise FeedRefused("feed refused: XML entities (the document declares <!ENTITY>; feeds never need them)")
     return root
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from db.records import NewArticle  # callers import it from here too
 from db.schema import connect, transaction
 from nlp.dedup import is_near_duplicate, lsh_bands, minhash
 from nlp.errors import VeilleError
@@ -24,23 +25,6 @@ log = logging.getLogger(__name__)
 
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-@dataclass
-class NewArticle:
-    url: str
-    canonical_url: str
-    url_key: str
-    source: str
-    title: str | None
-    text: str
-    published: str | None
-    author: str | None
-    lang: str | None
-    content_hash: str
-    minhash: bytes | None = None  # MinHash signature; computed from `text` when None
-    shingles: int = 0
-    published_at: str | None = None  # UTC ISO date-time, when known: decides which copy is the original
 
 
 @dataclass
