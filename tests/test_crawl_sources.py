@@ -80,7 +80,7 @@ def test_check_writes_health_and_its_run_and_stores_no_article(tmp_path):
         res = CliRunner().invoke(main, ["sources", "check", "--sources", sources, "--db", db, "--json",
                                         "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"])
     assert res.exit_code == 0, res.output
-    row = json.loads(res.output.splitlines()[0])
+    row = json.loads(res.output)[0]  # one JSON document per call: an array of sources
     assert row["source"] == "Local" and row["status"] == "ok" and row["articles_fetched"] == 2
     assert row["refused_private"] == 0
     conn = sqlite3.connect(db)
