@@ -253,8 +253,8 @@ def test_german_pipeline_uses_kb_and_company_suffixes(kb):
 
 
 def test_unsupported_language():
-    with pytest.raises(UnsupportedLanguage):
-        spacy_pipeline("it")
+    with pytest.raises(UnsupportedLanguage, match="no entity pipeline for language 'sv'"):
+        spacy_pipeline("sv")  # no data file for Swedish
 
 
 # --------------------------------------------------------------------------- real models
