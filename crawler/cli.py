@@ -247,7 +247,7 @@ def analyze(ctx, paths, is_html, url, published, lang, topics, as_json):
             __import__("datetime").date.fromisoformat(published)
         except ValueError:
             raise VeilleError(f"--published must be YYYY-MM-DD, got {published!r}") from None
-    results = Analyzer(size=ctx.obj["model_size"]).analyze_many(docs)
+    results = Analyzer(size=ctx.obj["model_size"], languages=_watch_languages(ctx.obj)).analyze_many(docs)
     scored = _score_topics(ctx.obj, results) if topics else [None] * len(results)
     for path, res, top in zip(paths, results, scored):
         if as_json:
@@ -261,6 +261,11 @@ def analyze(ctx, paths, is_html, url, published, lang, topics, as_json):
         click.secho(f"{path} [{res.lang}] {res.title or ''}", bold=True)
         if res.skipped:
             click.echo(f"  not analysed: {res.skipped}")
+        elif res.layers:
+            click.echo(f"  layers: entities ({res.layers['entities']})"
+                       + "".join(f", {k}" for k in ("dates", "amounts") if res.layers.get(k)))
+        if res.missing:
+            click.echo(f"  missing layers: {', '.join(res.missing)}")
         if top is not None:
             best = top.scores[0]
             mark = "on topic" if top.on_topic else "off topic"
@@ -273,6 +278,18 @@ def analyze(ctx, paths, is_html, url, published, lang, topics, as_json):
         for a in res.amounts:
             eur = f" ≈ {a.eur:,.0f} EUR" if a.eur is not None and a.unit != "EUR" else ""
             click.echo(f"  {a.kind.upper():5} {a.text} → {a.value:g} {a.unit}{eur}")
+
+
+def _watch_languages(config: dict) -> list[str] | None:
+    """The languages the watch list declares: language detection chooses among them (and the
+    analysed ones). None, any European language, when the watch list cannot be read."""
+    from crawler.sources import load_sources
+
+    try:
+        return sorted({s.lang for s in load_sources(config.get("sources")) if s.lang})
+    except (OSError, ValueError) as exc:  # SourceError is a ValueError
+        log.debug("no watch-list languages for detection: %s", exc)
+        return None
 
 
 def _score_topics(config: dict, results) -> list:

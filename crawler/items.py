@@ -16,6 +16,7 @@ class PageItem:
     feed_published: str | None = None
     feed_author: str | None = None
     lang_hint: str | None = None  # the source's expected language
+    lang_candidates: tuple[str, ...] = ()  # languages the watch list declares: detection picks among them
     status: int = 200
 
 

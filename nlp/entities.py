@@ -161,6 +161,9 @@ def _clean(cands: list[Cand], doc: Doc, kb: KnowledgeBase, cues: Cues, domains: 
         first = doc.char_span(c.start, c.end, alignment_mode="expand")
         keep = kb.lookup(c.text) is not None or (first is not None and not line_initial(first[0]))
         c.text, c.start, c.end = clean_mention(c.text, c.start, keep_capital_article=keep, cues=cues)
+        if cues.legal_form_rule and c.text and text.startswith(".", c.end) \
+                and f"{c.text.split()[-1]}.".lower() in cues.org_suffixes:
+            c.text, c.end = c.text + ".", c.end + 1  # "S.A." keeps the full stop cleaning took for punctuation
         if c.label == "PER" and c.kb_id is None:
             # the name without "M." or "général" is what links; the mention keeps its title
             surface_start = c.start

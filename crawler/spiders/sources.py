@@ -47,12 +47,14 @@ class SourcesSpider(scrapy.Spider):
         self._requested: set[str] = set()  # URL keys asked for in this run (feed + sitemap listing one page)
         self._sampled: dict[str, int] = {}
         self._started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.watch_languages: tuple[str, ...] = ()  # every source's language, `only` or not
 
     # -- set-up -------------------------------------------------------------------------------
 
     def _sources(self) -> list[Source]:
         path = self.sources_path or self.settings.get("VEILLE_SOURCES")
         sources = load_sources(path)
+        self.watch_languages = tuple(sorted({s.lang for s in sources if s.lang}))
         if self.only:
             sources = [s for s in sources if s.name in self.only]
         return sources
@@ -255,6 +257,7 @@ class SourcesSpider(scrapy.Spider):
             feed_published=entry.published,
             feed_author=entry.author,
             lang_hint=source.lang,
+            lang_candidates=self.watch_languages,
             status=response.status,
         )
 
