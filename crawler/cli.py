@@ -508,7 +508,7 @@ def db_stats(ctx, db, as_json):
 def demo(ctx, db, out_dir, lang):
     """Run the whole pipeline offline on the bundled sample news site.
 
-    Serves three sample outlets on 127.0.0.1, crawls them with the real spiders in a
+    Serves the sample outlets on 127.0.0.1, crawls them with the real spiders in a
     subprocess, extracts, analyses and stores the articles, then writes the brief of the
     latest week as Markdown and HTML and prints where the files are.
 
