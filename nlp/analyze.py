@@ -209,9 +209,10 @@ def _init_worker(kb, size: str, batch_size: int, languages, trained) -> None:
     # pay the model loads up front, not inside the first timed batch: the watch list's
     # languages when known, else the two most common in the corpus
     for lang in [c for c in (languages or ("fr", "en")) if c in ANALYSED]:
+        # process boundary: a model that fails to load shows up again, with context, on first use
         try:
             spacy_pipeline(lang, kb=kb, size=size, trained=trained)
-        except Exception as exc:  # process boundary: a missing model shows up again, with context, on first use
+        except Exception as exc:  # noqa: BLE001
             log.warning("worker could not preload the %s pipeline: %s", lang, exc)
 
 

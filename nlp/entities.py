@@ -24,10 +24,22 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from nlp.entity_cues import Cues, CueContext, apply_cue_rules, cues_for, ends_with_cue
-from nlp.entity_shape import (Cand, clean_mention, common_words, extend_left, extend_name, headline,
-                              is_common_phrase, is_junk, line_initial, lone_first_word, strip_sentence_initial,
-                              strip_titles, unconfirmed_headline_name)
+from nlp.entity_cues import CueContext, Cues, apply_cue_rules, cues_for, ends_with_cue
+from nlp.entity_shape import (
+    Cand,
+    clean_mention,
+    common_words,
+    extend_left,
+    extend_name,
+    headline,
+    is_common_phrase,
+    is_junk,
+    line_initial,
+    lone_first_word,
+    strip_sentence_initial,
+    strip_titles,
+    unconfirmed_headline_name,
+)
 from nlp.kb import KnowledgeBase, acronym_pairs, is_acronym, normalise
 from nlp.types import EntityMention
 

@@ -100,21 +100,21 @@ def cues_for(lang: str | None) -> Cues:
         acronym_stop=frozenset(words("acronym_stop")),
         titles=frozenset(words("titles")),
         legal_form_rule=bool(parts[0]["legal_form_rule"]) if parts else False,
-        generic_re=re.compile(rf"(?:(?:{demonym})\s+(?:{generic})|(?:{generic})\s+(?:{demonym}))", re.I),
-        article_re=re.compile(rf"^(?:(?:{_alt(words('elided_articles'))})['’]|(?:{_alt(words('articles'))})\s+)", re.I),
+        generic_re=re.compile(rf"(?:(?:{demonym})\s+(?:{generic})|(?:{generic})\s+(?:{demonym}))", re.IGNORECASE),
+        article_re=re.compile(rf"^(?:(?:{_alt(words('elided_articles'))})['’]|(?:{_alt(words('articles'))})\s+)", re.IGNORECASE),
         # "X. Le ministre": a mention that ran over a full stop into the next sentence
         run_on_re=re.compile(rf"^.*[.!?]\s+(?=(?:{opener})\b)", re.DOTALL),
         possessive_re=re.compile(r"['’]s?$"),
         prog_near_re=re.compile(rf"\b(?:{_alt(words('prog_nouns'))})\b(?:\s+[\w'’-]+){{0,3}}\s*,?\s+"
-                                rf"(?:{_alt(words('naming_words'))})\s*$", re.I),
-        product_before_re=re.compile(rf"\b(?:{_alt(words('product_before'))})\s*$", re.I),
-        product_after_re=re.compile(rf"^\s+(?:{_alt(words('product_after'))})\b", re.I),
+                                rf"(?:{_alt(words('naming_words'))})\s*$", re.IGNORECASE),
+        product_before_re=re.compile(rf"\b(?:{_alt(words('product_before'))})\s*$", re.IGNORECASE),
+        product_after_re=re.compile(rf"^\s+(?:{_alt(words('product_after'))})\b", re.IGNORECASE),
         org_list_re=re.compile(rf"\b(?:{_alt(words('org_list_nouns'))})(?:\s+[\w-]+){{0,2}}\s+"
-                               rf"(?:{_alt(words('list_connectors'))})\s*$", re.I),
-        place_before_re=re.compile(rf"(?:^|\s)(?:{_alt(words('place_before'))})\s*$", re.I),
+                               rf"(?:{_alt(words('list_connectors'))})\s*$", re.IGNORECASE),
+        place_before_re=re.compile(rf"(?:^|\s)(?:{_alt(words('place_before'))})\s*$", re.IGNORECASE),
         place_after_re=re.compile(rf",?\s+(?:{_alt(words('place_after'))})\s+"
                                   rf"(?:(?:{_alt(words('place_articles'))})(?<=['’])|(?:{_alt(words('place_articles'))})\s+)?"),
-        enum_re=re.compile(rf"\s*(?:,|,?\s+(?:{_alt(words('conjunctions'))}))\s+", re.I),
+        enum_re=re.compile(rf"\s*(?:,|,?\s+(?:{_alt(words('conjunctions'))}))\s+", re.IGNORECASE),
         particle_name_re=re.compile(rf"(?:(?:{_alt(words('name_particles'))})(?:\s+|(?<=['’])))+[A-ZÀ-Þ][\w-]+"),
         # "Quantenwerk GmbH": one to four capitalised words and a legal form
         legal_form_re=re.compile(rf"\b((?:[A-ZÀ-ÞĄĆĘŁŃŚŹŻ][\w&.\-]*\s){{1,4}}(?:{_alt(words('legal_forms'))}))(?=\W|$)"),

@@ -96,7 +96,7 @@ def strip_titles(text: str, start: int, cues: Cues) -> tuple[str, int, int]:
         text = text[m.end():]
 
 
-def free_word(tok, cues: Cues) -> bool:  # noqa: ANN001 - spaCy Token
+def free_word(tok, cues: Cues) -> bool:  # tok: a spaCy Token
     """A capitalised word outside any entity that may belong to a neighbouring name."""
     return (tok.is_alpha and len(tok) > 1 and (tok.is_title or tok.is_upper) and not tok.ent_type
             and not tok.is_stop and tok.lower_ not in cues.titles)
@@ -210,7 +210,7 @@ def is_common_phrase(c: Cand, doc: Doc, common: frozenset[str], cues: Cues) -> b
     return c.label != "LOC"
 
 
-def line_initial(tok) -> bool:  # noqa: ANN001 - spaCy Token
+def line_initial(tok) -> bool:  # tok: a spaCy Token
     """First word of a sentence or line, bullets and emoji aside."""
     doc = tok.doc
     i = tok.i

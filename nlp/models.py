@@ -73,7 +73,7 @@ def _register_components() -> None:
         return
 
     @Language.component("veille_line_breaks")
-    def line_breaks(doc):  # noqa: ANN001 - spaCy component signature
+    def line_breaks(doc):
         """A token following a line break starts a sentence (headings, list items)."""
         import numpy as np
         from spacy.attrs import IDX

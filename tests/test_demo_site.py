@@ -381,10 +381,10 @@ def demo_brief(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("demo-langs")
     db = str(tmp / "demo.db")
     proc = subprocess.run([sys.executable, "-m", "crawler.cli", "demo", "--db", db, "-o", str(tmp / "briefs")],
-                          capture_output=True, text=True, timeout=900)
+                          capture_output=True, text=True, timeout=900, check=False)
     assert proc.returncode == 0, proc.stderr
     proc = subprocess.run([sys.executable, "-m", "crawler.cli", "digest", "--db", db, "--week", "2025-W30",
-                           "--format", "json"], capture_output=True, text=True, timeout=600)
+                           "--format", "json"], capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 

@@ -7,7 +7,15 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from nlp.entities import clean_mention, entities_from_doc, extract_entities, is_junk, map_label, vote_types
+from nlp.entities import (
+    clean_mention,
+    entities_from_doc,
+    extract_entities,
+    is_junk,
+    map_label,
+    vote_types,
+)
+from nlp.entity_cues import CUE_RULES, CueContext, apply_cue_rules, cues_for
 from nlp.kb import KnowledgeBase
 from nlp.models import UnsupportedLanguage, spacy_pipeline
 from nlp.types import EntityMention
@@ -370,8 +378,6 @@ def test_extract_entities_batches(kb):
 
 
 # --------------------------------------------------------------------------- the cue rules, one by one
-
-from nlp.entity_cues import CUE_RULES, CueContext, apply_cue_rules, cues_for  # noqa: E402
 
 
 def _ctx(label, text, before="", after="", lang="fr", org=False, next_place=False, prev_org=False):
