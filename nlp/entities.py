@@ -120,7 +120,7 @@ def _org_cue(text: str, before: str, domains: set[str], cues: Cues, strong_only:
 
 
 # ------------------------------------------------------------------ step 1: candidates
-def _candidates(doc: Doc, cues: Cues) -> list[Cand]:
+def _candidates(doc: Doc, text: str, cues: Cues) -> list[Cand]:
     """The ruler's and the model's entities, with names the ruler or the model cut short mended."""
     ents = list(doc.ents)
     cands: list[Cand] = []
@@ -155,16 +155,16 @@ def _candidates(doc: Doc, cues: Cues) -> list[Cand]:
         cands.append(Cand(span.start_char, span.end_char, span.text, label, kb_id))
     if cues.legal_form_rule:
         taken = [(c.start, c.end) for c in cands]
-        for m in cues.legal_form_re.finditer(doc.text):
+        for m in cues.legal_form_re.finditer(text):
             if not any(s < m.end(1) and m.start(1) < e for s, e in taken):
                 cands.append(Cand(m.start(1), m.end(1), m.group(1), "ORG", None, cue="ORG"))
     return sorted(cands, key=lambda c: c.start)
 
 
 # ------------------------------------------------------------------ step 2: cleaning
-def _clean(cands: list[Cand], doc: Doc, kb: KnowledgeBase, cues: Cues, domains: set[str]) -> list[Cand]:
-    """Mentions trimmed to the name (titles kept apart), non-names dropped."""
-    text = doc.text
+def _clean(cands: list[Cand], doc: Doc, text: str, kb: KnowledgeBase, cues: Cues, domains: set[str]) -> list[Cand]:
+    """Mentions trimmed to the name (titles kept apart), non-names dropped. `text` is
+    `doc.text`, passed along because spaCy rebuilds that string on every access."""
     common = common_words(doc)
     kept: list[Cand] = []
     for c in cands:
@@ -182,20 +182,20 @@ def _clean(cands: list[Cand], doc: Doc, kb: KnowledgeBase, cues: Cues, domains: 
             c.text, c.start, c.end = strip_titles(c.text, c.start, cues)
             if c.start != surface_start:
                 c.surface_start = surface_start
-        if c.text and (c.kb_id is not None or kb.lookup(c.text) is not None or not _not_a_name(c, doc, cues, common,
-                                                                                               domains)):
+        if c.text and (c.kb_id is not None or kb.lookup(c.text) is not None or not _not_a_name(c, doc, text, cues,
+                                                                                               common, domains)):
             kept.append(c)
     return kept
 
 
-def _not_a_name(c: Cand, doc: Doc, cues: Cues, common: frozenset[str], domains: set[str]) -> bool:
+def _not_a_name(c: Cand, doc: Doc, text: str, cues: Cues, common: frozenset[str], domains: set[str]) -> bool:
     """Junk, a stop acronym, a nationality plus a generic word, an unconfirmed name in a
     title-case headline, or a capitalised common phrase without a cue."""
     if is_junk(c.text, cues) and not (c.label == "PER" and cues.particle_name_re.fullmatch(c.text)):
         return True
     if c.text in cues.acronym_stop or cues.generic_re.fullmatch(c.text) or unconfirmed_headline_name(c, doc):
         return True
-    return is_common_phrase(c, doc, common, cues) and not _org_cue(c.text, _preceding(doc.text, c.start), domains,
+    return is_common_phrase(c, doc, common, cues) and not _org_cue(c.text, _preceding(text, c.start), domains,
                                                                    cues)
 
 
@@ -228,10 +228,9 @@ def _link(cands: list[Cand], kb: KnowledgeBase, text: str) -> None:
 
 
 # ------------------------------------------------------------------ step 4: cue rules
-def _type_by_cues(cands: list[Cand], doc: Doc, cues: Cues, domains: set[str]) -> list[Cand]:
+def _type_by_cues(cands: list[Cand], doc: Doc, text: str, cues: Cues, domains: set[str]) -> list[Cand]:
     """The cue rules, in order, on every name the knowledge base does not know; then drop a
     lone sentence-initial "person" nothing supports."""
-    text = doc.text
     starts = {c.start: c for c in cands}
     prev: Cand | None = None
     for c in cands:
@@ -286,13 +285,14 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase | None = None, *, drop_misc: b
     veille's trained pipelines, whose MISC is a grab bag; see `nlp.models`)."""
     kb = kb if kb is not None else KnowledgeBase.default()
     cues = cues_for(doc.lang_)
-    domains = {m.group(1).lower().replace("-", "") for m in _DOMAIN_RE.finditer(doc.text)}
-    cands = _clean(_candidates(doc, cues), doc, kb, cues, domains)
-    _link(cands, kb, doc.text)
-    cands = _type_by_cues(cands, doc, cues, domains)
+    text = doc.text  # built from the tokens on each access: read once
+    domains = {m.group(1).lower().replace("-", "") for m in _DOMAIN_RE.finditer(text)}
+    cands = _clean(_candidates(doc, text, cues), doc, text, kb, cues, domains)
+    _link(cands, kb, text)
+    cands = _type_by_cues(cands, doc, text, cues, domains)
     if drop_misc:
         cands = [c for c in cands if c.label != "MISC" or c.kb_id is not None]
-    return _vote(cands, doc.text, kb)
+    return _vote(cands, text, kb)
 
 
 def _link_domain_names(cands: list[Cand]) -> None:
