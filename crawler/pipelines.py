@@ -36,9 +36,9 @@ def build_article(page: PageItem) -> ArticleItem | None:
     if extracted is None:
         return None
     published = extracted.published or (page.feed_published or "")[:10] or None
-    # the page's <html lang> and the source's declared language are priors; the watch list's
-    # languages (plus the analysed ones) are the only candidates
-    lang = detect(extracted.text[:LANG_SAMPLE], hint=extracted.lang, hints=(page.lang_hint,),
+    # the page's <html lang>, the feed's and the source's declared languages are priors; the
+    # watch list's languages (plus the analysed ones) are the only candidates
+    lang = detect(extracted.text[:LANG_SAMPLE], hint=extracted.lang, hints=(page.feed_lang, page.lang_hint),
                   candidates=page.lang_candidates or None)
     signature, n_shingles = minhash(extracted.text)
     return ArticleItem(

@@ -43,7 +43,7 @@ def _identifier():
 
 def normalise_code(code: str | None) -> str | None:
     """"fr-FR", "en_GB", "DE" -> "fr", "en", "de"; None for anything that is not a language tag."""
-    if not code:
+    if not code or not isinstance(code, str):  # feeds put anything in their language field
         return None
     m = _CODE.match(code)
     return m.group(1).lower() if m else None

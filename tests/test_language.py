@@ -171,3 +171,31 @@ def test_cli_reports_layers_of_an_analysed_and_of_an_unanalysed_language(tmp_pat
     res = CliRunner().invoke(main, ["analyze", str(tmp_path / "sv.txt"), "--lang", "sv"])
     assert res.exit_code == 0, res.output
     assert "[sv]" in res.output and "missing layers: entities, dates, amounts" in res.output
+
+
+@pytest.mark.parametrize("body, lang", [
+    (b'<rss version="2.0"><channel><language>fr-FR</language><item><link>http://127.0.0.1/a</link></item>'
+     b'</channel></rss>', "fr-FR"),
+    (b'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="de"><entry><link href="http://127.0.0.1/a"/></entry>'
+     b'</feed>', "de"),
+    (b'{"version": "https://jsonfeed.org/version/1.1", "language": "es", "items": [{"url": "http://127.0.0.1/a"}]}',
+     "es"),
+    (b'<rss version="2.0"><channel><item><link>http://127.0.0.1/a</link></item></channel></rss>', None),
+])
+def test_the_feed_language_reaches_detection(body, lang):
+    from crawler.feeds import parse_feed
+
+    (entry,) = parse_feed(body)
+    assert entry.lang == lang
+    assert detect("OpenAI 2025", hints=[entry.lang]) == normalise_code(lang)
+
+
+def test_the_news_sitemap_language_is_read():
+    from crawler.feeds import parse_sitemap
+
+    body = (b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+            b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>http://127.0.0.1/a</loc>'
+            b'<news:news><news:publication><news:name>X</news:name><news:language>pl</news:language>'
+            b'</news:publication><news:title>T</news:title></news:news></url>'
+            b'<url><loc>http://127.0.0.1/b</loc><news:news><news:title>U</news:title></news:news></url></urlset>')
+    assert [e.lang for e in parse_sitemap(body).entries] == ["pl", None]

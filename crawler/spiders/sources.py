@@ -256,6 +256,7 @@ class SourcesSpider(scrapy.Spider):
             feed_title=entry.title,
             feed_published=entry.published,
             feed_author=entry.author,
+            feed_lang=entry.lang,
             lang_hint=source.lang,
             lang_candidates=self.watch_languages,
             status=response.status,
