@@ -20,4 +20,6 @@ class PageItem:
     feed_published: str | None = None
     feed_author: str | None = None
     lang_hint: str | None = None  # the source's expected language
+    feed_lang: str | None = None  # the language the feed or sitemap declares for the entry
+    lang_candidates: tuple[str, ...] = ()  # languages the watch list declares: detection picks among them
     status: int = 200

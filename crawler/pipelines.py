@@ -37,7 +37,10 @@ def build_article(page: PageItem) -> NewArticle | None:
     if extracted is None:
         return None
     published = extracted.published or (page.feed_published or "")[:10] or None
-    lang = detect(extracted.text[:LANG_SAMPLE], hint=extracted.lang or page.lang_hint)
+    # the page's <html lang>, the feed's and the source's declared languages are priors; the
+    # watch list's languages (plus the analysed ones) are the only candidates
+    lang = detect(extracted.text[:LANG_SAMPLE], hint=extracted.lang, hints=(page.feed_lang, page.lang_hint),
+                  candidates=page.lang_candidates or None)
     signature, n_shingles = minhash(extracted.text)
     return NewArticle(
         url=page.url,

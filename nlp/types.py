@@ -54,6 +54,10 @@ class Analysis:
     dates: list[DateMention] = field(default_factory=list)
     amounts: list[AmountMention] = field(default_factory=list)
     skipped: str | None = None  # why the text was not analysed (unsupported language, empty)
+    # which layers ran: {"entities": "statistical" | "rules-only" | "none", "dates": bool,
+    # "amounts": bool}; `missing` names the absent ones ("ner", "entities", "dates", "amounts")
+    layers: dict = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
     sentence_starts: list[int] = field(default_factory=list, repr=False)  # offsets, ascending
 
     def sentence_of(self, offset: int) -> int:

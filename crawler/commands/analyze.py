@@ -3,12 +3,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import sys
 from pathlib import Path
 
 import click
 
 from crawler.options import VeilleError, json_option
+
+log = logging.getLogger(__name__)
 
 SNIFF = 8192  # bytes looked at to tell text from binary
 BAD_SHARE = 0.01  # more undecodable bytes than this (as a share) and the input is not text
@@ -48,6 +51,18 @@ def _document(p: str, raw: bytes, *, is_html: bool, url, published, lang):
     return Document(text=decode_text(p, raw), published=published, lang=lang)
 
 
+def _watch_languages(config: dict) -> list[str] | None:
+    """The languages the watch list declares: language detection chooses among them (and the
+    analysed ones). None, any European language, when the watch list cannot be read."""
+    from crawler.sources import load_sources
+
+    try:
+        return sorted({s.lang for s in load_sources(config.get("sources")) if s.lang})
+    except (OSError, ValueError) as exc:  # SourceError is a ValueError
+        log.debug("no watch-list languages for detection: %s", exc)
+        return None
+
+
 def _score_topics(config: dict, results) -> list:
     """Watch-topic scores of analysed documents (None for the skipped ones)."""
     from nlp.embed import get_encoder
@@ -66,6 +81,11 @@ def _print_plain(path, res, top) -> None:
     click.secho(f"{path} [{res.lang}] {res.title or ''}", bold=True)
     if res.skipped:
         click.echo(f"  not analysed: {res.skipped}")
+    elif res.layers:
+        click.echo(f"  layers: entities ({res.layers['entities']})"
+                   + "".join(f", {k}" for k in ("dates", "amounts") if res.layers.get(k)))
+    if res.missing:
+        click.echo(f"  missing layers: {', '.join(res.missing)}")
     if top is not None:
         best = top.scores[0]
         mark = "on topic" if top.on_topic else "off topic"
@@ -109,7 +129,7 @@ def analyze(ctx, paths, is_html, url, published, lang, topics, as_json):
         except ValueError:
             raise VeilleError(f"--published must be YYYY-MM-DD, got {published!r}") from None
     docs = [_document(p, read_input(p), is_html=is_html, url=url, published=published, lang=lang) for p in paths]
-    results = Analyzer(size=ctx.obj["model_size"]).analyze_many(docs)
+    results = Analyzer(size=ctx.obj["model_size"], languages=_watch_languages(ctx.obj)).analyze_many(docs)
     scored = _score_topics(ctx.obj, results) if topics else [None] * len(results)
     for path, res, top in zip(paths, results, scored):
         if not as_json:

@@ -23,7 +23,7 @@ DEMO_CRAWL_TIMEOUT = 300  # seconds; the sample site crawls in well under a minu
 def demo(ctx, db, out_dir, lang):
     """Run the whole pipeline offline on the bundled sample news site.
 
-    Serves three sample outlets on 127.0.0.1, crawls them with the real spiders in a
+    Serves the sample outlets on 127.0.0.1, crawls them with the real spiders in a
     subprocess, extracts, analyses and stores the articles, then writes the brief of the
     latest week as Markdown and HTML and prints where the files are.
 

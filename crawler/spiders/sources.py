@@ -51,12 +51,14 @@ class SourcesSpider(scrapy.Spider):
         self._sitemaps: set[str] = set()  # sitemap URLs asked for in this run: an index loop ends here
         self._sitemaps_per_source: dict[str, int] = {}
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.watch_languages: tuple[str, ...] = ()  # every source's language, `only` or not
 
     # -- set-up -------------------------------------------------------------------------------
 
     def _sources(self) -> list[Source]:
         path = self.sources_path or self.settings.get("VEILLE_SOURCES")
         sources = load_sources(path)
+        self.watch_languages = tuple(sorted({s.lang for s in sources if s.lang}))
         if self.only:
             sources = [s for s in sources if s.name in self.only]
         return sources
@@ -259,7 +261,9 @@ class SourcesSpider(scrapy.Spider):
             feed_title=entry.title,
             feed_published=entry.published,
             feed_author=entry.author,
+            feed_lang=entry.lang,
             lang_hint=source.lang,
+            lang_candidates=self.watch_languages,
             status=response.status,
         )
 
