@@ -1,0 +1,303 @@
+"""Compiled date rules for one language, built from the `[dates]` section of its data file.
+
+The engine (`nlp.dates`) is the same for every language; what differs (month and weekday
+names, ordinal markers, cue words, relative words, holidays) is read here from
+`nlp/data/lang/<code>.toml` and turned into regexes once per process (`rules_for` is cached).
+The keys a `[dates]` section must have are listed in `REQUIRED`; tests/test_langdata.py checks
+every file against it.
+"""
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import NamedTuple
+
+from nlp import langdata
+from nlp.errors import VeilleError
+
+# Every key a [dates] section must define (an empty list or table is a valid "none").
+REQUIRED = {
+    "case_sensitive": bool, "lowercase_weekdays": bool, "month_day_order": bool,
+    "month_first_numeric": bool, "months": list, "weekdays": list, "day_ordinals": list,
+    "day_words": dict, "weekday_day_link": list, "day_month_link": list,
+    "month_year_link": list, "cues": list, "name_cues": list, "year_cues": list,
+    "year_prefixes": list, "year_suffixes": list, "day_cues": list, "relative_days": dict,
+    "case_exact": list, "relative_not_after": list, "relative_not_before": list,
+    "shift_before": dict, "shift_after": dict, "shift_prefixes": list,
+    "shift_not_after": list, "weekday_not_after": list, "weekday_not_before": list,
+    "units": dict, "units_singular": list, "numbers": dict, "ago_before": list,
+    "ago_after": list, "ahead_before": list, "quarter_prefixes": list,
+    "quarter_words": list, "quarter_ordinals": dict, "future_cues": list,
+    "future_endings": list, "clause_breaks": list, "not_before_year": list,
+    "version_words": list, "holidays": dict,
+}
+UNITS = ("day", "week", "month", "year")
+
+# Horizontal whitespace only (NBSP and narrow NBSP included): a date never spans two lines.
+S = r"[^\S\r\n]+"
+_APOS = "['’ʼ]"
+_HOLIDAY_RULE = re.compile(
+    r"^(?:(?P<m>\d\d)-(?P<d>\d\d)(?:\s+sun(?P<sun>[+-]\d))?"
+    r"|easter(?P<e>[+-]\d+)?"
+    r"|(?P<nm>\d\d)-(?P<wd>mon|tue|wed|thu|fri|sat|sun)#(?P<n>-?\d)(?P<k>[+-]\d+)?)$")
+_WD_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class DateDataError(VeilleError):
+    pass
+
+
+class Holiday(NamedTuple):
+    """When a named day falls: fixed (month, day), Easter + offset, or the n-th weekday."""
+    month: int = 0
+    day: int = 0
+    sunday_shift: int = 0  # Koningsdag: a day earlier when 27 April is a Sunday
+    easter: int | None = None
+    weekday: int = -1
+    nth: int = 0
+    offset: int = 0
+
+
+class Rules(NamedTuple):
+    lang: str
+    digit: tuple[tuple[str, re.Pattern[str]], ...]  # (builder name, regex): hold a digit
+    word: tuple[tuple[str, re.Pattern[str]], ...]  # hold a trigger word
+    triggers: frozenset[str]  # lowercased \w+ tokens that open a window for word rules
+    future: re.Pattern[str]  # a future-tense cue
+    clause_break: re.Pattern[str]  # where a clause ends (for the tense policy)
+    month_first_numeric: bool
+    lowercase_weekdays: bool
+    version_before: re.Pattern[str]  # "Version 1.2.2025": a release number, not a date
+    lookup: dict[str, dict]  # normalised form -> value, per table
+
+
+def norm(s: str) -> str:
+    """Key under which a matched form is looked up: lowercased, apostrophes and spaces unified."""
+    return " ".join(re.sub(_APOS, "'", s).lower().rstrip(".").split())
+
+
+def alt(words, *, exact: bool = False, glued: bool = False) -> str:
+    """Alternation of `words`, longest first, closed by word boundaries. An entry ending in
+    "." is an abbreviation whose dot is optional (and belongs to the match when present).
+    Case-insensitive unless `exact`. `glued`: no boundary after a trailing apostrophe
+    ("l'", "quest'") so that the next word may follow without a space."""
+    parts = []
+    for w in sorted(set(words), key=len, reverse=True):
+        body = w[:-1] if w.endswith(".") and len(w) > 1 else w
+        p = re.sub(r"\\?['’ʼ]", _APOS, re.escape(body)).replace(r"\ ", S)
+        if body is not w:
+            p += r"\.?(?!\w)"
+        elif not (glued and re.search(r"['’ʼ-]$", w)) and re.search(r"\w$", w):
+            p += r"(?!\w)"
+        parts.append(p)
+    if not parts:
+        return "(?!x)x"  # an empty list matches nothing
+    body = "|".join(parts)
+    return f"(?:{body})" if exact else f"(?i:{body})"
+
+
+def _lookbehinds(words) -> str:
+    """Negative lookbehinds: the match must not follow any of `words` (then a space, unless the
+    word ends with an apostrophe). Each lookbehind is fixed-width, as Python requires."""
+    out = []
+    for w in words:
+        variants = {w, w.replace("'", "’")}
+        for v in variants:
+            tail = "" if v.endswith(("'", "’")) else r"\s"
+            out.append(rf"(?<!(?i:\b{re.escape(v)}){tail})")
+    return "".join(out)
+
+
+def _holiday(spec: str, where: str) -> Holiday:
+    m = _HOLIDAY_RULE.match(spec.strip())
+    if not m:
+        raise DateDataError(f"{where}: holiday rule {spec!r} is not MM-DD, easter±N or MM-www#N")
+    if m["m"]:
+        return Holiday(int(m["m"]), int(m["d"]), int(m["sun"] or 0))
+    if spec.startswith("easter"):
+        return Holiday(easter=int(m["e"] or 0))
+    return Holiday(int(m["nm"]), weekday=_WD_CODES.index(m["wd"]), nth=int(m["n"]), offset=int(m["k"] or 0))
+
+
+def _check(code: str, d: dict) -> None:
+    where = f"nlp/data/lang/{code}.toml [dates]"
+    for key, kind in REQUIRED.items():
+        if not isinstance(d.get(key), kind):
+            raise DateDataError(f"{where}: key {key!r} missing or not a {kind.__name__}")
+    if len(d["months"]) != 12 or len(d["weekdays"]) != 7:
+        raise DateDataError(f"{where}: needs 12 months and 7 weekdays")
+    if set(d["units"]) != set(UNITS):
+        raise DateDataError(f"{where}: units must define exactly {', '.join(UNITS)}")
+
+
+def _lookup(d: dict, code: str) -> dict[str, dict]:
+    where = f"nlp/data/lang/{code}.toml [dates]"
+    unit_of = {norm(f): u for u, forms in d["units"].items() for f in forms}
+    return {
+        "month": {norm(f): i + 1 for i, forms in enumerate(d["months"]) for f in forms},
+        "weekday": {norm(f): i for i, forms in enumerate(d["weekdays"]) for f in forms},
+        "day": {norm(k): v for k, v in d["day_words"].items()},
+        "relday": {norm(k): v for k, v in d["relative_days"].items()},
+        "shift": {**{norm(k): v for k, v in d["shift_before"].items()},
+                  **{norm(k): v for k, v in d["shift_after"].items()}},
+        "unit": unit_of,
+        "singular": {norm(f) for f in d["units_singular"]},
+        "number": {norm(k): v for k, v in d["numbers"].items()},
+        "quarter": {norm(k): v for k, v in d["quarter_ordinals"].items()},
+        "holiday": {norm(k): _holiday(v, where) for k, v in d["holidays"].items()},
+        "ago": {norm(w) for w in d["ago_before"] + d["ago_after"]},
+    }
+
+
+def _month_dm(d: dict) -> str:
+    """Months for a day and month without a year: abbreviations must carry their dot there
+    ("3 sept." is a date, "3 sept" may be a count and a word), unless names are matched
+    case-sensitively ("Oct 9" is unambiguous in English)."""
+    forms = [f for ms in d["months"] for f in ms]
+    if d["case_sensitive"]:
+        return alt(forms, exact=True)
+    full = alt([f for f in forms if not f.endswith(".")])
+    dotted = [re.escape(f) for f in forms if f.endswith(".")]
+    return f"(?:{full}|(?i:{'|'.join(dotted) or '(?!x)x'}))"
+
+
+def _fragments(d: dict) -> dict[str, str]:
+    """The named pieces the rule templates below are written with."""
+    cs = d["case_sensitive"]
+    months = [f for ms in d["months"] for f in ms]
+    weekdays = [f for ws in d["weekdays"] for f in ws]
+    ords = sorted(d["day_ordinals"], key=len, reverse=True)
+    rel_plain = [w for w in d["relative_days"] if w not in d["case_exact"]]
+    rel_exact = [w for w in d["relative_days"] if w in d["case_exact"]]
+    between = rf"(?:{S}|(?<=['’-]))"  # a space, or glued after an apostrophe or hyphen ("l'an")
+    return {
+        "S": S, "B": between,
+        "MONTH": alt(months, exact=cs),
+        "MONTH_FULL": alt([f for f in months if not f.endswith(".")], exact=cs),
+        "MONTH_DM": _month_dm(d),
+        "WD": alt(weekdays, exact=cs),
+        "DAYNUM": r"(?:3[01]|[12]\d|0?[1-9])",
+        "ORD": "(?:" + "|".join(re.escape(o) for o in ords) + ")?" if ords else "",
+        "DAYWORD": alt(d["day_words"]),
+        "WDLINK": alt(d["weekday_day_link"]), "DMLINK": alt(d["day_month_link"]),
+        "MYLINK": alt(d["month_year_link"]),
+        "MYSEP": rf"{',?' if d['month_day_order'] else ''}{S}(?:{alt(d['month_year_link'])}{S})?",
+        "YCUE": alt(d["cues"] + d["year_cues"], glued=True),
+        "NCUE": alt(d["cues"] + d["name_cues"], glued=True),
+        "YPRE": alt(d["year_prefixes"], glued=True), "YSUF": alt(d["year_suffixes"]),
+        "DCUE": alt(d["day_cues"], glued=True),
+        "NOYEAR": alt(d["not_before_year"]),
+        "REL": f"(?:{alt(rel_plain)}|{alt(rel_exact, exact=True)})",
+        "REL_NA": _lookbehinds(d["relative_not_after"]),
+        "REL_NB": f"(?!{S}{alt(d['relative_not_before'])})" if d["relative_not_before"] else "",
+        "SB": alt(d["shift_before"], glued=True), "SA": alt(d["shift_after"], glued=True),
+        "PRE": alt(d["shift_prefixes"], glued=True),
+        "S_NA": _lookbehinds(d["shift_not_after"]),
+        "W_NA": _lookbehinds(d["weekday_not_after"]),
+        "W_NB": f"(?!{S}{alt(d['weekday_not_before'], exact=True)})" if d["weekday_not_before"] else "",
+        "USHIFT": alt([f for u in ("week", "month", "year") for f in d["units"][u]
+                       if f in d["units_singular"]]),
+        "UALL": alt([f for fs in d["units"].values() for f in fs]),
+        "NUM": rf"(?:\d{{1,2}}|{alt(d['numbers'])})",
+        "AGOB": alt(d["ago_before"]), "AGOA": alt(d["ago_after"]), "AHEAD": alt(d["ahead_before"]),
+        # glued to the digit: "Q3", "T3"
+        "QPRE": "(?:" + ("|".join(re.escape(q) for q in d["quarter_prefixes"]) or "(?!x)x") + ")",
+        "QORD": alt(d["quarter_ordinals"]), "QWORD": alt(d["quarter_words"]),
+        "HOL": alt(d["holidays"], exact=True),
+        "ART": alt(d["shift_prefixes"], glued=True),
+    }
+
+
+# Rule templates, the same for every language; <NAME> is replaced by the fragment above.
+# Group names are read by the builders in nlp.date_values; a group "span" narrows the reported
+# span (a cue that only makes the phrase a date is left out: "le 3/4" -> "3/4").
+_WDP = r"(?:(?<![\w'’-])<WD>,?<S>(?:<WDLINK><S>)?)?"
+_DAY = r"(?<![\w.,/-])(?P<d><DAYNUM><ORD>|<DAYWORD>)"
+_DMSEP = r"(?:<S>|(?<=\.))(?:<DMLINK><S>)?"
+_YEAR = r"(?P<y>\d{4})(?!\d|[.,/]\d)"
+_B = r"(?<![\w'’-])"
+_E = r"(?![\w'’-])"
+DIGIT_RULES = (
+    # Numeric forms: the guards keep decimals, regulation numbers and versions out.
+    ("numeric", r"(?<![\w.,/-])(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})"
+                r"(?!\d|[/.,-]\d)"),
+    ("iso", r"(?<![\w.,/-])(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})(?!\d|[/.,-]\d)"),
+    ("dmy", _WDP + _DAY + _DMSEP + r"(?P<m><MONTH>)<MYSEP>" + _YEAR),
+    ("mdy", _WDP + r"(?P<m><MONTH>)<S>(?P<d><DAYNUM><ORD>)(?!\w),?<S>" + _YEAR),
+    ("my", r"(?<!\w)(?P<m><MONTH>)<MYSEP>" + _YEAR),  # "mi-juillet 2025", "d'août 2024"
+    ("quarter", _B + r"<QPRE>(?P<q>[1-4])(?:(?:<S>|[/-])(?P<y>\d{4})|['’](?P<yy>\d\d))"
+                r"(?!\d|[.,/]\d)"),
+    ("quarter", _B + r"(?P<q><QORD>)<S><QWORD><MYSEP>" + _YEAR),
+    ("year", _B + r"(?:(?P<cue><YCUE>)<B>|(?P<pre><YPRE>))?(?P<y>1[89]\d\d|20\d\d|2100)"
+             r"(?!\d|[.,/]\d|-\d)(?:<S>(?P<suf><YSUF>))?(?![^\S\r\n]*(?:[%€$£¥‰]|<NOYEAR>))"),
+    ("dm", _WDP + _DAY + _DMSEP + r"(?P<m><MONTH_DM>)(?:<S>(?P<sa><SA>))?"),
+    ("md", _WDP + r"(?P<m><MONTH_DM>)<S>(?P<d><DAYNUM><ORD>)(?!\w)(?![.,:]\d)"),
+    # "le 3/4", "am 3.4.": a bare day/month needs a cue; with dots, German style, a closing dot.
+    ("dm_numeric", _B + r"<DCUE><S>(?P<span>(?P<a>3[01]|[12]\d|0?[1-9])"
+                   r"(?:/(?P<b>1[0-2]|0?[1-9])(?![/.,-]?\d)|\.(?P<c>1[0-2]|0?[1-9])\.(?!\d)))"),
+)
+WORD_RULES = (
+    ("relday", r"<REL_NA>" + _B + r"(?P<r><REL>)" + _E + "<REL_NB>"),
+    ("shift", r"<S_NA>" + _B + r"(?:(?P<pre><PRE>)<B>)?(?:(?P<sb><SB>)<B>(?P<wd><WD>)"
+              r"|(?P<wd2><WD>)(?:<S>|(?=-))(?P<sa><SA>))" + _E),
+    ("shift", r"<S_NA>" + _B + r"(?:(?P<pre><PRE>)<B>)?(?:(?P<sb><SB>)<B>(?P<u><USHIFT>)"
+              r"|(?P<u2><USHIFT>)(?:<S>|(?=-))(?P<sa><SA>))" + _E),
+    ("ago", _B + r"(?:(?P<ab><AGOB>)|(?P<hb><AHEAD>))<S>(?P<n><NUM>)<S>(?P<u><UALL>)" + _E),
+    ("ago", _B + r"(?:(?P<n><NUM>)<S>)?(?P<u><UALL>)<S>(?P<aa><AGOA>)" + _E),
+    ("holiday", _B + r"(?:(?P<cue><NCUE>)<B>(?:<ART><B>)?)?(?P<span>(?P<h><HOL>)"
+                r"(?:<MYSEP>(?P<y>\d{4})(?!\d))?)" + _E),
+    ("month_cue", _B + r"<NCUE><B>(?P<span>(?P<m><MONTH_FULL>))(?!<S>(?:<MYLINK><S>)?\d)" + _E),
+    ("weekday", r"<W_NA>" + _B + r"(?P<wd><WD>)(?![\w'’-])<W_NB>"),
+)
+
+
+def _expand(template: str, frag: dict[str, str]) -> str:
+    return re.sub(r"<([A-Z_]+)>", lambda m: frag[m.group(1)], template)
+
+
+def _triggers(d: dict) -> frozenset[str]:
+    """One token per word-rule vocabulary entry (its longest \\w+ run, lowercased): every
+    word-rule match holds one, so word rules only run in windows around them."""
+    phrases = [f for ws in d["weekdays"] for f in ws] + list(d["relative_days"])
+    phrases += [f for fs in d["units"].values() for f in fs] + list(d["holidays"])
+    phrases += [f for ms in d["months"] for f in ms if not f.endswith(".")]
+    out = set()
+    for p in phrases:
+        toks = re.findall(r"[^\W\d_]+", p.lower())
+        if toks:
+            out.add(max(toks, key=len))
+    return frozenset(out)
+
+
+def _future(d: dict) -> re.Pattern[str]:
+    """A future-tense cue: a listed word, or a lowercase word with a future ending."""
+    endings = "|".join(re.escape(e) for e in sorted(d["future_endings"], key=len, reverse=True))
+    ending = rf"|(?<![\w'’-])[^\W\d_A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻ]{{2,}}(?:{endings})(?!\w)" if endings else ""
+    return re.compile(_B + alt(d["future_cues"]) + ending)
+
+
+def _clause_break(d: dict) -> re.Pattern[str]:
+    return re.compile(r"[.!?](?=\s+[^\W\d_])|[!?;\n]|" + _B + alt(d["clause_breaks"], glued=True))
+
+
+@cache
+def rules_for(code: str) -> Rules | None:
+    """Compiled rules of language `code`, or None when it has no date data."""
+    try:
+        d = langdata.section(code, "dates")
+    except langdata.LanguageDataError:
+        return None
+    if not d:
+        return None
+    _check(code, d)
+    frag = _fragments(d)
+    skip = set() if d["month_day_order"] else {"mdy", "md"}
+    compile_ = lambda rules: tuple(  # noqa: E731
+        (name, re.compile(_expand(t, frag))) for name, t in rules if name not in skip)
+    return Rules(
+        lang=code, digit=compile_(DIGIT_RULES), word=compile_(WORD_RULES), triggers=_triggers(d),
+        future=_future(d), clause_break=_clause_break(d),
+        month_first_numeric=d["month_first_numeric"], lowercase_weekdays=d["lowercase_weekdays"],
+        version_before=re.compile(_B + alt(d["version_words"]) + r"[^\S\r\n]*$"),
+        lookup=_lookup(d, code),
+    )
