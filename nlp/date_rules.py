@@ -17,7 +17,7 @@ from nlp.errors import VeilleError
 
 # Every key a [dates] section must define (an empty list or table is a valid "none").
 REQUIRED = {
-    "case_sensitive": bool, "lowercase_weekdays": bool, "month_day_order": bool,
+    "case_sensitive": bool, "lowercase_names": bool, "month_day_order": bool,
     "month_first_numeric": bool, "months": list, "weekdays": list, "day_ordinals": list,
     "day_words": dict, "weekday_day_link": list, "day_month_link": list,
     "month_year_link": list, "cues": list, "name_cues": list, "year_cues": list,
@@ -66,7 +66,7 @@ class Rules(NamedTuple):
     future: re.Pattern[str]  # a future-tense cue
     clause_break: re.Pattern[str]  # where a clause ends (for the tense policy)
     month_first_numeric: bool
-    lowercase_weekdays: bool
+    lowercase_names: bool
     version_before: re.Pattern[str]  # "Version 1.2.2025": a release number, not a date
     lookup: dict[str, dict]  # normalised form -> value, per table
 
@@ -221,7 +221,8 @@ DIGIT_RULES = (
     # Numeric forms: the guards keep decimals, regulation numbers and versions out.
     ("numeric", r"(?<![\w.,/-])(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})"
                 r"(?!\d|[/.,-]\d)"),
-    ("iso", r"(?<![\w.,/-])(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})(?!\d|[/.,-]\d)"),
+    ("iso", r"(?<![\w.,/-])(?P<y>\d{4})(?P<sep>[-/.])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+            r"(?!\d|[/.,-]\d)"),
     ("dmy", _WDP + _DAY + _DMSEP + r"(?P<m><MONTH>)<MYSEP>" + _YEAR),
     ("mdy", _WDP + r"(?P<m><MONTH>)<S>(?P<d><DAYNUM><ORD>)(?!\w),?<S>" + _YEAR),
     ("my", r"(?<!\w)(?P<m><MONTH>)<MYSEP>" + _YEAR),  # "mi-juillet 2025", "d'août 2024"
@@ -277,7 +278,10 @@ def _future(d: dict) -> re.Pattern[str]:
 
 
 def _clause_break(d: dict) -> re.Pattern[str]:
-    return re.compile(r"[.!?](?=\s+[^\W\d_])|[!?;\n]|" + _B + alt(d["clause_breaks"], glued=True))
+    """Sentence ends and the data file's clause breaks (words, or ", and"-style entries)."""
+    words = [w for w in d["clause_breaks"] if w[:1].isalpha()]
+    punct = [w for w in d["clause_breaks"] if not w[:1].isalpha()]
+    return re.compile(r"[.!?](?=\s+[^\W\d_])|[!?;\n]|" + _B + alt(words, glued=True) + "|" + alt(punct))
 
 
 @cache
@@ -297,7 +301,7 @@ def rules_for(code: str) -> Rules | None:
     return Rules(
         lang=code, digit=compile_(DIGIT_RULES), word=compile_(WORD_RULES), triggers=_triggers(d),
         future=_future(d), clause_break=_clause_break(d),
-        month_first_numeric=d["month_first_numeric"], lowercase_weekdays=d["lowercase_weekdays"],
+        month_first_numeric=d["month_first_numeric"], lowercase_names=d["lowercase_names"],
         version_before=re.compile(_B + alt(d["version_words"]) + r"[^\S\r\n]*$"),
         lookup=_lookup(d, code),
     )

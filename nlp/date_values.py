@@ -133,6 +133,8 @@ def _b_numeric(m: re.Match, ctx: Ctx) -> Built:
 
 
 def _b_iso(m: re.Match, ctx: Ctx) -> Built:
+    if m["sep"] != "-" and ctx.rules.version_before.search(m.string, max(0, m.start() - 12), m.start()):
+        return REJECT  # "build 2024.10.1"
     v = iso_day(int(m["y"]), int(m["mo"]), int(m["d"]))
     return (v, "day", False) if v else REJECT
 
@@ -238,8 +240,10 @@ def _b_ago(m: re.Match, ctx: Ctx) -> Built:
         n = 1 if unit in lk["singular"] else None
     if not n:
         return None
-    sign = 1 if m.groupdict().get("hb") else -1
-    return _unit_value(lk["unit"][unit], sign * n, ctx.published)
+    ahead = bool(m.groupdict().get("hb"))
+    if ahead and tense(ctx, m.start(), m.end()) < 0:
+        return None  # "doubled in two years" is a duration; "will open in two years" a date
+    return _unit_value(lk["unit"][unit], (1 if ahead else -1) * n, ctx.published)
 
 
 def _sentence_start(text: str, i: int) -> bool:
@@ -249,14 +253,22 @@ def _sentence_start(text: str, i: int) -> bool:
     return j < 0 or text[j] in ".!?:\n—–-"
 
 
+def _capital_name(ctx: Ctx, m: re.Match, group: str) -> bool:
+    """In languages that write month and weekday names in lowercase, a capitalised one
+    standing alone mid-sentence is a name: "Domingo", "Mercredi" (a series), "vers Mars"."""
+    word = m[group]
+    return (ctx.rules.lowercase_names and word[0].isupper()
+            and not _sentence_start(ctx.text, m.start(group)))
+
+
 def _b_weekday(m: re.Match, ctx: Ctx) -> Built:
     """A weekday alone ("mardi", "on Monday"): the nearest one, past or future by tense."""
     pub = ctx.published
     if pub is None:
         return None
     wd = m["wd"]
-    if ctx.rules.lowercase_weekdays and wd[0].isupper() and not _sentence_start(ctx.text, m.start()):
-        return None  # "Domingo", "Mercredi" mid-sentence: a name, not a weekday
+    if _capital_name(ctx, m, "wd"):
+        return None
     target = ctx.rules.lookup["weekday"][norm(wd)]
     cands = [c for k in range(-7, 8) if (c := pub + dt.timedelta(days=k)).weekday() == target]
     best = pick(pub, cands, tense(ctx, m.start(), m.end()))
@@ -266,7 +278,7 @@ def _b_weekday(m: re.Match, ctx: Ctx) -> Built:
 def _b_month_cue(m: re.Match, ctx: Ctx) -> Built:
     """"en juin", "im Juni", "w czerwcu": a month without a year, past or future by tense."""
     pub = ctx.published
-    if pub is None:
+    if pub is None or _capital_name(ctx, m, "m"):
         return None
     month = _month(m["m"], ctx)
     if tense(ctx, m.start(), m.end()) > 0:

@@ -334,3 +334,4 @@ def test_offsets_with_non_ascii_spaces():
 
 def test_dates_do_not_span_lines():
     assert _found("Rapport annuel de juillet\n2025 projets financés", "fr") == []
+
