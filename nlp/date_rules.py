@@ -221,7 +221,13 @@ DIGIT_RULES = (
     # Numeric forms: the guards keep decimals, regulation numbers and versions out.
     ("numeric", r"(?<![\w.,/-])(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})"
                 r"(?!\d|[/.,-]\d)"),
-    ("iso", r"(?<![\w.,/-])(?P<y>\d{4})(?P<sep>[-/.])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+    # Two-digit years only zero-padded ("03.04.24"): "3.12.10" and "18.5.1" are versions.
+    ("numeric", r"(?<![\w.,/-])(?P<a>[0-3]\d)(?P<sep>[/.])(?P<b>[01]\d)(?P=sep)(?P<yy>\d\d)"
+                r"(?!\d|[/.,-]\d)"),
+    # German spaced style: "23. 3. 2015"
+    ("numeric", r"(?<![\w.,/-])(?P<a>\d{1,2})\.[^\S\r\n](?P<b>\d{1,2})\.[^\S\r\n](?P<y>\d{4})"
+                r"(?!\d|[/.,-]\d)"),
+("iso", r"(?<![\w.,/-])(?P<y>\d{4})(?P<sep>[-/.])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
             r"(?!\d|[/.,-]\d)"),
     ("dmy", _WDP + _DAY + _DMSEP + r"(?P<m><MONTH>)<MYSEP>" + _YEAR),
     ("mdy", _WDP + r"(?P<m><MONTH>)<S>(?P<d><DAYNUM><ORD>)(?!\w),?<S>" + _YEAR),

@@ -120,7 +120,8 @@ def _month(s: str, ctx: Ctx) -> int:
 
 
 def _b_numeric(m: re.Match, ctx: Ctx) -> Built:
-    a, b, y = int(m["a"]), int(m["b"]), int(m["y"])
+    a, b = int(m["a"]), int(m["b"])
+    y = int(m["y"]) if m.groupdict().get("y") else (2000 if int(m["yy"]) < 70 else 1900) + int(m["yy"])
     if not 1000 <= y <= 2999:
         return REJECT
     if ctx.rules.version_before.search(m.string, max(0, m.start() - 12), m.start()):
