@@ -279,7 +279,8 @@ def _triggers(d: dict) -> frozenset[str]:
 def _future(d: dict) -> re.Pattern[str]:
     """A future-tense cue: a listed word, or a lowercase word with a future ending."""
     endings = "|".join(re.escape(e) for e in sorted(d["future_endings"], key=len, reverse=True))
-    ending = rf"|(?<![\w'’-])[^\W\d_A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻ]{{2,}}(?:{endings})(?!\w)" if endings else ""
+    # the word may follow an elided pronoun: "s'exprimera"
+    ending = rf"|(?<![\w-])[^\W\d_A-ZÀ-ÖØ-ÞĄĆĘŁŃŚŹŻ]{{2,}}(?:{endings})(?!\w)" if endings else ""
     return re.compile(_B + alt(d["future_cues"]) + ending)
 
 
