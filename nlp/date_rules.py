@@ -62,7 +62,8 @@ class Rules(NamedTuple):
     lang: str
     digit: tuple[tuple[str, re.Pattern[str]], ...]  # (builder name, regex): hold a digit
     word: tuple[tuple[str, re.Pattern[str]], ...]  # hold a trigger word
-    triggers: frozenset[str]  # lowercased \w+ tokens that open a window for word rules
+    trigger: re.Pattern[str]  # finds, in lowercased text, the words that open a window
+    not_after: dict[str, re.Pattern[str]]  # rule name -> words that must not precede its match
     future: re.Pattern[str]  # a future-tense cue
     clause_break: re.Pattern[str]  # where a clause ends (for the tense policy)
     month_first_numeric: bool
@@ -71,9 +72,12 @@ class Rules(NamedTuple):
     lookup: dict[str, dict]  # normalised form -> value, per table
 
 
+_APOS_RE = re.compile(_APOS)
+
+
 def norm(s: str) -> str:
     """Key under which a matched form is looked up: lowercased, apostrophes and spaces unified."""
-    return " ".join(re.sub(_APOS, "'", s).lower().rstrip(".").split())
+    return " ".join(_APOS_RE.sub("'", s).lower().rstrip(".").split())
 
 
 def alt(words, *, exact: bool = False, glued: bool = False) -> str:
@@ -96,16 +100,13 @@ def alt(words, *, exact: bool = False, glued: bool = False) -> str:
     return f"(?:{body})" if exact else f"(?i:{body})"
 
 
-def _lookbehinds(words) -> str:
-    """Negative lookbehinds: the match must not follow any of `words` (then a space, unless the
-    word ends with an apostrophe). Each lookbehind is fixed-width, as Python requires."""
-    out = []
-    for w in words:
-        variants = {w, w.replace("'", "’")}
-        for v in variants:
-            tail = "" if v.endswith(("'", "’")) else r"\s"
-            out.append(rf"(?<!(?i:\b{re.escape(v)}){tail})")
-    return "".join(out)
+def _preceded_by(words) -> re.Pattern[str] | None:
+    """Matches (searched with endpos = a mention's start) when the text just before a mention
+    is one of `words`: "de demain", "the last year". Checked after a match rather than as
+    lookbehinds, which Python would evaluate at every position of every window."""
+    if not words:
+        return None
+    return re.compile(r"(?<![\w'’-])" + alt(words, glued=True) + r"[^\S\r\n]*$")
 
 
 def _holiday(spec: str, where: str) -> Holiday:
@@ -188,12 +189,9 @@ def _fragments(d: dict) -> dict[str, str]:
         "DCUE": alt(d["day_cues"], glued=True),
         "NOYEAR": alt(d["not_before_year"]),
         "REL": f"(?:{alt(rel_plain)}|{alt(rel_exact, exact=True)})",
-        "REL_NA": _lookbehinds(d["relative_not_after"]),
         "REL_NB": f"(?!{S}{alt(d['relative_not_before'])})" if d["relative_not_before"] else "",
         "SB": alt(d["shift_before"], glued=True), "SA": alt(d["shift_after"], glued=True),
         "PRE": alt(d["shift_prefixes"], glued=True),
-        "S_NA": _lookbehinds(d["shift_not_after"]),
-        "W_NA": _lookbehinds(d["weekday_not_after"]),
         "W_NB": f"(?!{S}{alt(d['weekday_not_before'], exact=True)})" if d["weekday_not_before"] else "",
         "USHIFT": alt([f for u in ("week", "month", "year") for f in d["units"][u]
                        if f in d["units_singular"]]),
@@ -244,22 +242,43 @@ DIGIT_RULES = (
                    r"(?:/(?P<b>1[0-2]|0?[1-9])(?![/.,-]?\d)|\.(?P<c>1[0-2]|0?[1-9])\.(?!\d)))"),
 )
 WORD_RULES = (
-    ("relday", r"<REL_NA>" + _B + r"(?P<r><REL>)" + _E + "<REL_NB>"),
-    ("shift", r"<S_NA>" + _B + r"(?:(?P<pre><PRE>)<B>)?(?:(?P<sb><SB>)<B>(?P<wd><WD>)"
+    ("relday", _B + r"(?P<r><REL>)" + _E + "<REL_NB>"),
+    ("shift", _B + r"(?:(?P<pre><PRE>)<B>)?(?:(?P<sb><SB>)<B>(?P<wd><WD>)"
               r"|(?P<wd2><WD>)(?:<S>|(?=-))(?P<sa><SA>))" + _E),
-    ("shift", r"<S_NA>" + _B + r"(?:(?P<pre><PRE>)<B>)?(?:(?P<sb><SB>)<B>(?P<u><USHIFT>)"
+    ("shift", _B + r"(?:(?P<pre><PRE>)<B>)?(?:(?P<sb><SB>)<B>(?P<u><USHIFT>)"
               r"|(?P<u2><USHIFT>)(?:<S>|(?=-))(?P<sa><SA>))" + _E),
     ("ago", _B + r"(?:(?P<ab><AGOB>)|(?P<hb><AHEAD>))<S>(?P<n><NUM>)<S>(?P<u><UALL>)" + _E),
     ("ago", _B + r"(?:(?P<n><NUM>)<S>)?(?P<u><UALL>)<S>(?P<aa><AGOA>)" + _E),
     ("holiday", _B + r"(?:(?P<cue><NCUE>)<B>(?:<ART><B>)?)?(?P<span>(?P<h><HOL>)"
                 r"(?:<MYSEP>(?P<y>\d{4})(?!\d))?)" + _E),
     ("month_cue", _B + r"<NCUE><B>(?P<span>(?P<m><MONTH_FULL>))(?!<S>(?:<MYLINK><S>)?\d)" + _E),
-    ("weekday", r"<W_NA>" + _B + r"(?P<wd><WD>)(?![\w'’-])<W_NB>"),
+    ("weekday", _B + r"(?P<wd><WD>)(?![\w'’-])<W_NB>"),
 )
 
 
 def _expand(template: str, frag: dict[str, str]) -> str:
     return re.sub(r"<([A-Z_]+)>", lambda m: frag[m.group(1)], template)
+
+
+def _trie(words) -> str:
+    """A regex alternation of `words` factored by common prefixes: the regex engine then
+    tests one character class per position instead of every word in turn."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        end = "" in node
+        branches = [re.escape(ch) + emit(sub) for ch, sub in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if end else body
+
+    return emit(tree)
 
 
 def _triggers(d: dict) -> frozenset[str]:
@@ -306,7 +325,11 @@ def rules_for(code: str) -> Rules | None:
     compile_ = lambda rules: tuple(  # noqa: E731
         (name, re.compile(_expand(t, frag))) for name, t in rules if name not in skip)
     return Rules(
-        lang=code, digit=compile_(DIGIT_RULES), word=compile_(WORD_RULES), triggers=_triggers(d),
+        lang=code, digit=compile_(DIGIT_RULES), word=compile_(WORD_RULES),
+        trigger=re.compile(r"(?<![^\W\d_])" + _trie(sorted(_triggers(d))) + r"(?![^\W\d_])"),
+        not_after={name: p for name, key in (("relday", "relative_not_after"), ("shift", "shift_not_after"),
+                                             ("weekday", "weekday_not_after"))
+                   if (p := _preceded_by(d[key]))},
         future=_future(d), clause_break=_clause_break(d),
         month_first_numeric=d["month_first_numeric"], lowercase_names=d["lowercase_names"],
         version_before=re.compile(_B + alt(d["version_words"]) + r"[^\S\r\n]*$"),

@@ -110,8 +110,11 @@ def tense(ctx: Ctx, start: int, end: int) -> int:
 # --------------------------------------------------------------------------- builders
 
 
+_DIGIT_RUN = re.compile(r"\d+")
+
+
 def _day(s: str, ctx: Ctx) -> int | None:
-    digits = re.match(r"\d+", s)
+    digits = _DIGIT_RUN.match(s)
     return int(digits.group()) if digits else ctx.rules.lookup["day"].get(norm(s))
 
 

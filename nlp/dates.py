@@ -120,7 +120,9 @@ def lowered(text: str) -> str | None:
 # before the day ("Wednesday, September 3, 2025"), a cue such as "a mediados de" before a month.
 _DIGIT_BEFORE, _DIGIT_AFTER = 40, 40
 _WORD_BEFORE, _WORD_AFTER = 40, 40
-_TOKENS = re.compile(r"[^\W\d_]+")
+# Digit runs that can be part of a date: a day, month or two-digit year (1-2 digits) or a
+# year from 1000 to 2999. "450 watts", "20 000" and "+33 1 23..." open no window of their own.
+_DATE_DIGITS = re.compile(r"(?<!\d)(?:\d{1,2}|[12]\d{3})(?!\d)")
 
 
 def find_dates(text: str, lang: str, published: dt.date | None = None) -> list[DateMention]:
@@ -132,13 +134,13 @@ def find_dates(text: str, lang: str, published: dt.date | None = None) -> list[D
         published = published.date()
     ctx = Ctx(rules, published, text)
     n = len(text)
-    groups = [(rules.digit, windows(((m.start(), m.end()) for m in _DIGITS.finditer(text)),
+    groups = [(rules.digit, windows((m.span() for m in _DATE_DIGITS.finditer(text)),
                                     _DIGIT_BEFORE, _DIGIT_AFTER, n))]
     low = lowered(text)
-    source = low if low is not None else text
-    trig = rules.triggers
-    hits = (m.span() for m in _TOKENS.finditer(source)
-            if (m.group() if low is not None else m.group().lower()) in trig)
+    if low is None:  # lowercasing would shift offsets: search case-insensitively instead
+        hits = (m.span() for m in re.finditer(rules.trigger.pattern, text, re.IGNORECASE))
+    else:
+        hits = (m.span() for m in rules.trigger.finditer(low))
     groups.append((rules.word, windows(hits, _WORD_BEFORE, _WORD_AFTER, n)))
     cands: list[tuple[int, int, int, object]] = []
     order = 0
@@ -147,8 +149,10 @@ def find_dates(text: str, lang: str, published: dt.date | None = None) -> list[D
             order += 1
             if not wins:
                 continue
-            build = BUILDERS[name]
+            build, not_after = BUILDERS[name], rules.not_after.get(name)
             for m in scan(regex, text, wins):
+                if not_after and not_after.search(text, max(0, m.start() - 30), m.start()):
+                    continue
                 built = build(m, ctx)
                 if built is None:
                     continue
