@@ -86,6 +86,8 @@ def alt(words, *, exact: bool = False, glued: bool = False) -> str:
     Case-insensitive unless `exact`. `glued`: no boundary after a trailing apostrophe
     ("l'", "quest'") so that the next word may follow without a space."""
     parts = []
+    if exact:  # a case-sensitive name may also stand in an all-caps headline: "OCTOBER 2, 2024"
+        words = [*words, *(w.upper() for w in words)]
     for w in sorted(set(words), key=len, reverse=True):
         body = w[:-1] if w.endswith(".") and len(w) > 1 else w
         p = re.sub(r"\\?['’ʼ]", _APOS, re.escape(body)).replace(r"\ ", S)
