@@ -148,7 +148,6 @@ def _lookup(d: dict, code: str) -> dict[str, dict]:
         "number": {norm(k): v for k, v in d["numbers"].items()},
         "quarter": {norm(k): v for k, v in d["quarter_ordinals"].items()},
         "holiday": {norm(k): _holiday(v, where) for k, v in d["holidays"].items()},
-        "ago": {norm(w) for w in d["ago_before"] + d["ago_after"]},
     }
 
 
@@ -189,7 +188,8 @@ def _fragments(d: dict) -> dict[str, str]:
         "NCUE": alt(d["cues"] + d["name_cues"], glued=True),
         "YPRE": alt(d["year_prefixes"], glued=True), "YSUF": alt(d["year_suffixes"]),
         "DCUE": alt(d["day_cues"], glued=True),
-        "NOYEAR": alt(d["not_before_year"]),
+        # "vor 2000 Jahren" counts years; it is not the year 2000
+        "NOYEAR": alt(d["not_before_year"] + [f for fs in d["units"].values() for f in fs]),
         "REL": f"(?:{alt(rel_plain)}|{alt(rel_exact, exact=True)})",
         "REL_NB": f"(?!{S}{alt(d['relative_not_before'])})" if d["relative_not_before"] else "",
         "SB": alt(d["shift_before"], glued=True), "SA": alt(d["shift_after"], glued=True),

@@ -166,6 +166,10 @@ def test_ago_and_ahead(lang, text, expected):
     assert _one(text, lang, WED) == (*expected, True)
 
 
+def test_all_caps_headline_in_a_case_sensitive_language():
+    assert _one("OPENAI SIGNED THE DEAL ON OCTOBER 2, 2024.", "en")[:2] == ("OCTOBER 2, 2024", "2024-10-02")
+
+
 def test_ahead_needs_a_future_clause():
     # a duration, not a date: no future cue in its clause
     assert _found("Revenue doubled in two years, and the plant will open in two years.", "en", WED) == [
@@ -289,6 +293,10 @@ def test_holidays_without_year_follow_the_policy_and_need_a_cue():
         ("de", "Die Grafikkarte kostet 2.025 Euro; GPT-4 erreichte 86,4 Punkte."),
         ("en", "Windows 11 24H2 and iOS 18.4 shipped; the RTX 5090 draws 575 watts."),
         ("fr", "La loi n° 2024-449 est citée ; le modèle Mistral Large 2 progresse."),
+        ("de", "Die Stadt wurde vor 2000 Jahren gegründet."),  # a count of years, not the year 2000
+        ("en", "Python 3.12.10 and the v10.12.20 firmware fix the bug; IP 10.0.0.1."),
+        ("fr", "Appelez le 01.23.45.67.89 ou le 06.12.34.56.78."),
+        ("it", "Il fatturato è raddoppiato in due anni."),  # a duration, not a date
     ],
 )
 def test_never_dates_in_every_language(lang, text):
