@@ -60,9 +60,9 @@ class Holiday(NamedTuple):
 
 class Rules(NamedTuple):
     lang: str
-    digit: tuple[tuple[str, re.Pattern[str]], ...]  # (builder name, regex): hold a digit
-    word: tuple[tuple[str, re.Pattern[str]], ...]  # hold a trigger word
+    rules: tuple[tuple[str, str, re.Pattern[str]], ...]  # (builder name, window class, regex)
     trigger: re.Pattern[str]  # finds, in lowercased text, the words that open a window
+    trigger_class: dict[str, frozenset[str]]  # such a word -> the window classes it opens
     not_after: dict[str, re.Pattern[str]]  # rule name -> words that must not precede its match
     future: re.Pattern[str]  # a future-tense cue
     clause_break: re.Pattern[str]  # where a clause ends (for the tense policy)
@@ -217,44 +217,47 @@ _DMSEP = r"(?:<S>|(?<=\.))(?:<DMLINK><S>)?"
 _YEAR = r"(?P<y>\d{4})(?!\d|[.,/]\d)"
 _B = r"(?<![\w'’-])"
 _E = r"(?![\w'’-])"
-DIGIT_RULES = (
+# Each rule: (builder, window class, template). The class names the tokens every match of the
+# rule holds, so the rule only runs in windows around them: "year4" a run of four digits,
+# "digits" one of one or two, "month"/"weekday"/"relday"/"unit"/"holiday" a word of that
+# vocabulary (see `_triggers`). Rule order breaks ties between candidates of equal length.
+RULES = (
     # Numeric forms: the guards keep decimals, regulation numbers and versions out.
-    ("numeric", r"(?<![\w.,/-])(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})"
+    ("numeric", "year4", r"(?<![\w.,/-])(?P<a>\d{1,2})(?P<sep>[/.-])(?P<b>\d{1,2})(?P=sep)(?P<y>\d{4})"
                 r"(?!\d|[/.,-]\d)"),
     # Two-digit years only zero-padded ("03.04.24"): "3.12.10" and "18.5.1" are versions.
-    ("numeric", r"(?<![\w.,/-])(?P<a>[0-3]\d)(?P<sep>[/.])(?P<b>[01]\d)(?P=sep)(?P<yy>\d\d)"
+    ("numeric", "digits", r"(?<![\w.,/-])(?P<a>[0-3]\d)(?P<sep>[/.])(?P<b>[01]\d)(?P=sep)(?P<yy>\d\d)"
                 r"(?!\d|[/.,-]\d)"),
     # German spaced style: "23. 3. 2015"
-    ("numeric", r"(?<![\w.,/-])(?P<a>\d{1,2})\.[^\S\r\n](?P<b>\d{1,2})\.[^\S\r\n](?P<y>\d{4})"
+    ("numeric", "year4", r"(?<![\w.,/-])(?P<a>\d{1,2})\.[^\S\r\n](?P<b>\d{1,2})\.[^\S\r\n](?P<y>\d{4})"
                 r"(?!\d|[/.,-]\d)"),
-("iso", r"(?<![\w.,/-])(?P<y>\d{4})(?P<sep>[-/.])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
-            r"(?!\d|[/.,-]\d)"),
-    ("dmy", _WDP + _DAY + _DMSEP + r"(?P<m><MONTH>)<MYSEP>" + _YEAR),
-    ("mdy", _WDP + r"(?P<m><MONTH>)<S>(?P<d><DAYNUM><ORD>)(?!\w),?<S>" + _YEAR),
-    ("my", r"(?<!\w)(?P<m><MONTH>)<MYSEP>" + _YEAR),  # "mi-juillet 2025", "d'août 2024"
-    ("quarter", _B + r"<QPRE>(?P<q>[1-4])(?:(?:<S>|[/-])(?P<y>\d{4})|['’](?P<yy>\d\d))"
+    ("iso", "year4", r"(?<![\w.,/-])(?P<y>\d{4})(?P<sep>[-/.])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
+                     r"(?!\d|[/.,-]\d)"),
+    ("dmy", "month", _WDP + _DAY + _DMSEP + r"(?P<m><MONTH>)<MYSEP>" + _YEAR),
+    ("mdy", "month", _WDP + r"(?P<m><MONTH>)<S>(?P<d><DAYNUM><ORD>)(?!\w),?<S>" + _YEAR),
+    ("my", "month", r"(?<!\w)(?P<m><MONTH>)<MYSEP>" + _YEAR),  # "mi-juillet 2025", "d'août 2024"
+    ("quarter", "digits", _B + r"<QPRE>(?P<q>[1-4])(?:(?:<S>|[/-])(?P<y>\d{4})|['’](?P<yy>\d\d))"
                 r"(?!\d|[.,/]\d)"),
-    ("quarter", _B + r"(?P<q><QORD>)<S><QWORD><MYSEP>" + _YEAR),
-    ("year", _B + r"(?:(?P<cue><YCUE>)<B>|(?P<pre><YPRE>))?(?P<y>1[89]\d\d|20\d\d|2100)"
+    ("quarter", "year4", _B + r"(?P<q><QORD>)<S><QWORD><MYSEP>" + _YEAR),
+    ("year", "year4", _B + r"(?:(?P<cue><YCUE>)<B>|(?P<pre><YPRE>))?(?P<y>1[89]\d\d|20\d\d|2100)"
              r"(?!\d|[.,/]\d|-\d)(?:<S>(?P<suf><YSUF>))?(?![^\S\r\n]*(?:[%€$£¥‰]|<NOYEAR>))"),
-    ("dm", _WDP + _DAY + _DMSEP + r"(?P<m><MONTH_DM>)(?:<S>(?P<sa><SA>))?"),
-    ("md", _WDP + r"(?P<m><MONTH_DM>)<S>(?P<d><DAYNUM><ORD>)(?!\w)(?![.,:]\d)"),
+    ("dm", "month", _WDP + _DAY + _DMSEP + r"(?P<m><MONTH_DM>)(?:<S>(?P<sa><SA>))?"),
+    ("md", "month", _WDP + r"(?P<m><MONTH_DM>)<S>(?P<d><DAYNUM><ORD>)(?!\w)(?![.,:]\d)"),
     # "le 3/4", "am 3.4.": a bare day/month needs a cue; with dots, German style, a closing dot.
-    ("dm_numeric", _B + r"<DCUE><S>(?P<span>(?P<a>3[01]|[12]\d|0?[1-9])"
+    ("dm_numeric", "digits", _B + r"<DCUE><S>(?P<span>(?P<a>3[01]|[12]\d|0?[1-9])"
                    r"(?:/(?P<b>1[0-2]|0?[1-9])(?![/.,-]?\d)|\.(?P<c>1[0-2]|0?[1-9])\.(?!\d)))"),
-)
-WORD_RULES = (
-    ("relday", _B + r"(?P<r><REL>)" + _E + "<REL_NB>"),
-    ("shift", _B + r"(?:(?P<pre><PRE>)<B>)?(?:(?P<sb><SB>)<B>(?P<wd><WD>)"
+
+    ("relday", "relday", _B + r"(?P<r><REL>)" + _E + "<REL_NB>"),
+    ("shift", "weekday", _B + r"(?:(?P<pre><PRE>)<B>)?(?:(?P<sb><SB>)<B>(?P<wd><WD>)"
               r"|(?P<wd2><WD>)(?:<S>|(?=-))(?P<sa><SA>))" + _E),
-    ("shift", _B + r"(?:(?P<pre><PRE>)<B>)?(?:(?P<sb><SB>)<B>(?P<u><USHIFT>)"
+    ("shift", "unit", _B + r"(?:(?P<pre><PRE>)<B>)?(?:(?P<sb><SB>)<B>(?P<u><USHIFT>)"
               r"|(?P<u2><USHIFT>)(?:<S>|(?=-))(?P<sa><SA>))" + _E),
-    ("ago", _B + r"(?:(?P<ab><AGOB>)|(?P<hb><AHEAD>))<S>(?P<n><NUM>)<S>(?P<u><UALL>)" + _E),
-    ("ago", _B + r"(?:(?P<n><NUM>)<S>)?(?P<u><UALL>)<S>(?P<aa><AGOA>)" + _E),
-    ("holiday", _B + r"(?:(?P<cue><NCUE>)<B>(?:<ART><B>)?)?(?P<span>(?P<h><HOL>)"
+    ("ago", "unit", _B + r"(?:(?P<ab><AGOB>)|(?P<hb><AHEAD>))<S>(?P<n><NUM>)<S>(?P<u><UALL>)" + _E),
+    ("ago", "unit", _B + r"(?:(?P<n><NUM>)<S>)?(?P<u><UALL>)<S>(?P<aa><AGOA>)" + _E),
+    ("holiday", "holiday", _B + r"(?:(?P<cue><NCUE>)<B>(?:<ART><B>)?)?(?P<span>(?P<h><HOL>)"
                 r"(?:<MYSEP>(?P<y>\d{4})(?!\d))?)" + _E),
-    ("month_cue", _B + r"<NCUE><B>(?P<span>(?P<m><MONTH_FULL>))(?!<S>(?:<MYLINK><S>)?\d)" + _E),
-    ("weekday", _B + r"(?P<wd><WD>)(?![\w'’-])<W_NB>"),
+    ("month_cue", "month", _B + r"<NCUE><B>(?P<span>(?P<m><MONTH_FULL>))(?!<S>(?:<MYLINK><S>)?\d)" + _E),
+    ("weekday", "weekday", _B + r"(?P<wd><WD>)(?![\w'’-])<W_NB>"),
 )
 
 
@@ -283,18 +286,21 @@ def _trie(words) -> str:
     return emit(tree)
 
 
-def _triggers(d: dict) -> frozenset[str]:
-    """One token per word-rule vocabulary entry (its longest \\w+ run, lowercased): every
-    word-rule match holds one, so word rules only run in windows around them."""
-    phrases = [f for ws in d["weekdays"] for f in ws] + list(d["relative_days"])
-    phrases += [f for fs in d["units"].values() for f in fs] + list(d["holidays"])
-    phrases += [f for ms in d["months"] for f in ms if not f.endswith(".")]
-    out = set()
-    for p in phrases:
-        toks = re.findall(r"[^\W\d_]+", p.lower())
-        if toks:
-            out.add(max(toks, key=len))
-    return frozenset(out)
+def _triggers(d: dict) -> dict[str, frozenset[str]]:
+    """Window classes opened by each word (the longest letter run of a vocabulary entry,
+    lowercased): every match of a word rule holds one such word of its class."""
+    vocab = {
+        "weekday": [f for ws in d["weekdays"] for f in ws], "relday": list(d["relative_days"]),
+        "unit": [f for fs in d["units"].values() for f in fs], "holiday": list(d["holidays"]),
+        "month": [f for ms in d["months"] for f in ms],
+    }
+    out: dict[str, set[str]] = {}
+    for cls, phrases in vocab.items():
+        for p in phrases:
+            toks = re.findall(r"[^\W\d_]+", p.lower())
+            if toks:
+                out.setdefault(max(toks, key=len), set()).add(cls)
+    return {tok: frozenset(classes) for tok, classes in out.items()}
 
 
 def _future(d: dict) -> re.Pattern[str]:
@@ -324,11 +330,12 @@ def rules_for(code: str) -> Rules | None:
     _check(code, d)
     frag = _fragments(d)
     skip = set() if d["month_day_order"] else {"mdy", "md"}
-    compile_ = lambda rules: tuple(  # noqa: E731
-        (name, re.compile(_expand(t, frag))) for name, t in rules if name not in skip)
+    triggers = _triggers(d)
     return Rules(
-        lang=code, digit=compile_(DIGIT_RULES), word=compile_(WORD_RULES),
-        trigger=re.compile(r"(?<![^\W\d_])" + _trie(sorted(_triggers(d))) + r"(?![^\W\d_])"),
+        lang=code,
+        rules=tuple((name, cls, re.compile(_expand(t, frag))) for name, cls, t in RULES if name not in skip),
+        trigger=re.compile(r"(?<![^\W\d_])" + _trie(sorted(triggers)) + r"(?![^\W\d_])"),
+        trigger_class=triggers,
         not_after={name: p for name, key in (("relday", "relative_not_after"), ("shift", "shift_not_after"),
                                              ("weekday", "weekday_not_after"))
                    if (p := _preceded_by(d[key]))},

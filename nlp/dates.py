@@ -47,6 +47,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+from collections import defaultdict
 
 from nlp.date_rules import rules_for
 from nlp.date_values import BUILDERS, REJECT, Ctx
@@ -116,13 +117,28 @@ def lowered(text: str) -> str | None:
 
 # --------------------------------------------------------------------------- entry point
 
-# Widest context around a digit run / trigger word that a rule can need: a weekday and month
-# before the day ("Wednesday, September 3, 2025"), a cue such as "a mediados de" before a month.
-_DIGIT_BEFORE, _DIGIT_AFTER = 40, 40
-_WORD_BEFORE, _WORD_AFTER = 40, 40
+# Widest context around a digit run / trigger word that a rule can need: a weekday and day
+# before a month ("Wednesday, September 3, 2025"), a cue such as "a mediados de" before a month.
+_BEFORE, _AFTER = 40, 40
 # Digit runs that can be part of a date: a day, month or two-digit year (1-2 digits) or a
 # year from 1000 to 2999. "450 watts", "20 000" and "+33 1 23..." open no window of their own.
 _DATE_DIGITS = re.compile(r"(?<!\d)(?:\d{1,2}|[12]\d{3})(?!\d)")
+
+
+def _class_spans(text: str, rules) -> dict[str, list[tuple[int, int]]]:
+    """Spans of the tokens that open windows, per window class (see nlp.date_rules.RULES)."""
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for m in _DATE_DIGITS.finditer(text):
+        spans["year4" if m.end() - m.start() == 4 else "digits"].append(m.span())
+    low = lowered(text)
+    if low is None:  # lowercasing would shift offsets: search case-insensitively instead
+        hits = ((m.span(), m.group().lower()) for m in re.finditer(rules.trigger.pattern, text, re.IGNORECASE))
+    else:
+        hits = ((m.span(), m.group()) for m in rules.trigger.finditer(low))
+    for span, word in hits:
+        for cls in rules.trigger_class.get(word, ()):
+            spans[cls].append(span)
+    return spans
 
 
 def find_dates(text: str, lang: str, published: dt.date | None = None) -> list[DateMention]:
@@ -133,30 +149,20 @@ def find_dates(text: str, lang: str, published: dt.date | None = None) -> list[D
     if isinstance(published, dt.datetime):
         published = published.date()
     ctx = Ctx(rules, published, text)
-    n = len(text)
-    groups = [(rules.digit, windows((m.span() for m in _DATE_DIGITS.finditer(text)),
-                                    _DIGIT_BEFORE, _DIGIT_AFTER, n))]
-    low = lowered(text)
-    if low is None:  # lowercasing would shift offsets: search case-insensitively instead
-        hits = (m.span() for m in re.finditer(rules.trigger.pattern, text, re.IGNORECASE))
-    else:
-        hits = (m.span() for m in rules.trigger.finditer(low))
-    groups.append((rules.word, windows(hits, _WORD_BEFORE, _WORD_AFTER, n)))
+    spans = _class_spans(text, rules)
+    wins = {cls: windows(sp, _BEFORE, _AFTER, len(text)) for cls, sp in spans.items()}
     cands: list[tuple[int, int, int, object]] = []
-    order = 0
-    for rule_group, wins in groups:
-        for name, regex in rule_group:
-            order += 1
-            if not wins:
+    for order, (name, cls, regex) in enumerate(rules.rules):
+        if cls not in wins:
+            continue
+        build, not_after = BUILDERS[name], rules.not_after.get(name)
+        for m in scan(regex, text, wins[cls]):
+            if not_after and not_after.search(text, max(0, m.start() - 30), m.start()):
                 continue
-            build, not_after = BUILDERS[name], rules.not_after.get(name)
-            for m in scan(regex, text, wins):
-                if not_after and not_after.search(text, max(0, m.start() - 30), m.start()):
-                    continue
-                built = build(m, ctx)
-                if built is None:
-                    continue
-                s, e = m.span("span") if "span" in regex.groupindex and m["span"] else m.span()
-                item = None if built is REJECT else DateMention(text[s:e], *built[:2], s, e, built[2])
-                cands.append((s, e, order, item))
+            built = build(m, ctx)
+            if built is None:
+                continue
+            s, e = m.span("span") if "span" in regex.groupindex and m["span"] else m.span()
+            item = None if built is REJECT else DateMention(text[s:e], *built[:2], s, e, built[2])
+            cands.append((s, e, order, item))
     return [m for m in longest_first(cands) if m is not None]  # type: ignore[misc]
