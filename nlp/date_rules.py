@@ -212,7 +212,11 @@ def _fragments(d: dict) -> dict[str, str]:
 # Group names are read by the builders in nlp.date_values; a group "span" narrows the reported
 # span (a cue that only makes the phrase a date is left out: "le 3/4" -> "3/4").
 _WDP = r"(?:(?<![\w'’-])<WD>,?<S>(?:<WDLINK><S>)?)?"
-_DAY = r"(?<![\w.,/-])(?P<d><DAYNUM><ORD>|<DAYWORD>)"
+# A day range within one month ("9-10 octobre 2024", "9.–11. Oktober", "October 9-11, 2024")
+# is one mention valued at its first day.
+_DAY = (r"(?<![\w.,/-])(?:(?P<d0><DAYNUM>)<ORD>[^\S\r\n]?[-–][^\S\r\n]?)?"
+        r"(?P<d><DAYNUM><ORD>|<DAYWORD>)")
+_DAY_MD = r"(?P<d><DAYNUM><ORD>)(?:[^\S\r\n]?[-–][^\S\r\n]?<DAYNUM><ORD>)?(?!\w)"
 _DMSEP = r"(?:<S>|(?<=\.))(?:<DMLINK><S>)?"
 _YEAR = r"(?P<y>\d{4})(?!\d|[.,/]\d)"
 _B = r"(?<![\w'’-])"
@@ -234,7 +238,7 @@ RULES = (
     ("iso", "year4", r"(?<![\w.,/-])(?P<y>\d{4})(?P<sep>[-/.])(?P<mo>\d{1,2})(?P=sep)(?P<d>\d{1,2})"
                      r"(?!\d|[/.,-]\d)"),
     ("dmy", "month", _WDP + _DAY + _DMSEP + r"(?P<m><MONTH>)<MYSEP>" + _YEAR),
-    ("mdy", "month", _WDP + r"(?P<m><MONTH>)<S>(?P<d><DAYNUM><ORD>)(?!\w),?<S>" + _YEAR),
+    ("mdy", "month", _WDP + r"(?P<m><MONTH>)<S>" + _DAY_MD + r",?<S>" + _YEAR),
     ("my", "month", r"(?<!\w)(?P<m><MONTH>)<MYSEP>" + _YEAR),  # "mi-juillet 2025", "d'août 2024"
     ("quarter", "digits", _B + r"<QPRE>(?P<q>[1-4])(?:(?:<S>|[/-])(?P<y>\d{4})|['’](?P<yy>\d\d))"
                 r"(?!\d|[.,/]\d)"),
@@ -242,7 +246,7 @@ RULES = (
     ("year", "year4", _B + r"(?:(?P<cue><YCUE>)<B>|(?P<pre><YPRE>))?(?P<y>1[89]\d\d|20\d\d|2100)"
              r"(?!\d|[.,/]\d|-\d)(?:<S>(?P<suf><YSUF>))?(?![^\S\r\n]*(?:[%€$£¥‰]|<NOYEAR>))"),
     ("dm", "month", _WDP + _DAY + _DMSEP + r"(?P<m><MONTH_DM>)(?:<S>(?P<sa><SA>))?"),
-    ("md", "month", _WDP + r"(?P<m><MONTH_DM>)<S>(?P<d><DAYNUM><ORD>)(?!\w)(?![.,:]\d)"),
+    ("md", "month", _WDP + r"(?P<m><MONTH_DM>)<S>" + _DAY_MD + r"(?![.,:]\d)"),
     # "le 3/4", "am 3.4.": a bare day/month needs a cue; with dots, German style, a closing dot.
     ("dm_numeric", "digits", _B + r"<DCUE><S>(?P<span>(?P<a>3[01]|[12]\d|0?[1-9])"
                    r"(?:/(?P<b>1[0-2]|0?[1-9])(?![/.,-]?\d)|\.(?P<c>1[0-2]|0?[1-9])\.(?!\d)))"),

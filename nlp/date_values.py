@@ -143,8 +143,17 @@ def _b_iso(m: re.Match, ctx: Ctx) -> Built:
     return (v, "day", False) if v else REJECT
 
 
+def _first_day(m: re.Match, ctx: Ctx) -> int | None:
+    """The day of a day-month match; the first one of a range ("9-10 octobre"), whose days
+    must ascend ("3-2 mars" is a score and a word)."""
+    last, first = _day(m["d"], ctx), m.groupdict().get("d0")
+    if first is None or last is None:
+        return last
+    return int(first) if int(first) < last else None
+
+
 def _b_dmy(m: re.Match, ctx: Ctx) -> Built:
-    y, day = int(m["y"]), _day(m["d"], ctx)
+    y, day = int(m["y"]), _first_day(m, ctx)
     if not 1000 <= y <= 2999 or day is None:
         return REJECT
     v = iso_day(y, _month(m["m"], ctx), day)
@@ -186,7 +195,7 @@ def _resolve_day(ctx: Ctx, m: re.Match, month: int, day: int) -> Built:
 
 
 def _b_dm(m: re.Match, ctx: Ctx) -> Built:
-    day = _day(m["d"], ctx)
+    day = _first_day(m, ctx)
     if day is None:
         return None
     return _resolve_day(ctx, m, _month(m["m"], ctx), day)

@@ -9,7 +9,8 @@ slow for a crawl. Rules run only in small windows around digit runs (absolute da
 trigger words (names and relative words), and overlaps are resolved longest-first.
 
 Forms: `9 octobre 2024`, `1er mars`, `15. November 2023`, `12 de marzo de 2024`,
-`October 2, 2024`, `9 października 2024`, numeric `03.04.2024` / `3/4/2024`, ISO `2024-10-09`,
+`October 2, 2024`, `9 października 2024`, a day range within a month (`9-10 octobre 2024`,
+one mention valued at its first day), numeric `03.04.2024` / `3/4/2024`, ISO `2024-10-09`,
 `juin 2024` (month), `Q3 2025` / `T3 2025` / `3. Quartal 2025` (quarter), a year only after a
 cue (`en 2024`, `im Jahr 2024`, `2024 r.`), relative days, weekdays, weeks, months and years
 (`hier`, `lundi prochain`, `next week`, `l'année dernière`, `il y a trois jours`), and the

@@ -319,3 +319,11 @@ def test_development_suite_is_well_formed_and_has_no_false_dates():
             assert all(e["text"] in r["text"] for e in r["expected"]), r
         for r in negatives:
             assert find_dates(r["text"], lang, dt.date.fromisoformat(r["published"])) == [], r["text"]
+
+
+def test_a_day_range_is_one_mention_valued_at_its_first_day():
+    assert _found("Le salon se tient les 9-10 octobre 2024.", "fr") == [("9-10 octobre 2024", "2024-10-09", "day", False)]
+    assert _found("Die Konferenz findet vom 9.–11. Oktober 2024 statt.", "de") == [
+        ("9.–11. Oktober 2024", "2024-10-09", "day", False)]
+    assert _found("The summit runs October 9-11, 2024 in Seoul.", "en") == [("October 9-11, 2024", "2024-10-09", "day", False)]
+    assert _found("Le score final est de 3-2 mars.", "fr", WED) == []  # days must ascend
