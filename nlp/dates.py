@@ -5,8 +5,8 @@ One engine for all languages: month and weekday names, ordinal markers, cue word
 words, future-tense cues and holidays are data, compiled into regexes once per language
 (`nlp.date_rules`); the values are computed in `nlp.date_values`. dateparser is not used on
 free text: it reads decimals ("1,5") and phrases such as "sur un an" as dates and is far too
-slow for a crawl. Rules run only in small windows around digit runs (absolute dates) or
-trigger words (names and relative words), and overlaps are resolved longest-first.
+slow for a crawl. Each rule runs only in small windows around the tokens it needs (a
+four-digit run, a month name, a relative word...), and overlaps are resolved longest-first.
 
 Forms: `9 octobre 2024`, `1er mars`, `15. November 2023`, `12 de marzo de 2024`,
 `October 2, 2024`, `9 października 2024`, a day range within a month (`9-10 octobre 2024`,
@@ -39,7 +39,9 @@ the data file's `future_cues`: will, va, wird, sera, next..., or a word with one
 first one on or after the publication date. A shift word decides by itself and excludes the
 publication day ("lundi dernier", "3 septembre prochain", "next Monday"). The clause is the
 text around the mention up to a sentence end or a clause break word of the data file ("que",
-"that", "dass"...): "a annoncé mardi qu'il présentera" keeps "mardi" in the past.
+"that", "dass"...): "a annoncé mardi qu'il présentera" keeps "mardi" in the past. A phrase
+looking ahead ("in two years", "dans six mois") is a date only in a future clause: "doubled
+in two years" is a duration.
 
 Languages without a `[dates]` section return [].
 """
@@ -58,10 +60,9 @@ __all__ = ["find_dates", "longest_first", "lowered", "scan", "windows"]
 
 # --------------------------------------------------------------------------- scanning
 # Running every rule over the whole text costs one regex pass per rule. Instead each rule
-# runs only in windows around the places where it can match: digit runs for absolute dates,
-# trigger words for relative ones. Those windows are a small part of a news text.
+# runs only in windows around the places where it can match (see nlp.date_rules.RULES).
+# Those windows are a small part of a news text.
 
-_DIGITS = re.compile(r"[0-9]+")
 _MARGIN = 30  # chars of right context kept beyond an accepted match, for its lookaheads
 
 
