@@ -217,6 +217,7 @@ def test_undated_weekday_policy(lang, text, expected):
         ("es", "La norma entrará en vigor el 2 de agosto.", "2025-08-02"),
         ("pl", "Aukcja odbędzie się 19 listopada.", "2025-11-19"),
         ("pt", "O acordo foi assinado a 14 de fevereiro.", "2025-02-14"),
+        ("es", "La feria ha tenido lugar desde el 2 hasta el 15 de mayo.", "2024-05-15"),  # "hasta": no tense
     ],
 )
 def test_day_month_policy(lang, text, expected):
@@ -297,6 +298,9 @@ def test_holidays_without_year_follow_the_policy_and_need_a_cue():
         ("en", "Python 3.12.10 and the v10.12.20 firmware fix the bug; IP 10.0.0.1."),
         ("fr", "Appelez le 01.23.45.67.89 ou le 06.12.34.56.78."),
         ("it", "Il fatturato è raddoppiato in due anni."),  # a duration, not a date
+        ("fr", "Le marché se tient le mardi matin."),  # a habit, not a day
+        ("it", "Il venerdì nero è una consuetudine importata."),
+        ("en", "Experts told USA TODAY that the rule changed."),
     ],
 )
 def test_never_dates_in_every_language(lang, text):
