@@ -15,22 +15,53 @@ from typing import NamedTuple
 from nlp import langdata
 from nlp.errors import VeilleError
 
-# Every key a [dates] section must define (an empty list or table is a valid "none").
-REQUIRED = {
-    "case_sensitive": bool, "lowercase_names": bool, "month_day_order": bool,
-    "month_first_numeric": bool, "months": list, "weekdays": list, "day_ordinals": list,
-    "day_words": dict, "weekday_day_link": list, "day_month_link": list,
-    "month_year_link": list, "cues": list, "name_cues": list, "year_cues": list,
-    "year_prefixes": list, "year_suffixes": list, "day_cues": list, "relative_days": dict,
-    "case_exact": list, "relative_not_after": list, "relative_not_before": list,
-    "shift_before": dict, "shift_after": dict, "shift_prefixes": list,
-    "shift_not_after": list, "weekday_not_after": list, "weekday_not_before": list,
-    "units": dict, "units_singular": list, "numbers": dict, "ago_before": list,
-    "ago_after": list, "ahead_before": list, "quarter_prefixes": list,
-    "quarter_words": list, "quarter_ordinals": dict, "future_cues": list,
-    "future_endings": list, "clause_breaks": list, "not_before_year": list,
-    "version_words": list, "holidays": dict,
+# Every key a [dates] section must define (an empty list or table is a valid "none"), with
+# its type and meaning: what a ninth language's file has to provide.
+KEYS: dict[str, tuple[type, str]] = {
+    "case_sensitive": (bool, "match month, weekday names as written (English: 'May', 'March')"),
+    "lowercase_names": (bool, "names are lowercase: a capitalised one alone mid-sentence is a name"),
+    "month_day_order": (bool, "'October 2, 2024' style (month before day)"),
+    "month_first_numeric": (bool, "read 07/21/2025 month-first when day-first is impossible"),
+    "months": (list, "12 lists of forms, January first; a final '.' marks an abbreviation"),
+    "weekdays": (list, "7 lists of forms, Monday first"),
+    "day_ordinals": (list, "suffixes glued to a day number: 'er', '.', 'º', 'st'"),
+    "day_words": (dict, "day words and their number: premier = 1"),
+    "weekday_day_link": (list, "words between a weekday and its day: 'den'"),
+    "day_month_link": (list, "words between day and month: 'de', 'of'"),
+    "month_year_link": (list, "words between month and year: 'de', 'del', 'of', 'van'"),
+    "cues": (list, "words before a year, a month or a holiday that make it a date: 'en', 'since'"),
+    "name_cues": (list, "more such words, before a month or a holiday only: 'à', 'on'"),
+    "year_cues": (list, "more such words, before a year only: 'l'année', 'im Jahr', 'summer'"),
+    "year_prefixes": (list, "glued before a year: 'mi-', 'mid-'"),
+    "year_suffixes": (list, "after a year, making it one: 'r.', 'roku'"),
+    "day_cues": (list, "before a numeric day/month without a year: 'le', 'am', 'on'"),
+    "relative_days": (dict, "words for days relative to publication: hier = -1"),
+    "case_exact": (list, "relative_days entries matched only as written: 'morgen'"),
+    "relative_not_after": (list, "words after which a relative day is a figure of speech: 'de'"),
+    "relative_not_before": (list, "words before which it is one: 'en día' (hoy en día)"),
+    "shift_before": (dict, "words before a weekday or unit moving it: last = -1, next = 1, this = 0"),
+    "shift_after": (dict, "the same after it: dernier = -1, prochain = 1"),
+    "shift_prefixes": (list, "articles kept in a shifted phrase: 'le', 'el', 'im', 'w'"),
+    "shift_not_after": (list, "words after which a shifted phrase is a span: 'the' (the last year)"),
+    "weekday_not_after": (list, "words before a weekday that make it a name or a habit: 'Black', 'il'"),
+    "weekday_not_before": (list, "words after a weekday that do: 'Times', 'gras'"),
+    "units": (dict, "day, week, month, year: their forms (singular, plural, cases)"),
+    "units_singular": (list, "unit forms that mean one ('rok temu': a year ago)"),
+    "numbers": (dict, "number words and their value: deux = 2, a = 1"),
+    "ago_before": (list, "words before 'N units' meaning ago: 'il y a', 'vor', 'hace'"),
+    "ago_after": (list, "words after 'N units' meaning ago: 'ago', 'fa', 'temu'"),
+    "ahead_before": (list, "words before 'N units' meaning from now: 'dans', 'in', 'za'"),
+    "quarter_prefixes": (list, "letters glued before a quarter digit: 'Q', 'T'"),
+    "quarter_words": (list, "the word quarter: 'trimestre', 'Quartal'"),
+    "quarter_ordinals": (dict, "ordinals before it and their number: troisième = 3, III = 3"),
+    "future_cues": (list, "words that put a clause in the future: 'will', 'sera', 'wird'"),
+    "future_endings": (list, "endings of lowercase future verb forms: 'era', 'ront', 'ará'"),
+    "clause_breaks": (list, "words (or ', and'-style entries) that end the clause searched for cues"),
+    "not_before_year": (list, "words after a cued year that make it an amount: 'euros', 'people'"),
+    "version_words": (list, "words before a numeric date that make it a release: 'version'"),
+    "holidays": (dict, "named days: 'MM-DD' (+ ' sun-1'), 'easter+N', or 'MM-www#N(+K)'"),
 }
+REQUIRED = {key: kind for key, (kind, _) in KEYS.items()}
 UNITS = ("day", "week", "month", "year")
 
 # Horizontal whitespace only (NBSP and narrow NBSP included): a date never spans two lines.

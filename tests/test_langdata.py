@@ -37,6 +37,12 @@ def test_dates_section_has_every_key(code):
 
 
 @pytest.mark.parametrize("code", LANGS)
+def test_dates_section_has_no_unknown_key(code):
+    """A misspelt key would be silently ignored: every key must be one the engine reads."""
+    assert set(_dates(code)) <= set(REQUIRED), set(_dates(code)) - set(REQUIRED)
+
+
+@pytest.mark.parametrize("code", LANGS)
 def test_dates_twelve_months_seven_weekdays_no_shared_form(code):
     d = _dates(code)
     assert len(d["months"]) == 12 and all(d["months"]), code
