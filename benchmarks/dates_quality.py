@@ -100,7 +100,27 @@ def speed(langs: list[str], words: int) -> dict:
             "long_text_words": len(long_text.split()),
             "long_text_words_per_s": round(len(long_text.split()) / long_elapsed)}
     out.update(_news_speed(words))
+    out.update(_paragraph_speed())
     return out
+
+
+# The paragraph tests/test_dates.py used to time (a wall-clock bound does not belong in tests).
+_PARAGRAPH = (
+    "Le 21 juillet 2025, OpenAI et le DSIT ont signé un accord. Bpifrance a annoncé hier "
+    "un fonds de 25 millions d'euros pour 20 000 PME d'ici 2030, avec 1,5 % de croissance "
+    "et le règlement (UE) 2024/1689 en toile de fond. Mistral AI a levé des fonds en "
+    "février 2025 ; le mois dernier, France 2030 a financé 200 projets. "
+) * 200
+
+
+def _paragraph_speed() -> dict:
+    from nlp.dates import find_dates
+
+    pub = dt.date(2025, 7, 23)
+    find_dates(_PARAGRAPH, "fr", pub)
+    t0 = time.perf_counter()
+    find_dates(_PARAGRAPH, "fr", pub)
+    return {"paragraph_words_per_s": round(len(_PARAGRAPH.split()) / (time.perf_counter() - t0))}
 
 
 def _news_speed(words: int) -> dict:
