@@ -58,7 +58,7 @@ KEYS: dict[str, tuple[type, str]] = {
     "future_endings": (list, "endings of lowercase future verb forms: 'era', 'ront', 'ará'"),
     "clause_breaks": (list, "words (or ', and'-style entries) that end the clause searched for cues"),
     "not_before_year": (list, "words after a cued year that make it an amount: 'euros', 'people'"),
-    "version_words": (list, "words before a numeric date that make it a release: 'version'"),
+    "not_date_after": (list, "words before a written date that make it a name: 'version', 'rue du'"),
     "holidays": (dict, "named days: 'MM-DD' (+ ' sun-1'), 'easter+N', or 'MM-www#N(+K)'"),
 }
 REQUIRED = {key: kind for key, (kind, _) in KEYS.items()}
@@ -99,7 +99,6 @@ class Rules(NamedTuple):
     clause_break: re.Pattern[str]  # where a clause ends (for the tense policy)
     month_first_numeric: bool
     lowercase_names: bool
-    version_before: re.Pattern[str]  # "Version 1.2.2025": a release number, not a date
     lookup: dict[str, dict]  # normalised form -> value, per table
 
 
@@ -353,6 +352,14 @@ def _clause_break(d: dict) -> re.Pattern[str]:
     return re.compile(r"[.!?](?=\s+[^\W\d_])|[!?;\n]|" + _B + alt(words, glued=True) + "|" + alt(punct))
 
 
+# Which rule is cancelled by which list of preceding words ("de demain", "the last year",
+# "Black Friday", "Version 1.2.2025", "place du 8 Mai 1945").
+_NOT_AFTER = (
+    ("relday", "relative_not_after"), ("shift", "shift_not_after"), ("weekday", "weekday_not_after"),
+    *((name, "not_date_after") for name in ("numeric", "iso", "dmy", "mdy", "my", "dm", "md", "dm_numeric")),
+)
+
+
 @cache
 def rules_for(code: str) -> Rules | None:
     """Compiled rules of language `code`, or None when it has no date data."""
@@ -371,11 +378,8 @@ def rules_for(code: str) -> Rules | None:
         rules=tuple((name, cls, re.compile(_expand(t, frag))) for name, cls, t in RULES if name not in skip),
         trigger=re.compile(r"(?<![^\W\d_])" + _trie(sorted(triggers)) + r"(?![^\W\d_])"),
         trigger_class=triggers,
-        not_after={name: p for name, key in (("relday", "relative_not_after"), ("shift", "shift_not_after"),
-                                             ("weekday", "weekday_not_after"))
-                   if (p := _preceded_by(d[key]))},
+        not_after={name: p for name, key in _NOT_AFTER if (p := _preceded_by(d[key]))},
         future=_future(d), clause_break=_clause_break(d),
         month_first_numeric=d["month_first_numeric"], lowercase_names=d["lowercase_names"],
-        version_before=re.compile(_B + alt(d["version_words"]) + r"[^\S\r\n]*$"),
         lookup=_lookup(d, code),
     )

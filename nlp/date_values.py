@@ -127,8 +127,6 @@ def _b_numeric(m: re.Match, ctx: Ctx) -> Built:
     y = int(m["y"]) if m.groupdict().get("y") else (2000 if int(m["yy"]) < 70 else 1900) + int(m["yy"])
     if not 1000 <= y <= 2999:
         return REJECT
-    if ctx.rules.version_before.search(m.string, max(0, m.start() - 12), m.start()):
-        return REJECT  # "Version 1.2.2025" is a release number that looks like a date
     day, month = a, b
     if ctx.rules.month_first_numeric and b > 12 and a <= 12:  # US order, only when unambiguous
         day, month = b, a
@@ -137,8 +135,6 @@ def _b_numeric(m: re.Match, ctx: Ctx) -> Built:
 
 
 def _b_iso(m: re.Match, ctx: Ctx) -> Built:
-    if m["sep"] != "-" and ctx.rules.version_before.search(m.string, max(0, m.start() - 12), m.start()):
-        return REJECT  # "build 2024.10.1"
     v = iso_day(int(m["y"]), int(m["mo"]), int(m["d"]))
     return (v, "day", False) if v else REJECT
 

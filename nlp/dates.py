@@ -159,9 +159,9 @@ def find_dates(text: str, lang: str, published: dt.date | None = None) -> list[D
             continue
         build, not_after = BUILDERS[name], rules.not_after.get(name)
         for m in scan(regex, text, wins[cls]):
-            if not_after and not_after.search(text, max(0, m.start() - 30), m.start()):
-                continue
-            built = build(m, ctx)
+            # a cancelled match still claims its span: no shorter reading of it is reported
+            built = REJECT if not_after and not_after.search(text, max(0, m.start() - 30), m.start()) \
+                else build(m, ctx)
             if built is None:
                 continue
             s, e = m.span("span") if "span" in regex.groupindex and m["span"] else m.span()

@@ -301,6 +301,11 @@ def test_holidays_without_year_follow_the_policy_and_need_a_cue():
         ("fr", "Le marché se tient le mardi matin."),  # a habit, not a day
         ("it", "Il venerdì nero è una consuetudine importata."),
         ("en", "Experts told USA TODAY that the rule changed."),
+        ("fr", "Le siège est au 3, place du 8 Mai 1945, près de la rue du 4 Septembre."),  # streets
+        ("pl", "Biuro mieści się przy ul. 3 Maja 12 w Krakowie."),
+        ("pt", "A Ponte 25 de Abril fechou ao trânsito."),
+        ("de", "Die Straße des 17. Juni war gesperrt."),
+        ("es", "La tienda está en la calle 20 de Noviembre, junto a la plaza."),
     ],
 )
 def test_never_dates_in_every_language(lang, text):
