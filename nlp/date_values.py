@@ -197,8 +197,14 @@ def _b_dm(m: re.Match, ctx: Ctx) -> Built:
     return _resolve_day(ctx, m, _month(m["m"], ctx), day)
 
 
+# Slashed pairs that name something else: "24/7" (always), "9/11" (the 2001 attacks).
+_NOT_DAY_MONTH = {(24, 7), (9, 11)}
+
+
 def _b_dm_numeric(m: re.Match, ctx: Ctx) -> Built:
     a, b = int(m["a"]), int(m["b"] or m["c"])
+    if m["b"] and (a, b) in _NOT_DAY_MONTH:
+        return REJECT
     return _resolve_day(ctx, m, b, a)
 
 

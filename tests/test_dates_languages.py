@@ -303,6 +303,7 @@ def test_holidays_without_year_follow_the_policy_and_need_a_cue():
         ("en", "Experts told USA TODAY that the rule changed."),
         ("fr", "Le siège est au 3, place du 8 Mai 1945, près de la rue du 4 Septembre."),  # streets
         ("pl", "Biuro mieści się przy ul. 3 Maja 12 w Krakowie."),
+        ("en", "The helpline runs on 24/7 shifts, a lesson learnt on 9/11."),
         ("pt", "A Ponte 25 de Abril fechou ao trânsito."),
         ("de", "Die Straße des 17. Juni war gesperrt."),
         ("es", "La tienda está en la calle 20 de Noviembre, junto a la plaza."),
