@@ -337,3 +337,16 @@ def test_a_day_range_is_one_mention_valued_at_its_first_day():
         ("9.–11. Oktober 2024", "2024-10-09", "day", False)]
     assert _found("The summit runs October 9-11, 2024 in Seoul.", "en") == [("October 9-11, 2024", "2024-10-09", "day", False)]
     assert _found("Le score final est de 3-2 mars.", "fr", WED) == []  # days must ascend
+
+
+@pytest.mark.parametrize(
+    "lang, text, expected",
+    [
+        ("en", "The minister said this morning that talks failed last night.", [("this morning", "2025-03-12"), ("last night", "2025-03-11")]),
+        ("fr", "Le ministre a annoncé ce matin un plan.", [("ce matin", "2025-03-12")]),
+        ("es", "El Gobierno aprobó esta mañana el plan; por la mañana hubo protestas.", [("esta mañana", "2025-03-12")]),
+        ("it", "Il governo ha approvato stamattina il decreto.", [("stamattina", "2025-03-12")]),
+    ],
+)
+def test_parts_of_a_relative_day_are_that_day(lang, text, expected):
+    assert [(f[0], f[1]) for f in _found(text, lang, WED)] == expected
