@@ -22,7 +22,7 @@ class EntityMention:
 class DateMention:
     text: str
     value: str  # ISO: 2025-07-21 | 2025-07 | 2025
-    precision: str  # day | month | year
+    precision: str  # day | week | month | quarter | year
     start: int
     end: int
     relative: bool = False  # True when anchored on the publication date ("hier", "last week")
