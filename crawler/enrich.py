@@ -68,7 +68,8 @@ def enrich(store: Store, analyzer: Analyzer | None = None, *, batch: int = 64, r
         scored = {}
         if topics is not None:
             keep = [i for i, a in enumerate(analyses) if not a.skipped]
-            results = topics.score([rows[i]["title"] for i in keep], [rows[i]["text"] for i in keep])
+            results = topics.score([rows[i]["title"] for i in keep], [rows[i]["text"] for i in keep],
+                                   langs=[analyses[i].lang for i in keep])
             scored = dict(zip(keep, results))
         for i, (row, analysis) in enumerate(zip(rows, analyses)):
             store.save_analysis(row["id"], analysis, analysis.sentence_of, topics=scored.get(i))

@@ -70,7 +70,8 @@ def _score_topics(config: dict, results) -> list:
 
     scorer = TopicScorer(parse_topics(config["topic"]), embed=get_encoder(config["embedding"]).encode)
     keep = [i for i, r in enumerate(results) if not r.skipped]
-    found = scorer.score([results[i].title for i in keep], [results[i].text for i in keep])
+    found = scorer.score([results[i].title for i in keep], [results[i].text for i in keep],
+                         langs=[results[i].lang for i in keep])
     out: list = [None] * len(results)
     for i, t in zip(keep, found):
         out[i] = t
