@@ -93,7 +93,8 @@ def test_check_writes_health_and_its_run_and_stores_no_article(tmp_path):
 
 def _page_linking(feed_url: str) -> bytes:
     return (f'<html lang="fr"><head><title>Intranet</title>'
-            f'<link rel="alternate" type="application/rss+xml" href="{feed_url}"></head><body>hi</body></html>').encode()
+            f'<link rel="alternate" type="application/rss+xml" href="{feed_url}">'
+            '</head><body>hi</body></html>').encode()
 
 
 def _feed_route() -> Route:
@@ -138,7 +139,9 @@ def test_check_text_line_shows_refused_private_and_feeds_refused(tmp_path):
     with serve({"/secret.html": Route(article_html("Données internes").encode())}) as victim, serve({}) as site:
         b = site.base
         site.routes.update({
-            "/feed.xml": Route(lambda base: rss([(base + "/a.html", "A", DATE), (victim.base + "/secret.html", "S", DATE)]),
+            # one article of its own, one on another loopback port the source does not declare
+            "/feed.xml": Route(lambda base: rss([(base + "/a.html", "A", DATE),
+                                                 (victim.base + "/secret.html", "S", DATE)]),
                                ctype="application/rss+xml"),
             "/bomb.xml": Route(BOMB, ctype="application/rss+xml"),
             "/a.html": Route(article_html("Article A").encode()),
