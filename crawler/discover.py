@@ -70,7 +70,8 @@ class Discovered:
 
 
 def _refused(url: str, host: str, address: str) -> RefusedAddress:
-    return RefusedAddress(f"refused {url}: {host} is the private address {address}, not the site given")
+    where = f"{host} is a private address" if host == address else f"{host} resolves to the private address {address}"
+    return RefusedAddress(f"refused {url}: {where}, not the host:port given")
 
 
 class _PeerChecked:

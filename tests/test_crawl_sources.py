@@ -91,10 +91,9 @@ def test_check_writes_health_and_its_run_and_stores_no_article(tmp_path):
 # -- the private-destination rule applies to discovery too (issue 13, item 2) ---------------------
 
 
-def _page_linking(feed_url: str) -> bytes:
-    return (f'<html lang="fr"><head><title>Intranet</title>'
-            f'<link rel="alternate" type="application/rss+xml" href="{feed_url}">'
-            '</head><body>hi</body></html>').encode()
+def _page_linking(*feed_urls: str) -> bytes:
+    links = "".join(f'<link rel="alternate" type="application/rss+xml" href="{u}">' for u in feed_urls)
+    return f'<html lang="fr"><head><title>Intranet</title>{links}</head><body>hi</body></html>'.encode()
 
 
 def _feed_route() -> Route:
@@ -104,12 +103,14 @@ def _feed_route() -> Route:
 def test_add_refuses_a_feed_on_another_private_host_port():
     """A page on loopback (the address the user typed) announcing a feed on another loopback port."""
     with serve({"/feed.xml": _feed_route()}) as victim, serve({}) as site:
-        site.routes["/"] = Route(_page_linking(victim.base + "/feed.xml"))
+        by_name = victim.base.replace("127.0.0.1", "localhost") + "/feed.xml?by=name"
+        site.routes["/"] = Route(_page_linking(victim.base + "/feed.xml", by_name))
         res = CliRunner().invoke(main, ["sources", "add", site.base + "/", "--dry-run"])
-        assert victim.hits == []  # the other service was never asked anything
+        assert victim.hits == []  # the other service was never asked anything, by address or by name
         assert site.count("/") == 1  # the site the user named was read
     assert res.exit_code == 1 and "no feed or news sitemap" in res.output
-    assert f"refused {victim.base}/feed.xml" in res.output and "private address 127.0.0.1" in res.output
+    assert f"refused {victim.base}/feed.xml: 127.0.0.1 is a private address, not the host:port given" in res.output
+    assert f"refused {by_name}: localhost resolves to the private address" in res.output
 
 
 def test_add_refuses_a_redirect_hop_to_another_private_host_port():
