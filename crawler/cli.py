@@ -76,14 +76,6 @@ def main(ctx, config_path, verbose):
     ctx.obj = load_config(config_path)
 
 
-def _open_store(ctx, db):
-    """Kept for `crawler/commands/alerts.py` until it opens stores through `crawler.options`."""
-    from crawler.config import db_path
-    from crawler.options import open_store
-
-    return open_store(db_path(ctx.obj, db), create=True)
-
-
 def _register_commands() -> None:
     import importlib
     import pkgutil

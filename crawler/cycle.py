@@ -87,8 +87,17 @@ class AlertSummary:
     dead: int = 0  # failed past the retry window: given up
     briefs_sent: int = 0
     briefs_failed: int = 0
+    locked: bool = False  # another delivery run held the lock: this one sent nothing
     errors: list[str] = field(default_factory=list)  # delivery failures
     matching_errors: dict[str, str] = field(default_factory=dict)  # subscription name → why it did not match
+
+    @property
+    def delivery_failed(self) -> bool:
+        """Whether a send of this pass failed or a row was given up: what a cron job must see.
+
+        A run that found the lock held, or rows left in doubt by an earlier run, did not fail.
+        """
+        return bool(self.failed or self.dead or self.briefs_failed)
 
 
 @dataclass
@@ -143,7 +152,7 @@ def deliver_alerts(store: Store, tables: list[dict], *, lang: str, timeout: floa
     summary = queue_alerts(store, tables)
     report = deliver_due(store.db, timeout=timeout, lang=lang)
     for name in ("sent", "messages", "failed", "deferred", "in_doubt", "retried", "dead", "briefs_sent",
-                 "briefs_failed"):
+                 "briefs_failed", "locked"):
         setattr(summary, name, getattr(report, name))
     summary.errors = list(report.errors)
     return summary

@@ -148,14 +148,12 @@ class HealthRecorder:
 
         if self.task is not None and self.task.running:
             self.task.stop()
-        try:
+        with self.store:  # opened in spider_opened; closed here whatever the writes do
             save_health(self.store, self.runs)
             keep = spider.validators_to_save(reason) if hasattr(spider, "validators_to_save") else {}
             if keep:
                 save_validators(self.store, keep)
             finish_run(self.store, self.run_id, reason, self.crawler.stats.get_stats())
-        finally:
-            self.store.close()
 
 
 def _now() -> str:

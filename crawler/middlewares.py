@@ -2,50 +2,17 @@
 non-HTML skipping, retry backoff."""
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
-from urllib.parse import urlparse
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
+# the rule itself lives in crawler.addresses, shared with `veille sources add`
+from crawler.addresses import first_private, host_port, is_loopback, is_private_address, literal_address
+
 log = logging.getLogger(__name__)
-
-
-def is_loopback(url: str) -> bool:
-    host = urlparse(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-# IPv6 forms that carry an IPv4 address inside: the IPv4 address is where the packets end up.
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_COMPAT = ipaddress.ip_network("::/96")
-
-
-def is_private_address(address: str) -> bool:
-    """True for loopback, private, link-local, unique-local, shared, reserved or multicast addresses.
-
-    IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible, 6to4 and NAT64 IPv6 addresses are judged by
-    the IPv4 address they embed; anything unparsable counts as private (refused).
-    """
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])
-    except ValueError:
-        return True
-    if ip.version == 6:
-        embedded = ip.ipv4_mapped or ip.sixtofour
-        if embedded is None and (ip in _NAT64 or (ip in _COMPAT and int(ip) > 1)):
-            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
-        if embedded is not None:
-            return is_private_address(str(embedded))
-    return not ip.is_global or ip.is_multicast
 
 
 class RefusedDestination(IgnoreRequest):
@@ -83,10 +50,10 @@ class PrivateDestinationMiddleware:
         """The first private address `host` resolves to, or None when all are public."""
         key = (host, port)
         if key not in self.verdicts:
-            try:
-                ipaddress.ip_address(host.strip("[]"))
-                addresses = [host.strip("[]")]
-            except ValueError:
+            literal = literal_address(host)
+            if literal is not None:
+                addresses = [literal]
+            else:  # resolved in the event loop: `crawler.addresses.private_address` would block it
                 import asyncio
 
                 try:
@@ -94,7 +61,7 @@ class PrivateDestinationMiddleware:
                 except (socket.gaierror, UnicodeError):
                     infos = []  # unresolvable: the download fails on its own, with Scrapy's DNS error
                 addresses = [info[4][0] for info in infos]
-            self.verdicts[key] = next((a for a in addresses if is_private_address(a)), None)
+            self.verdicts[key] = first_private(addresses)
         return self.verdicts[key]
 
     def _refuse(self, request, host: str, address: str):
@@ -102,8 +69,6 @@ class PrivateDestinationMiddleware:
         return RefusedDestination(f"refused private address {address} of {host} (not declared by the source)")
 
     async def process_request(self, request):
-        from crawler.sources import host_port
-
         host, port = host_port(request.url)
         if (host, port) in self._declared(request):
             return
@@ -112,8 +77,6 @@ class PrivateDestinationMiddleware:
             raise self._refuse(request, host, address)
 
     def process_response(self, request, response):
-        from crawler.sources import host_port
-
         peer = getattr(response, "ip_address", None)
         host, port = host_port(request.url)
         if peer is not None and is_private_address(str(peer)) and (host, port) not in self._declared(request):

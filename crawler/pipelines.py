@@ -252,8 +252,8 @@ class StorePipeline:
         if self.timer is not None and self.timer.running:
             self.timer.stop()
         if self.store is not None:
-            self.flush()
-            self.store.close()
+            with self.store:  # closed even when the last flush fails
+                self.flush()
 
     def process_item(self, item):
         if not isinstance(item, NewArticle):

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
 
+from crawler.addresses import host_port
 from nlp.errors import VeilleError
 
 KINDS = ("press", "institution", "blog")
@@ -50,17 +51,6 @@ class Source:
         if any(re.search(p, url) for p in self.deny):
             return False
         return not self.allow or any(re.search(p, url) for p in self.allow)
-
-
-def host_port(url: str) -> tuple[str, int]:
-    """(lower-case host without a final dot, port) of `url`, the port defaulted from the scheme."""
-    parts = urlparse(url)
-    try:
-        port = parts.port
-    except ValueError:  # a port out of range: no real destination, matches nothing
-        port = -1
-    # "news.example." and "news.example" are one host (the root label), for resolving and for matching
-    return (parts.hostname or "").lower().rstrip("."), port or (443 if parts.scheme == "https" else 80)
 
 
 FIELDS = {"name": str, "homepage": str, "lang": str, "country": str, "kind": str, "feeds": list,

@@ -68,9 +68,6 @@ class Store:
 
     # -- crawl side -------------------------------------------------------------------------
 
-    def known_url(self, url_key: str) -> bool:
-        return self.db.execute("SELECT 1 FROM articles WHERE url_key = ?", [url_key]).fetchone() is not None
-
     def upsert_source(self, name: str, **fields) -> None:
         self.db["sources"].upsert({"name": name, **fields}, pk="name", alter=False)
 

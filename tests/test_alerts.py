@@ -357,6 +357,7 @@ def test_a_hanging_webhook_fails_within_the_timeout_and_is_retried(store, db_pat
                                  catch_exceptions=False)
         out = json.loads(res.output)
         assert (out["queued"], out["sent"], out["failed"], out["deferred"]) == (2, 0, 2, 0)
+        assert res.exit_code == 1  # printed first, then the failure a cron job sees
         hook.mode = "ok"
         store.db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")  # backoff over
         out = json.loads(CliRunner().invoke(main, ["alerts", "run", "--db", db_path, "--json"]).output)

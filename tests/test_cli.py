@@ -173,6 +173,27 @@ def test_crawl_json_is_the_cycle_report(tmp_path, demo_site):
     assert report["log"].endswith("v.crawl.log")
 
 
+def _cycle_report(**stats):
+    from crawler.cycle import CrawlSummary, CycleReport
+
+    stats = {"veille/sources": 2, "response_received_count": 40, "veille/articles_stored": 30, **stats}
+    return CycleReport(crawl=CrawlSummary.from_stats(stats, 12.34), stats=stats, log_file="v.crawl.log")
+
+
+def test_the_crawl_summary_counts_pages_a_dead_extraction_worker_cost(capsys):
+    from crawler.commands.run import print_cycle
+
+    print_cycle(_cycle_report(**{"veille/extraction_retried": 3, "veille/extraction_lost": 1}), as_json=False)
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("sources: 2 · pages: 40 · stored: 30 ·")
+    assert line.endswith(" · extraction_retried: 3 · extraction_lost: 1 · seconds: 12.3")
+    print_cycle(_cycle_report(**{"veille/extraction_retried": 2}), as_json=True)
+    summary = json.loads(capsys.readouterr().out)["summary"]
+    assert summary["extraction_retried"] == 2 and "extraction_lost" not in summary and summary["stored"] == 30
+    print_cycle(_cycle_report(), as_json=False)  # a crawl whose workers all lived says nothing of them
+    assert "extraction" not in capsys.readouterr().out
+
+
 # -- databases: missing, damaged ------------------------------------------------------------------
 
 

@@ -7,12 +7,9 @@ from scrapy import Request
 from scrapy.http import HtmlResponse
 from scrapy.utils.test import get_crawler
 
-from crawler.middlewares import (
-    PrivateDestinationMiddleware,
-    RefusedDestination,
-    is_private_address,
-)
-from crawler.sources import Source, host_port
+from crawler.addresses import host_port, is_private_address
+from crawler.middlewares import PrivateDestinationMiddleware, RefusedDestination
+from crawler.sources import Source
 
 PRIVATE = ["127.0.0.1", "127.8.9.10", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
            "0.0.0.0", "224.0.0.1", "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "::ffff:127.0.0.1",

@@ -86,3 +86,75 @@ def test_check_writes_health_and_its_run_and_stores_no_article(tmp_path):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
     assert conn.execute("SELECT spider, finish_reason FROM crawl_runs").fetchall() == [("check", "finished")]
+
+
+# -- the private-destination rule applies to discovery too (issue 13, item 2) ---------------------
+
+
+def _page_linking(*feed_urls: str) -> bytes:
+    links = "".join(f'<link rel="alternate" type="application/rss+xml" href="{u}">' for u in feed_urls)
+    return f'<html lang="fr"><head><title>Intranet</title>{links}</head><body>hi</body></html>'.encode()
+
+
+def _feed_route() -> Route:
+    return Route(lambda b: rss([(b + "/a.html", "A", "Wed, 16 Jul 2025 08:00:00 +0200")]), ctype="application/rss+xml")
+
+
+def test_add_refuses_a_feed_on_another_private_host_port():
+    """A page on loopback (the address the user typed) announcing a feed on another loopback port."""
+    with serve({"/feed.xml": _feed_route()}) as victim, serve({}) as site:
+        by_name = victim.base.replace("127.0.0.1", "localhost") + "/feed.xml?by=name"
+        site.routes["/"] = Route(_page_linking(victim.base + "/feed.xml", by_name))
+        res = CliRunner().invoke(main, ["sources", "add", site.base + "/", "--dry-run"])
+        assert victim.hits == []  # the other service was never asked anything, by address or by name
+        assert site.count("/") == 1  # the site the user named was read
+    assert res.exit_code == 1 and "no feed or news sitemap" in res.output
+    assert f"refused {victim.base}/feed.xml: 127.0.0.1 is a private address, not the host:port given" in res.output
+    assert f"refused {by_name}: localhost resolves to the private address" in res.output
+
+
+def test_add_refuses_a_redirect_hop_to_another_private_host_port():
+    with serve({"/feed.xml": _feed_route()}) as victim, serve({}) as site:
+        site.routes["/"] = Route(_page_linking("/feed.xml"))
+        site.routes["/feed.xml"] = Route(b"", status=302, headers={"Location": victim.base + "/feed.xml"})
+        res = CliRunner().invoke(main, ["sources", "add", site.base + "/", "--dry-run"])
+        assert victim.hits == [] and site.count("/feed.xml") == 1
+    assert res.exit_code == 1 and f"refused {victim.base}/feed.xml" in res.output
+
+
+def test_add_keeps_a_feed_on_the_host_port_the_user_typed():
+    with serve({"/feed.xml": _feed_route()}) as site:
+        site.routes["/"] = Route(_page_linking(site.base + "/feed.xml"))
+        res = CliRunner().invoke(main, ["sources", "add", site.base + "/", "--dry-run", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["feeds"] == [site.base + "/feed.xml"]
+
+
+# -- sources check's text line names what was refused ----------------------------------------------
+
+
+def test_check_text_line_shows_refused_private_and_feeds_refused(tmp_path):
+    from tests.crawl_sites import article_html, write_sources
+    from tests.test_crawl_trust import BOMB, DATE
+
+    with serve({"/secret.html": Route(article_html("Données internes").encode())}) as victim, serve({}) as site:
+        b = site.base
+        site.routes.update({
+            # one article of its own, one on another loopback port the source does not declare
+            "/feed.xml": Route(lambda base: rss([(base + "/a.html", "A", DATE),
+                                                 (victim.base + "/secret.html", "S", DATE)]),
+                               ctype="application/rss+xml"),
+            "/bomb.xml": Route(BOMB, ctype="application/rss+xml"),
+            "/a.html": Route(article_html("Article A").encode()),
+            "/clean.xml": Route(lambda base: rss([(base + "/a.html", "A", DATE)]), ctype="application/rss+xml"),
+        })
+        sources = write_sources(tmp_path / "s.toml", [
+            {"name": "Leaky", "homepage": b + "/", "feeds": [b + "/feed.xml", b + "/bomb.xml"]},
+            {"name": "Clean", "homepage": b + "/", "feeds": [b + "/clean.xml"]}])
+        res = CliRunner().invoke(main, ["sources", "check", "--sources", sources, "--db", str(tmp_path / "v.db"),
+                                        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"])
+        assert victim.hits == []
+    assert res.exit_code == 0, res.output
+    lines = {line.split()[1]: line for line in res.stdout.splitlines() if not line.startswith(" ")}
+    assert " · refused private 1 · feeds refused 1 · " in lines["Leaky"]
+    assert "refused" not in lines["Clean"]

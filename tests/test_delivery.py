@@ -74,7 +74,7 @@ def test_a_channel_password_is_kept_out_of_the_database_and_still_works(store, d
 
 def test_migration_9_moves_stored_passwords_out_and_keeps_the_outbox(db_path, monkeypatch):
     import db.schema as schema
-    from db.store import Store
+    from db.store import NewArticle, Store
 
     everything = list(schema.MIGRATIONS)
     monkeypatch.setattr(schema, "MIGRATIONS", [m for m in everything if m[0] < 9])
@@ -82,7 +82,11 @@ def test_migration_9_moves_stored_passwords_out_and_keeps_the_outbox(db_path, mo
     url = f"mailto://veille:{PASSWORD}@127.0.0.1:25?from=v@example.org&to=a@example.org"
     old.db.execute("INSERT INTO subscriptions (name, query, notify, created_at, updated_at)"
                    " VALUES ('old', 'OpenAI', ?, 'x', 'x')", [url])
-    aid = add_article(old, 1, "OpenAI à Paris", "OpenAI ouvre un bureau à Paris.", "Wire", "fr", [], [])
+    # the article row only: its analysis would need the columns later migrations add (amounts.max)
+    link = "http://127.0.0.1:9/wire/1"
+    aid = old.add_article(NewArticle(url=link, canonical_url=link, url_key=link, source="Wire", title="OpenAI à Paris",
+                                     text="OpenAI ouvre un bureau à Paris.", published="2025-07-24", author=None,
+                                     lang="fr", content_hash="h1")).id
     old.db.execute("INSERT INTO outbox (subscription_id, article_id, created_at, due_at, status, attempts,"
                    " next_attempt_at, claim) VALUES (1, ?, 'x', 'x', 'sending', 2, 'x', 'c1')", [aid])
     old.db.execute("INSERT INTO delivery_attempts (outbox_id, claim, started_at) VALUES (1, 'c1', 'x')")
@@ -254,7 +258,7 @@ def test_alerts_run_timeout_bounds_the_process_against_a_dripping_webhook(store,
         add_all(store)
         alerts.match_new(store.db)  # now: the run below works in real time
         proc = veille("alerts", "run", "--db", db_path, "--timeout", "3", "--json", timeout=60)
-        assert proc.returncode == 0, proc.stderr
+        assert proc.returncode == 1, proc.stderr  # a failed send: cron sees it
         assert json.loads(proc.stdout)["failed"] == 1, proc.stdout + proc.stderr
         assert hook.client_gone.wait(15)  # the sender is gone: no late success can follow
     finally:
@@ -280,3 +284,65 @@ def test_two_concurrent_runs_send_each_row_once(store, db_path):
     titles = [b["title"] for _, b in hook.received]
     assert len(titles) == 5 == len(set(titles))
     assert {s for s, _ in status_of(store, "all")} == {"sent"}
+
+
+# -- a failed send is an exit status a cron job sees, after the report ----------------------------
+
+
+def _make_due(store) -> None:
+    store.db.execute("UPDATE outbox SET next_attempt_at = '2000-01-01T00:00:00+00:00'")  # backoff over
+
+
+def test_alerts_run_exits_1_when_a_send_fails_and_0_when_nothing_failed(store, db_path):
+    with closed_port() as port:
+        subscribe(store, "down", query="OpenAI ouvre", notify=f"json://127.0.0.1:{port}/hook")
+        add_all(store)
+        alerts.match_new(store.db)  # now: the run below works in real time
+        res = CliRunner().invoke(main, ["alerts", "run", "--db", db_path, "--timeout", "5"])
+        assert res.exit_code == 1, res.output
+        # the report comes first, on stdout; what failed and what happens next on stderr
+        assert res.stdout.startswith("alerts: queued 0 · sent 0 in 0 message(s) · failed 1 ·")
+        assert "down: " in res.stderr and "1 failed: retried by the next run" in res.stderr
+        assert "Traceback" not in res.output
+        # in backoff, the row is not tried: nothing failed in this run
+        res = CliRunner().invoke(main, ["alerts", "run", "--db", db_path, "--timeout", "5", "--json"])
+        assert res.exit_code == 0 and json.loads(res.stdout)["ok"] is True
+        _make_due(store)
+        res = CliRunner().invoke(main, ["alerts", "run", "--db", db_path, "--timeout", "5", "--json"])
+        assert res.exit_code == 1
+        out = json.loads(res.stdout)  # one JSON document, nothing else on stdout
+        assert (out["failed"], out["dead"], out["ok"], out["retry_next_run"]) == (1, 0, False, 1)
+    assert status_of(store, "down") == [("failed", 2)]
+
+
+def test_alerts_run_exits_1_when_a_row_is_given_up(store, db_path):
+    with closed_port() as port:
+        subscribe(store, "stale", query="OpenAI ouvre", notify=f"json://127.0.0.1:{port}/hook")
+        add_all(store)
+        alerts.match_new(store.db)
+        # due for longer than delivery.GIVE_UP: this failure is the last one
+        store.db.execute("UPDATE outbox SET due_at = '2000-01-01T00:00:00+00:00', "
+                         "next_attempt_at = '2000-01-01T00:00:00+00:00'")
+        res = CliRunner().invoke(main, ["alerts", "run", "--db", db_path, "--timeout", "5", "--json"])
+    assert res.exit_code == 1
+    out = json.loads(res.stdout)
+    assert (out["failed"], out["dead"], out["ok"], out["retry_next_run"]) == (0, 1, False, 0)
+    assert status_of(store, "stale") == [("dead", 1)]
+
+
+def test_veille_run_exits_1_when_its_delivery_step_fails(tmp_path, store, db_path):
+    from tests.crawl_sites import Route, rss, serve, write_sources
+
+    with closed_port() as port, serve({"/feed.xml": Route(rss([]), ctype="application/rss+xml")}) as site:
+        subscribe(store, "down", query="OpenAI ouvre", notify=f"json://127.0.0.1:{port}/hook")
+        add_all(store)
+        alerts.match_new(store.db)
+        sources = write_sources(tmp_path / "s.toml", [{"name": "Quiet", "homepage": site.base + "/",
+                                                        "feeds": [site.base + "/feed.xml"]}])
+        res = CliRunner().invoke(main, ["run", "--db", db_path, "--sources", sources, "--no-enrich", "--json",
+                                        "--timeout", "5", "-s", "DOWNLOAD_DELAY=0",
+                                        "-s", "AUTOTHROTTLE_ENABLED=False"])
+    assert res.exit_code == 1, res.output
+    report = json.loads(res.stdout)  # the whole cycle report, printed before the exit status
+    assert report["summary"]["sources"] == 1 and report["summary"]["alerts_sent"] == 0
+    assert (report["alerts"]["failed"], report["alerts"]["ok"], report["alerts"]["retry_next_run"]) == (1, False, 1)

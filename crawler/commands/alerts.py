@@ -2,62 +2,26 @@
 from __future__ import annotations
 
 import json
-import logging
+from contextlib import contextmanager
 
 import click
 
-from crawler.options import db_option
+from crawler.options import VeilleError, db_option, json_option, open_store
 
-log = logging.getLogger(__name__)
-
-
-class AlertsError(click.ClickException):
-    """One line on stderr and exit status 1, as every veille command fails."""
+NO_SUBSCRIPTION = "no subscription named {name!r} (see veille alerts list)"
 
 
-def open_store(ctx, db):
-    """The store with the config file's `[[alert]]` subscriptions synced into it."""
-    from crawler.config import db_path
-    from db.store import Store
-    from digests import alerts
+@contextmanager
+def alerts_store(ctx, db: str):
+    """The store at `db` (which must exist) with the config file's `[[alert]]` subscriptions synced.
 
-    try:
-        declared = alerts.from_config(ctx.obj.get("alert") or [])
-    except alerts.SubscriptionError as exc:
-        raise AlertsError(f"config: {exc}") from None
-    path = db_path(ctx.obj, db)
-    try:
-        store = Store(path)
-    except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError and friends: say which file
-        raise AlertsError(f"cannot open database {path}: {exc}") from None
-    if declared:
-        alerts.sync_config(store.db, declared)
-    return store
-
-
-_open = open_store  # the name `veille run` used
-
-
-def queue_alerts(ctx, store) -> int:
-    """How many alerts were queued: newly analysed articles matched against active subscriptions.
-
-    Called by enrichment on its open store, so a crawl queues its alerts in the same run;
-    sending them is left to `veille alerts run` (or the delivery step of `veille run`).
+    A bad `[[alert]]` table raises `SubscriptionError`, a `VeilleError`: one line from the CLI.
     """
-    from digests import alerts
+    from crawler.cycle import sync_subscriptions
 
-    try:
-        declared = alerts.from_config(ctx.obj.get("alert") or [])
-    except alerts.SubscriptionError as exc:
-        raise AlertsError(f"config: {exc}") from None
-    if declared:
-        alerts.sync_config(store.db, declared)
-    report = alerts.match_new(store.db)
-    for name, error in report.errors.items():
-        click.echo(f"alert {name}: {error}", err=True)
-    if report.queued:
-        log.info("queued %d alert(s) from %d article(s)", report.queued, report.scanned)
-    return report.queued
+    with open_store(db) as store:
+        sync_subscriptions(store, ctx.obj["alert"])
+        yield store
 
 
 def need_subscription(store, name):
@@ -65,8 +29,7 @@ def need_subscription(store, name):
 
     sub = alerts.get(store.db, name)
     if sub is None:
-        store.close()
-        raise AlertsError(f"no subscription named {name!r} (see veille alerts list)")
+        raise VeilleError(NO_SUBSCRIPTION.format(name=name))
     return sub
 
 
@@ -95,7 +58,7 @@ def alerts_group():
 @click.option("--every", type=click.Choice(["immediate", "hourly", "daily"]), default="immediate",
               show_default=True, help="Send each match at once, or one message per hour or day.")
 @click.option("--replace", is_flag=True, help="Replace a subscription of the same name.")
-@click.option("--json", "as_json", is_flag=True, help="Print the stored subscription as JSON.")
+@json_option("Print the stored subscription as JSON.")
 @click.pass_context
 def alerts_add(ctx, name, db, query, entities, topic, lang, min_amount, notify, every, replace, as_json):
     """Subscribe: store a named subscription, checked before it is saved.
@@ -112,19 +75,12 @@ def alerts_add(ctx, name, db, query, entities, topic, lang, min_amount, notify, 
     """
     from digests import alerts
 
-    try:
-        sub = alerts.parse(name, query=query, entities=entities, topic=topic, lang=lang, min_amount=min_amount,
-                           notify=notify, every=every)
-    except alerts.SubscriptionError as exc:
-        raise AlertsError(str(exc)) from None
-    store = open_store(ctx, db)
-    try:
+    # checked before the database is opened: a bad subscription changes nothing
+    sub = alerts.parse(name, query=query, entities=entities, topic=topic, lang=lang, min_amount=min_amount,
+                       notify=notify, every=every)
+    with alerts_store(ctx, db) as store:
         saved = alerts.save(store.db, sub, replace=replace)
         shown = subscription_json(store, saved)
-    except alerts.SubscriptionError as exc:
-        raise AlertsError(str(exc)) from None
-    finally:
-        store.close()
     if as_json:
         click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
@@ -143,7 +99,7 @@ def subscription_json(store, sub) -> dict:
 
 @alerts_group.command("list")
 @db_option
-@click.option("--json", "as_json", is_flag=True, help="JSON: one object per subscription.")
+@json_option("Print the subscriptions as one JSON array.")
 @click.pass_context
 def alerts_list(ctx, db, as_json):
     """Subscriptions with their delivery state: sent, pending, failing (and why), in doubt.
@@ -156,11 +112,8 @@ def alerts_list(ctx, db, as_json):
 
     from digests.alerts.subscriptions import from_row
 
-    store = open_store(ctx, db)
-    try:
+    with alerts_store(ctx, db) as store:
         rows = [(r, alerts.shown_channel(store.db, r["notify"])) for r in alerts.overview(store.db)]
-    finally:
-        store.close()
     out = []
     for r, channel in rows:
         out.append({
@@ -223,13 +176,10 @@ def alerts_resume(ctx, name, db):
 def _set_active(ctx, db, name, active):
     from digests import alerts
 
-    store = open_store(ctx, db)
-    try:
+    with alerts_store(ctx, db) as store:
         found = alerts.set_active(store.db, name, active)
-    finally:
-        store.close()
     if not found:
-        raise AlertsError(f"no subscription named {name!r} (see veille alerts list)")
+        raise VeilleError(NO_SUBSCRIPTION.format(name=name))
     click.echo(f"{name}: {'resumed' if active else 'paused'}")
 
 
@@ -248,12 +198,9 @@ def alerts_remove(ctx, name, db):
     """
     from digests import alerts
 
-    store = open_store(ctx, db)
-    try:
+    with alerts_store(ctx, db) as store:
         sub = need_subscription(store, name)
         alerts.remove(store.db, name)
-    finally:
-        store.close()
     click.echo(f"removed {name}" + (" (still declared in the config file)" if sub.origin == "config" else ""))
 
 
@@ -273,62 +220,69 @@ def alerts_retry(ctx, name, db, in_doubt, dead):
     """
     from digests import alerts
 
-    store = open_store(ctx, db)
-    try:
+    with alerts_store(ctx, db) as store:
         need_subscription(store, name)
         n = alerts.requeue(store.db, name, in_doubt=in_doubt, dead=dead)
-    finally:
-        store.close()
     click.echo(f"{name}: {n} alert(s) queued again")
 
 
 @alerts_group.command("run")
 @db_option
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds one channel may take.")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.pass_context
 def alerts_run(ctx, db, timeout, as_json):
     """Match new articles, then send every due alert (retrying failed ones past their backoff).
+
+    Exits with status 1 when a send failed or an alert was given up in this run, after the
+    report: the failed ones are retried by the next run. Finding another run at work is not
+    a failure.
 
     \b
     Example:
       veille alerts run --db veille.db --json
     """
-    store = open_store(ctx, db)
-    try:
-        result = run_alerts(ctx, store, timeout)
-    finally:
-        store.close()
-    print_run(result, as_json)
+    from crawler.cycle import deliver_alerts
+
+    with alerts_store(ctx, db) as store:
+        summary = deliver_alerts(store, ctx.obj["alert"], lang=ctx.obj["lang"], timeout=timeout)
+    if not as_json:
+        for name, error in summary.matching_errors.items():
+            click.echo(f"alert {name}: {error}", err=True)
+    print_delivery(summary, as_json)
+    if summary.delivery_failed:
+        ctx.exit(1)
 
 
-def run_alerts(ctx, store, timeout: float = 10.0) -> dict:
-    """The outcome of one matching and delivery pass, as a plain dict for printing."""
+def delivery_json(a) -> dict:
+    """A delivery pass (`crawler.cycle.AlertSummary`) as JSON, with what the next run retries."""
     from dataclasses import asdict
 
-    from digests.delivery import deliver_due
-
-    queued = queue_alerts(ctx, store)
-    report = deliver_due(store.db, timeout=timeout, lang=ctx.obj.get("lang", "fr"))
-    return {"queued": queued, **asdict(report)}
+    return {**asdict(a), "ok": not a.delivery_failed, "retry_next_run": a.failed + a.briefs_failed}
 
 
-def print_run(result: dict, as_json: bool) -> None:
-    """The outcome of `run_alerts`, as JSON or one line (errors on stderr)."""
+def print_delivery(a, as_json: bool = False) -> None:
+    """A delivery pass as one JSON document, or one line with its errors on stderr.
+
+    Shared by `veille alerts run` and `veille run`, so both say the same about a failed send;
+    the matching errors are the caller's to print (`veille run` has two passes of them).
+    """
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        click.echo(json.dumps(delivery_json(a), ensure_ascii=False, indent=2))
         return
-    click.echo(f"alerts: queued {result['queued']} · sent {result['sent']} in {result['messages']} message(s)"
-               f" · failed {result['failed']} · deferred {result['deferred']} · in doubt {result['in_doubt']}"
-               + (f" · dead {result['dead']}" if result["dead"] else "")
-               + (f" · briefs sent {result['briefs_sent']}" if result["briefs_sent"] else "")
-               + (f" · briefs failed {result['briefs_failed']}" if result["briefs_failed"] else ""))
-    if result["locked"]:
+    click.echo(f"alerts: queued {a.queued} · sent {a.sent} in {a.messages} message(s)"
+               f" · failed {a.failed} · deferred {a.deferred} · in doubt {a.in_doubt}"
+               + (f" · dead {a.dead}" if a.dead else "")
+               + (f" · briefs sent {a.briefs_sent}" if a.briefs_sent else "")
+               + (f" · briefs failed {a.briefs_failed}" if a.briefs_failed else ""))
+    if a.locked:
         click.echo("  another delivery run holds the lock: nothing sent by this one", err=True)
-    for e in result["errors"]:
+    for e in a.errors:
         click.echo(f"  {e}", err=True)
+    if a.failed or a.briefs_failed:
+        click.echo(f"  {a.failed + a.briefs_failed} failed: retried by the next run", err=True)
+    if a.dead:
+        click.echo(f"  {a.dead} given up: veille alerts retry NAME --dead sends them again", err=True)
 
-
-_print_run = print_run  # the name `veille run` used
 
 COMMANDS = [alerts_group]

@@ -7,12 +7,13 @@ module of this package.
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import click
 
-from crawler.commands.alerts import AlertsError, alerts_group, need_subscription, open_store, subscription_json
-from crawler.options import db_option
+from crawler.commands.alerts import alerts_group, alerts_store, need_subscription, subscription_json
+from crawler.options import VeilleError, db_option, json_option
 
 
 def highlighted(snippet: str | None) -> str:
@@ -26,7 +27,7 @@ def highlighted(snippet: str | None) -> str:
 @click.argument("name")
 @db_option
 @click.option("--limit", default=20, show_default=True, help="How many recent matches to show.")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.pass_context
 def alerts_show(ctx, name, db, limit, as_json):
     """One subscription: its criteria, channel and latest matches with their delivery state.
@@ -37,13 +38,10 @@ def alerts_show(ctx, name, db, limit, as_json):
     """
     from digests import alerts
 
-    store = open_store(ctx, db)
-    try:
+    with alerts_store(ctx, db) as store:
         sub = need_subscription(store, name)
         rows = alerts.recent(store.db, sub.id, limit)
         shown = subscription_json(store, sub)
-    finally:
-        store.close()
     if as_json:
         for r in rows:
             r["why"] = json.loads(r["why"] or "{}")
@@ -65,7 +63,7 @@ def alerts_show(ctx, name, db, limit, as_json):
 @db_option
 @click.option("--days", default=7, show_default=True, type=click.IntRange(min=1),
               help="Look at articles published or stored in the last N days.")
-@click.option("--json", "as_json", is_flag=True)
+@json_option()
 @click.pass_context
 def alerts_test(ctx, name, db, days, as_json):
     """Dry run: what a subscription would have matched; nothing is queued or sent.
@@ -77,16 +75,15 @@ def alerts_test(ctx, name, db, days, as_json):
     from db.subscriptions import articles
     from digests import alerts
 
-    store = open_store(ctx, db)
-    try:
+    with alerts_store(ctx, db) as store:
         sub = need_subscription(store, name)
         try:
             found = alerts.dry_run(store.db, sub, days=days)
-        except Exception as exc:  # noqa: BLE001 - sqlite3.Error or SubscriptionError: the query, not veille
-            raise AlertsError(f"{name}: {exc}") from None
+        except (sqlite3.OperationalError, alerts.SubscriptionError) as exc:
+            # the subscription's query or filters, not veille: name the subscription. A damaged
+            # file (sqlite3.DatabaseError) goes on to the CLI's one message about the database.
+            raise VeilleError(f"{name}: {exc}") from None
         rows = articles(store.db, [m.article_id for m in found])
-    finally:
-        store.close()
     out = []
     for m in found:
         a = rows[m.article_id]
@@ -118,12 +115,9 @@ def alerts_feed(ctx, name, db, output, limit):
     """
     from digests import alerts
 
-    store = open_store(ctx, db)
-    try:
+    with alerts_store(ctx, db) as store:
         sub = need_subscription(store, name)
-        text = alerts.feed(store.db, sub, limit=limit, lang=ctx.obj.get("lang", "fr"))
-    finally:
-        store.close()
+        text = alerts.feed(store.db, sub, limit=limit, lang=ctx.obj["lang"])
     if output:
         Path(output).write_text(text, "utf-8")
         click.echo(output)

@@ -48,24 +48,44 @@ def _run(ctx, *, db, sources, spider, since, settings, no_enrich, as_json, deliv
                                settings=settings, enrich=not no_enrich, deliver=deliver, alert_timeout=timeout,
                                subscriptions=config["alert"], on_crawl_progress=progress.update)
         report = run_cycle(options)
+    print_cycle(report, as_json)
+    if report.alerts is not None and report.alerts.delivery_failed:
+        ctx.exit(1)  # after the report: a cron job sees the failed sends, the next run retries them
+
+
+# Scrapy stats shown in the summary only when non-zero: pages a dead extraction worker dropped,
+# retried on a fresh pool, or lost after breaking a second one (`crawler.pipelines`)
+EXTRACTION_STATS = {"extraction_retried": "veille/extraction_retried", "extraction_lost": "veille/extraction_lost"}
+
+
+def cycle_summary(report) -> dict:
+    """The one-line figures of a cycle, with the extraction worker losses when there were any."""
+    summary = report.summary()
+    seconds = summary.pop("seconds")
+    for name, stat in EXTRACTION_STATS.items():
+        if report.stats.get(stat):
+            summary[name] = report.stats[stat]
+    summary["seconds"] = seconds
+    return summary
+
+
+def print_cycle(report, as_json: bool) -> None:
+    """The report of `crawler.cycle.run_cycle`, as one JSON document or a few lines."""
+    from crawler.commands.alerts import delivery_json, print_delivery
+
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, default=str, ensure_ascii=False))
+        out = {**report.to_json(), "summary": cycle_summary(report)}
+        if report.alerts is not None:
+            out["alerts"] = delivery_json(report.alerts)
+        click.echo(json.dumps(out, indent=2, default=str, ensure_ascii=False))
         return
-    click.echo(" · ".join(f"{k}: {v}" for k, v in report.summary().items()))
+    click.echo(" · ".join(f"{k}: {v}" for k, v in cycle_summary(report).items()))
     for name, error in {**report.queued.matching_errors, **(report.alerts.matching_errors if report.alerts
                                                             else {})}.items():
         click.echo(f"alert {name}: {error}", err=True)
     if report.alerts is not None:
-        print_alerts(report.alerts)
+        print_delivery(report.alerts)
     click.echo(f"log: {report.log_file}", err=True)
-
-
-def print_alerts(a) -> None:
-    """One line for a delivery pass (`crawler.cycle.AlertSummary`), its errors on stderr."""
-    click.echo(f"alerts: queued {a.queued} · sent {a.sent} in {a.messages} message(s) · failed {a.failed}"
-               f" · deferred {a.deferred} · in doubt {a.in_doubt}")
-    for e in a.errors:
-        click.echo(f"  {e}", err=True)
 
 
 @click.command()

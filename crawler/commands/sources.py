@@ -189,11 +189,19 @@ def check_sources(ctx, sources_file, db, only, sample, offline, settings, as_jso
         click.echo(f"{r['status']:11} {r['source']:40} feeds {r['entry_points_ok']}/{r['entry_points']}"
                    f" · items {r['items_seen']} · articles {r['articles_fetched']}/{r['articles_requested']}"
                    f" · 403 {r['articles_forbidden']} · robots {r['robots_disallowed']}"
-                   f" · errors {r['errors']} (total {r['errors_total']})"
+                   + refusals(r)
+                   + f" · errors {r['errors']} (total {r['errors_total']})"
                    f" · delay {r['avg_delay'] if r['avg_delay'] is not None else '-'}s"
                    f" · last ok {r['last_success'] or 'never'}")
         if r["last_error"] and r["status"] != "ok":
             click.echo(f"{'':11} last error: {r['last_error']}")
+
+
+
+def refusals(row: dict) -> str:
+    """What the crawl refused for a source, for its health line; nothing when it refused nothing."""
+    shown = [(row.get("refused_private"), "refused private"), (row.get("feeds_refused"), "feeds refused")]
+    return "".join(f" · {label} {n}" for n, label in shown if n)
 
 
 COMMANDS = [sources_group]
