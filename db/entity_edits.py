@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from db.entity_lookup import lookup
 from db.schema import transaction
 from nlp.errors import VeilleError
 from nlp.kb import TYPES, KnowledgeBase, normalise, slugify
@@ -49,23 +50,20 @@ def load_kb(db_path: str | Path) -> KnowledgeBase:
 
 
 def find_entity(db, name: str) -> EntityRow:
-    """The stored entity called `name` (its name, an alias or its knowledge-base id)."""
-    key = normalise(name)
-    if not key:
+    """The stored entity called `name` (see `db.entity_lookup` for the precedence).
+
+    An edit never guesses: an alias shared by several entities is refused with their names.
+    """
+    if not normalise(name or ""):
         raise EntityEditError("an entity name cannot be empty")
-    row = db.execute("SELECT id, name, label, kb_id FROM entities WHERE norm = ?", [key]).fetchone()
-    row = row or db.execute("SELECT id, name, label, kb_id FROM entities WHERE kb_id = ?", [name]).fetchone()
-    if row is None:
-        rows = db.execute(
-            "SELECT DISTINCT e.id, e.name, e.label, e.kb_id FROM aliases a JOIN entities e ON e.id = a.entity_id"
-            " WHERE a.alias_norm = ? ORDER BY e.id", [key]).fetchall()
-        if len(rows) > 1:
-            raise EntityEditError(f"{name!r} is an alias of several entities: "
-                                  + ", ".join(r[1] for r in rows) + "; use the canonical name")
-        row = rows[0] if rows else None
-    if row is None:
+    found = lookup(db, name)
+    if found.ambiguous:
+        raise EntityEditError(f"{name!r} is an alias of several entities: "
+                              + ", ".join(m.name for m in found.matches) + "; use the canonical name")
+    if not found.found:
         raise EntityEditError(f"no entity named {name!r} in the database")
-    return EntityRow(*row)
+    m = found.unique
+    return EntityRow(m.id, m.name, m.label, m.kb_id)
 
 
 def _kb_entry(kb: KnowledgeBase, ent: EntityRow):

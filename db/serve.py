@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from db.entity_lookup import entity_sql
+from db.search import SEARCH_DEPTH, canned_search_sql
+
 PLUGINS_DIR = Path(__file__).parent / "datasette_plugins"
 
-# the entity named by :name (canonical name or alias), as `db.queries.find_entity` resolves it
-_ENTITY = """(SELECT id FROM entities WHERE norm = veille_norm(:name)
-    UNION ALL SELECT entity_id FROM aliases WHERE alias_norm = veille_norm(:name) LIMIT 1)"""
+# the entity named by :name, resolved as `db.entity_lookup.lookup` does (name, alias, kb id)
+_ENTITY = entity_sql(":name")
 # the latest day stored: windows end there when :until is empty
 _LAST_DAY = "coalesce(nullif(:until, ''), (SELECT max(day) FROM entity_days))"
 _ARTICLE_FILTERS = """(:lang = '' OR a.lang = :lang) AND (:source = '' OR a.source = :source COLLATE NOCASE)"""
@@ -21,22 +23,8 @@ CANNED = {
     "search": {
         "title": "Search articles",
         "description": "Full-text search (FTS5 syntax: words, \"phrases\", AND/OR/NOT, prefix*), accents "
-                       "ignored, the 1,000 most recent matches ranked by BM25 with the title weighing 5x.",
-        "sql": f"""WITH cand AS MATERIALIZED (
-    SELECT f.rowid AS id, bm25(articles_fts, 5.0, 1.0) AS score
-    FROM articles_fts f JOIN articles a ON a.id = f.rowid
-    WHERE articles_fts MATCH :q AND a.duplicate_of IS NULL AND {_ARTICLE_FILTERS}
-      AND (:since = '' OR a.published >= :since) AND (:until = '' OR a.published <= :until)
-    ORDER BY f.rowid DESC LIMIT 1000),
-  best AS MATERIALIZED (SELECT id, score FROM cand ORDER BY score LIMIT 20),
-  snips AS MATERIALIZED (
-    SELECT rowid AS id, CASE WHEN rowid IN (SELECT id FROM best)
-                        THEN snippet(articles_fts, 1, '[', ']', '…', 16) END AS snippet
-    FROM articles_fts WHERE articles_fts MATCH :q
-      AND rowid BETWEEN (SELECT min(id) FROM best) AND (SELECT max(id) FROM best))
-SELECT a.published, a.source, a.title, snips.snippet, a.url
-FROM best JOIN articles a ON a.id = best.id JOIN snips ON snips.id = best.id
-ORDER BY best.score""",
+                       f"ignored, the {SEARCH_DEPTH:,} most recent matches ranked by BM25 with the title weighing 5x.",
+        "sql": canned_search_sql(_ARTICLE_FILTERS),
     },
     "entity": {
         "title": "Entity: profile",
@@ -105,12 +93,10 @@ ORDER BY am.eur DESC LIMIT 50""",
     "cooccur": {
         "title": "Two entities together",
         "description": "Articles naming both :a and :b, latest first.",
-        "sql": """SELECT a.published, a.source, a.title, a.url
+        "sql": f"""SELECT a.published, a.source, a.title, a.url
 FROM entity_articles x JOIN entity_articles y ON y.article_id = x.article_id JOIN articles a ON a.id = x.article_id
-WHERE x.entity_id = (SELECT id FROM entities WHERE norm = veille_norm(:a)
-                     UNION ALL SELECT entity_id FROM aliases WHERE alias_norm = veille_norm(:a) LIMIT 1)
-  AND y.entity_id = (SELECT id FROM entities WHERE norm = veille_norm(:b)
-                     UNION ALL SELECT entity_id FROM aliases WHERE alias_norm = veille_norm(:b) LIMIT 1)
+WHERE x.entity_id = {entity_sql(":a")}
+  AND y.entity_id = {entity_sql(":b")}
 ORDER BY x.day DESC, x.article_id DESC LIMIT 50""",
     },
 }

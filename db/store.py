@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from db.entity_lookup import by_kb_id, lookup
 from db.schema import connect, transaction
 from nlp.dedup import is_near_duplicate, lsh_bands, minhash
 from nlp.errors import VeilleError
@@ -191,23 +192,22 @@ class Store:
         return self.db.execute("SELECT count(*) FROM articles WHERE status = 'new'").fetchone()[0]
 
     def _entity_id(self, conn, name: str, label: str, kb_id: str | None) -> int:
-        norm = norm_name(name)
+        """The stored entity of a mention: by its knowledge-base id when linked, else by name
+        through `db.entity_lookup` (canonical name, then alias); created when there is none."""
         if kb_id:
-            row = conn.execute("SELECT id FROM entities WHERE kb_id = ?", [kb_id]).fetchone()
-            if row:
-                return row[0]
-        row = conn.execute("SELECT id FROM entities WHERE norm = ?", [norm]).fetchone()
-        if row:
+            found = by_kb_id(conn, kb_id)
+            if found is not None:
+                return found
+        match = lookup(conn, name)
+        if match.via == "name":
             if kb_id:
-                conn.execute("UPDATE entities SET kb_id = ? WHERE id = ? AND kb_id IS NULL", [kb_id, row[0]])
-            return row[0]
-        row = conn.execute(
-            "SELECT entity_id FROM aliases WHERE alias_norm = ? ORDER BY entity_id LIMIT 1", [norm]
-        ).fetchone()
-        if row:
-            return row[0]
+                conn.execute("UPDATE entities SET kb_id = ? WHERE id = ? AND kb_id IS NULL", [kb_id, match.best.id])
+            return match.best.id
+        if match.via == "alias":
+            return match.best.id
+        # a kb id typed as a name is not a match here: the analysis gives the name it found
         cur = conn.execute(
-            "INSERT INTO entities (name, label, kb_id, norm) VALUES (?, ?, ?, ?)", [name, label, kb_id, norm]
+            "INSERT INTO entities (name, label, kb_id, norm) VALUES (?, ?, ?, ?)", [name, label, kb_id, norm_name(name)]
         )
         return cur.lastrowid
 
