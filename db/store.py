@@ -188,6 +188,15 @@ class Store:
         cols = [c[0] for c in rows.description]
         return [dict(zip(cols, r)) for r in rows.fetchall()]
 
+    def unsettled(self) -> list[int]:
+        """Articles whose analysis is stored but whose entities were not settled yet."""
+        return [r[0] for r in self.db.execute("SELECT article_id FROM pending_settle ORDER BY article_id")]
+
+    def settled(self, article_ids: list[int]) -> None:
+        """Mark the entities of these articles settled (see `unsettled`)."""
+        with self.transaction() as conn:
+            conn.executemany("DELETE FROM pending_settle WHERE article_id = ?", [(i,) for i in article_ids])
+
     def count_pending(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles WHERE status = 'new'").fetchone()[0]
 
@@ -220,6 +229,8 @@ class Store:
         """
         sent = sentence_of or (lambda _offset: None)
         with self.transaction() as conn:
+            # its entities still have to be settled (votes, promotion): `settled()` clears it
+            conn.execute("INSERT OR IGNORE INTO pending_settle (article_id) VALUES (?)", [article_id])
             if topics is not None:
                 conn.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
                 conn.executemany("INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",

@@ -385,3 +385,23 @@ def test_db_stats_counts_the_tables(db_path):
     build(db_path)
     s = json.loads(run("db", "stats", "--db", db_path, "--json").output)
     assert s["articles"] == len(CORPUS) and s["amounts"] == 5
+
+
+def test_export_articles_joins_with_mentions_and_copies(db_path):
+    build(db_path)
+    with Store(db_path) as store:  # a copy of article 1, published elsewhere
+        orig = store.db.execute("SELECT url, title, text FROM articles WHERE id = 1").fetchone()
+        copy = store.add_article(NewArticle(url="https://copy.example/x", canonical_url="https://copy.example/x",
+                                            url_key="copy.example/x", source="Copie", title=orig[1], text=orig[2],
+                                            published="2025-07-20", author=None, lang="fr",
+                                            content_hash=content_hash(orig[2])))
+    assert copy.duplicate_of == 1
+    arts = [json.loads(x) for x in run("export", "articles", "--db", db_path).output.splitlines()]
+    mentions = [json.loads(x) for x in run("export", "mentions", "--db", db_path).output.splitlines()]
+    ids = {a["id"] for a in arts}
+    assert len(ids) == len(CORPUS) + 1 and {m["article_id"] for m in mentions} <= ids
+    dup = next(a for a in arts if a["id"] == copy.id)
+    assert (dup["duplicate_of"], dup["duplicate_of_url"]) == (1, orig[0])
+    assert all(a["duplicate_of_url"] is None for a in arts if a["id"] != copy.id)
+    header = next(csv.reader(io.StringIO(run("export", "articles", "--db", db_path, "--format", "csv").output)))
+    assert header[0] == "id" and header[-2:] == ["duplicate_of", "duplicate_of_url"]
