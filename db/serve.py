@@ -159,17 +159,30 @@ TABLES = {
 }
 
 
+# machinery, not findings: hidden from the home page and the database page (still reachable by
+# URL and SQL, which the read-only connections make harmless)
+INTERNAL_TABLES = ("_migrations", "articles_fts", "simhash_bands", "minhash_bands", "article_minhash", "embeddings",
+                   "feed_validators", "alert_scanned", "outbox", "delivery_attempts", "edit_log_state",
+                   "pending_settle")
+TEMPLATES_DIR = PLUGINS_DIR / "templates"
+
+
+def tables_metadata() -> dict:
+    """The `tables` block of the metadata: TABLES, with every internal table hidden."""
+    return {**TABLES, **{t: {**TABLES.get(t, {}), "hidden": True} for t in INTERNAL_TABLES}}
+
+
 def metadata(db_name: str, title: str = "veille") -> dict:
     """Datasette metadata (a dict for metadata.json) for the database served as `db_name`."""
     return {
         "title": title,
         "description": "News and policy monitoring: articles, the entities they name and the money at stake. "
-                       "Read-only. Start with a canned query below.",
+                       "Read-only. Start with a question below; the tables are further down.",
         "license": "Apache-2.0",
         "databases": {
             db_name: {
                 "description": "Articles, entities, mentions, dates and amounts stored by veille.",
-                "tables": TABLES,
+                "tables": tables_metadata(),
                 "queries": CANNED,
             }
         },
@@ -180,9 +193,11 @@ def datasette_args(path: str, metadata_path: str, *, host: str = "127.0.0.1", po
                    immutable: bool = False) -> list[str]:
     """Arguments of `datasette serve` for a read-only veille database."""
     # --immutable: a snapshot nobody writes to (Datasette then skips change checks and can offer
-    # the file for download); otherwise read connections are opened with mode=ro
+    # the file for download); otherwise read connections are opened with mode=ro. Either way the
+    # plugins set query_only on every connection (db/datasette_plugins/veille_readonly.py).
     args = ["serve", "--immutable", path] if immutable else ["serve", path]
     args += ["--host", host, "--port", str(port), "--metadata", metadata_path, "--plugins-dir", str(PLUGINS_DIR),
+             "--template-dir", str(TEMPLATES_DIR),
              # a million rows: no facet suggestions, bounded facets and queries
              "--setting", "suggest_facets", "off", "--setting", "facet_time_limit_ms", "200",
              "--setting", "sql_time_limit_ms", "3000", "--setting", "default_page_size", "50"]

@@ -252,11 +252,13 @@ class Store:
                 key = (m.canonical, m.kb_id)
                 if key not in ids:
                     ids[key] = self._entity_id(conn, m.canonical, m.label, m.kb_id)
-                    if m.text != m.canonical:
-                        conn.execute(
-                            "INSERT OR IGNORE INTO aliases (alias_norm, entity_id, alias) VALUES (?, ?, ?)",
-                            [norm_name(m.text), ids[key], m.text],
-                        )
+                # every other form of the name is an alias, not only the first one of the article
+                if m.text != m.canonical and (key, m.text) not in ids:
+                    ids[(key, m.text)] = ids[key]
+                    conn.execute(
+                        "INSERT OR IGNORE INTO aliases (alias_norm, entity_id, alias) VALUES (?, ?, ?)",
+                        [norm_name(m.text), ids[key], m.text],
+                    )
                 rows.append((article_id, ids[key], m.text, m.label, m.start, m.end, sent(m.start)))
             conn.executemany(
                 'INSERT INTO mentions (article_id, entity_id, text, label, start, "end", sentence)'
