@@ -103,6 +103,7 @@ def _clustered_with_use(path) -> dict[int, int]:
     return {i: n for n, g in enumerate(found) for i in g}
 
 
+@pytest.mark.slow  # the real multilingual encoder is the point
 def test_held_out_week_with_the_multilingual_encoder():
     """A week not used to set the defaults: OpenAI's two launches two days apart stay two stories."""
     story_of = _clustered_with_use(FIXTURE.parent / "cluster_week_heldout.json")
@@ -110,6 +111,7 @@ def test_held_out_week_with_the_multilingual_encoder():
     assert story_of[6] != story_of[9] and story_of[11] != story_of[13]  # Mistral twice, CNIL twice
 
 
+@pytest.mark.slow  # the real multilingual encoder is the point
 def test_fixture_week_with_the_multilingual_encoder():
     """French and English accounts join; near-misses (same entities, other event) stay apart."""
     story_of = _clustered_with_use(FIXTURE)
