@@ -5,7 +5,13 @@ import re
 from datetime import date
 
 from db.entity_lookup import article_count
-from db.filters import Filters, QueryError, article_clause, published_clause, sentence_around
+from db.filters import (
+    Filters,
+    QueryError,
+    article_clause,
+    published_clause,
+    sentence_around,
+)
 from db.reads import rows
 
 AMOUNT_COLUMNS = """am.id, am.article_id, a.published, a.source, a.title, a.url, am.text, am.value, am.unit,
@@ -27,7 +33,7 @@ def with_context(db, found: list[dict]) -> list[dict]:
 
                 on = date.fromisoformat(r["published"][:10]) if r.get("published") else None
                 r["eur"] = to_eur(r["value"], r["unit"], on)
-            except Exception:  # an unknown currency or a bad date leaves the equivalent empty
+            except (ValueError, TypeError):  # a bad date or value leaves the equivalent empty
                 r["eur"] = None
     return found
 

@@ -17,7 +17,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from db.schema import transaction
@@ -102,7 +102,7 @@ def replay(db, path: Path, appliers: dict[str, RowApplier]) -> int:
 
 def append(path: Path, record: dict) -> dict:
     """Add one edit at the end of the log, flushed and fsynced; returns the record as written."""
-    record = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), **record}
+    record = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **record}
     line = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")  # first: a failure leaves the file whole
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("ab+") as f:

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from db.amount_queries import AMOUNT_COLUMNS, SAME_SENTENCE, with_context
 from db.entity_lookup import article_count, closest_names, lookup
-from db.filters import Filters, QueryError, article_clause, by_week, iso_week, sentence_around, window
+from db.filters import (
+    Filters,
+    QueryError,
+    article_clause,
+    by_week,
+    iso_week,
+    sentence_around,
+    window,
+)
 from db.reads import rows
 
 # co-occurrences and same-sentence amounts are counted over an entity's latest articles:

@@ -61,7 +61,9 @@ _OPTIONAL_TABLES = ("stories", "topics", "subscriptions", "outbox", "digests", "
 
 def stats(db) -> dict:
     """Row counts of `veille db stats`."""
-    q = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    def q(sql):
+        return db.execute(sql).fetchone()[0]
+
     return {
         "articles": q("SELECT count(*) FROM articles"),
         "duplicates": q("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL"),

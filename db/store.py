@@ -220,6 +220,28 @@ class Store:
         )
         return cur.lastrowid
 
+    def _write_mentions(self, conn, article_id: int, analysis: Analysis, sent) -> None:
+        """The mentions of one analysis, each tied to its stored entity; new forms become aliases."""
+        ids: dict[tuple, int] = {}
+        rows = []
+        for m in analysis.entities:
+            key = (m.canonical, m.kb_id)
+            if key not in ids:
+                ids[key] = self._entity_id(conn, m.canonical, m.label, m.kb_id)
+            # every other form of the name is an alias, not only the first one of the article
+            if m.text != m.canonical and (key, m.text) not in ids:
+                ids[(key, m.text)] = ids[key]
+                conn.execute(
+                    "INSERT OR IGNORE INTO aliases (alias_norm, entity_id, alias) VALUES (?, ?, ?)",
+                    [norm_name(m.text), ids[key], m.text],
+                )
+            rows.append((article_id, ids[key], m.text, m.label, m.start, m.end, sent(m.start)))
+        conn.executemany(
+            'INSERT INTO mentions (article_id, entity_id, text, label, start, "end", sentence)'
+            " VALUES (?,?,?,?,?,?,?)",
+            rows,
+        )
+
     def save_analysis(self, article_id: int, analysis: Analysis, sentence_of=None, topics=None) -> None:
         """Replace the stored analysis of one article, all or nothing.
 
@@ -246,25 +268,7 @@ class Store:
                     [analysis.skipped, analysis.lang, now_iso(), article_id],
                 )
                 return
-            ids: dict[tuple, int] = {}
-            rows = []
-            for m in analysis.entities:
-                key = (m.canonical, m.kb_id)
-                if key not in ids:
-                    ids[key] = self._entity_id(conn, m.canonical, m.label, m.kb_id)
-                # every other form of the name is an alias, not only the first one of the article
-                if m.text != m.canonical and (key, m.text) not in ids:
-                    ids[(key, m.text)] = ids[key]
-                    conn.execute(
-                        "INSERT OR IGNORE INTO aliases (alias_norm, entity_id, alias) VALUES (?, ?, ?)",
-                        [norm_name(m.text), ids[key], m.text],
-                    )
-                rows.append((article_id, ids[key], m.text, m.label, m.start, m.end, sent(m.start)))
-            conn.executemany(
-                'INSERT INTO mentions (article_id, entity_id, text, label, start, "end", sentence)'
-                " VALUES (?,?,?,?,?,?,?)",
-                rows,
-            )
+            self._write_mentions(conn, article_id, analysis, sent)
             conn.executemany(
                 'INSERT INTO dates (article_id, text, value, precision, relative, start, "end") VALUES (?,?,?,?,?,?,?)',
                 [(article_id, d.text, d.value, d.precision, int(d.relative), d.start, d.end) for d in analysis.dates],

@@ -9,7 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.embed import Encoder, SentenceTransformerEncoder, embed_cached, get_encoder, text_key
+from nlp.embed import (
+    Encoder,
+    SentenceTransformerEncoder,
+    embed_cached,
+    get_encoder,
+    text_key,
+)
 
 FR = "Le Royaume-Uni signe un accord avec OpenAI pour utiliser l'IA dans ses services publics."
 EN = "The United Kingdom signs an agreement with OpenAI to use AI in its public services."

@@ -5,8 +5,17 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import main
-from db.entity_edits import (EntityEditError, add_alias, find_entity, load_kb, merge, promote, rename,
-                             user_kb_path, vote_labels)
+from db.entity_edits import (
+    EntityEditError,
+    add_alias,
+    find_entity,
+    load_kb,
+    merge,
+    promote,
+    rename,
+    user_kb_path,
+    vote_labels,
+)
 from db.store import NewArticle
 from nlp.dedup import content_hash
 from nlp.types import Analysis, EntityMention
@@ -190,7 +199,9 @@ def test_an_edit_logged_but_killed_before_the_rows_is_applied_by_the_next_run(po
     edit_log.append(path, {"op": "alias", "entity": "Bpifrance", "alias": "BPI France", "kb_id": "bpifrance",
                            "entries": [{"id": "bpifrance", "name": "Bpifrance", "type": "ORG",
                                         "aliases": ["BPI France"]}]})
-    aliases = lambda: {r[0] for r in populated.db.execute("SELECT alias FROM aliases")}  # noqa: E731
+    def aliases():
+        return {r[0] for r in populated.db.execute("SELECT alias FROM aliases")}
+
     assert "BPI France" not in aliases()
     # the next edit replays it first, then applies itself; each line applies once
     add_alias(populated.db, load_kb(populated.path), path, "OpenAI", "Open A.I.")

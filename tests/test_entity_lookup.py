@@ -4,7 +4,8 @@ import sqlite3
 import pytest
 
 from db.datasette_plugins.veille_functions import _norm
-from db.entity_edits import EntityEditError, find_entity as edit_find
+from db.entity_edits import EntityEditError
+from db.entity_edits import find_entity as edit_find
 from db.entity_lookup import entity_sql, lookup
 from db.entity_queries import find_entity as query_find
 from db.store import NewArticle

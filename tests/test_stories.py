@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digests.stories import ClusterParams, Item, cluster, day_number, link_continuations, pairwise_scores
+from digests.stories import (
+    ClusterParams,
+    Item,
+    cluster,
+    day_number,
+    link_continuations,
+    pairwise_scores,
+)
 from nlp.embed import article_text as item_text
 
 FIXTURE = Path(__file__).parent.parent / "benchmarks" / "data" / "cluster_week.json"

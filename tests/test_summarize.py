@@ -8,7 +8,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from digests.summarize import LLMConfig, Source, abstractive, extractive, mmr, sentences, summarise
+from digests.summarize import (
+    LLMConfig,
+    Source,
+    abstractive,
+    extractive,
+    mmr,
+    sentences,
+    summarise,
+)
 from tests.conftest import FakeEncoder
 
 EN = Source(1, "https://wire.example/1", "UK signs memorandum with OpenAI", "Wire", "en",

@@ -1,8 +1,15 @@
 """Watch topics: configuration, keyword and embedding scores, marks stored by enrichment."""
 import pytest
 
-from nlp.topics import (DEFAULT_TOPICS, ON_TOPIC, TopicError, TopicScorer, keyword_score, parse_topics,
-                        rescale_similarity)
+from nlp.topics import (
+    DEFAULT_TOPICS,
+    ON_TOPIC,
+    TopicError,
+    TopicScorer,
+    keyword_score,
+    parse_topics,
+    rescale_similarity,
+)
 
 PARTNERSHIP_FR = ("Le Royaume-Uni et OpenAI signent un protocole d'accord",
                   "Le ministère britannique de la Science a signé avec OpenAI un partenariat pour déployer "

@@ -20,7 +20,6 @@ import click
 
 from crawler.options import VeilleError, db_option, open_store
 
-
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
@@ -67,7 +66,8 @@ def run_child(cmd: list[str]) -> int:
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        proc = subprocess.Popen(cmd, preexec_fn=functools.partial(_child_setup, os.getpid(), _libc_prctl()))
+        # preexec_fn is unsafe only with other threads running: `veille serve` has none here
+        proc = subprocess.Popen(cmd, preexec_fn=functools.partial(_child_setup, os.getpid(), _libc_prctl()))  # noqa: PLW1509
         try:
             return proc.wait()
         except (KeyboardInterrupt, _Stopped):

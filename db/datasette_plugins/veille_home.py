@@ -3,6 +3,8 @@ tables listed with their one-line descriptions (for `templates/index.html`), EUR
 written as money."""
 from __future__ import annotations
 
+import math
+
 from datasette import hookimpl
 
 # columns holding a EUR equivalent (the amounts table and the canned queries that show it)
@@ -13,7 +15,7 @@ def format_eur(value) -> str | None:
     """109000000000.0 -> "109 000 000 000 €" (narrow no-break spaces, whole euros); None otherwise."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    if value != value or value in (float("inf"), float("-inf")):  # NaN, infinities: not money
+    if not math.isfinite(value):  # NaN, infinities: not money
         return None
     return f"{round(value):,}".replace(",", "\u202f") + "\u00a0€"
 
