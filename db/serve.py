@@ -2,7 +2,9 @@
 
 The canned queries answer the questions of `veille query` in the browser. Every parameter is
 a Datasette named parameter, bound by SQLite; an empty field means "no filter". Entities are
-found by `veille_norm()` (see `db/datasette_plugins/`), so "open ai" finds OpenAI.
+found by the SQL of `db.entity_lookup.entity_sql` (canonical name, then alias, then kb id, through
+`veille_norm()` of `db/datasette_plugins/`), so "open ai" finds OpenAI as `veille query` does.
+The search is built by `db.search` from the constants of `veille query articles`.
 """
 from __future__ import annotations
 

@@ -80,7 +80,7 @@ def test_alias_is_stored_and_saved_for_the_next_enrichment(populated):
 
 
 def test_merge_moves_mentions_and_rollups_and_keeps_the_name_as_alias(populated):
-    from db import queries
+    from db.entity_queries import entity_profile
 
     db = populated.db
     kb = load_kb(populated.path)
@@ -94,7 +94,7 @@ def test_merge_moves_mentions_and_rollups_and_keeps_the_name_as_alias(populated)
     assert load_kb(populated.path).lookup("Open AI").id == "openai"
     with pytest.raises(EntityEditError, match="same entity"):
         merge(db, kb, user_kb_path(populated.path), "Open AI", "OpenAI")
-    assert queries.entity_profile(db, "OpenAI") is not None
+    assert entity_profile(db, "OpenAI") is not None
 
 
 def test_rename_keeps_the_old_name_as_alias_and_refuses_a_taken_name(populated):
