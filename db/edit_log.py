@@ -13,6 +13,7 @@ Lines of the older format (a bare knowledge-base entry, no `op`) are read as ent
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -57,8 +58,32 @@ def _entries(rec: dict) -> list[dict]:
     return rec["entries"] if "op" in rec else [rec]  # the old format: the line is the entry
 
 
+# One knowledge base per log content, shared by the process: spaCy pipelines are built per
+# knowledge base object (nlp.models), so runs over the same edits (or none) reuse the loaded model
+# instead of loading it again. An edit calls `forget` before it changes one in memory.
+_SHARED: dict[str | None, KnowledgeBase] = {}
+_SHARED_MAX = 4
+
+
 def knowledge_base(path: Path) -> KnowledgeBase:
-    """The packaged knowledge base with every edit of the log applied in order."""
+    """The packaged knowledge base with every edit of the log applied in order (shared: see
+    `forget` before changing it)."""
+    key = hashlib.sha1(path.read_bytes()).hexdigest() if path.exists() else None
+    kb = _SHARED.get(key)
+    if kb is None:
+        kb = _SHARED[key] = _replayed(path)
+        while len(_SHARED) > _SHARED_MAX:
+            del _SHARED[next(iter(_SHARED))]  # the oldest: an earlier state of some log
+    return kb
+
+
+def forget(kb: KnowledgeBase) -> None:
+    """Stop sharing `kb`: the caller is about to change it, and no other run may see that."""
+    for key in [k for k, v in _SHARED.items() if v is kb]:
+        del _SHARED[key]
+
+
+def _replayed(path: Path) -> KnowledgeBase:
     packaged = {e.id: e.to_json() for e in KnowledgeBase.default()}
     extra: list[dict] = []
     for _n, rec in records(path):

@@ -111,6 +111,7 @@ def add_alias(db, kb: KnowledgeBase, kb_path: str | Path, name: str, alias: str)
     """Give the entity `name` another surface form; returns the entity."""
     alias = alias.strip()
     ent = _with_free_form(db, name, alias, "an alias")
+    edit_log.forget(kb)
     entry = _kb_entry(kb, ent)
     kb.add_alias(entry.id, alias)
     edit_log.commit(db, Path(kb_path), {"op": "alias", "entity": ent.name, "alias": alias, "kb_id": entry.id,
@@ -130,6 +131,7 @@ def rename(db, kb: KnowledgeBase, kb_path: str | Path, name: str, new_name: str)
     """Change the canonical name of an entity; the old name stays as an alias."""
     new_name = new_name.strip()
     ent = _with_free_form(db, name, new_name, "the new name")
+    edit_log.forget(kb)
     entry = _kb_entry(kb, ent)
     aliases = [a for a in [*entry.aliases, entry.name] if a != new_name]
     entry = kb.add(new_name, entry.type, aliases, id=entry.id, country=entry.country, description=entry.description,
@@ -155,6 +157,7 @@ def merge(db, kb: KnowledgeBase, kb_path: str | Path, source: str, target: str) 
     src, dst = find_entity(db, source), find_entity(db, target)
     if src.id == dst.id:
         raise EntityEditError(f"{source!r} and {target!r} are already the same entity ({dst.name})")
+    edit_log.forget(kb)
     entry = _kb_entry(kb, dst)
     src_aliases = [r[0] for r in db.execute("SELECT alias FROM aliases WHERE entity_id = ?", [src.id])]
     src_entry = kb.get(src.kb_id) if src.kb_id else None
@@ -217,6 +220,8 @@ def promote(db, kb: KnowledgeBase, kb_path: str | Path, min_sources: int = PROMO
         GROUP BY e.id HAVING count(DISTINCT a.source) >= ? ORDER BY sources DESC, e.name""",
         [*params, min_sources]).fetchall()
     out = []
+    if rows and not dry_run:
+        edit_log.forget(kb)
     for eid, name, label, n_sources, n_mentions in rows:
         if not any(c.isupper() for c in name):
             continue

@@ -223,3 +223,16 @@ def test_a_log_of_the_old_format_still_loads(populated):
     add_alias(populated.db, load_kb(populated.path), path, "Zéphyrine Labs", "ZL Paris")
     kb = load_kb(populated.path)
     assert kb.lookup("ZL Paris") is not None and kb.lookup("zephy").id == "zephyrine-labs"
+
+
+def test_runs_over_the_same_log_share_one_knowledge_base_and_an_edit_never_leaks(populated, tmp_path):
+    """Enrichment's spaCy pipeline is cached per knowledge base: databases whose logs agree (here:
+    none yet) get the same object, and an edit first takes its knowledge base out of the sharing."""
+    other_db = tmp_path / "other" / "veille.db"
+    kb = load_kb(populated.path)
+    assert load_kb(other_db) is kb
+    add_alias(populated.db, kb, user_kb_path(populated.path), "OpenAI", "Open A.I.")
+    assert kb.lookup("Open A.I.").id == "openai"  # the caller's own object follows its edit...
+    fresh = load_kb(other_db)
+    assert fresh is not kb and fresh.lookup("Open A.I.") is None  # ...no other database sees it
+    assert load_kb(populated.path) is load_kb(populated.path) and load_kb(populated.path).lookup("Open A.I.")
