@@ -76,32 +76,44 @@ def test_canned_queries_answer_like_veille_query(served_db):
 _LISTENING = re.compile(r"Uvicorn running on http://127\.0\.0\.1:(\d+)")
 
 
+def start_all(cmds: list[list[str]]) -> list[tuple[subprocess.Popen, str]]:
+    """Start Datasettes (through `veille serve` or directly) on port 0, all at once so their
+    start-ups overlap: [(process, base URL)] in the order given.
+
+    Each port is the one the server bound, read back from its log line; a reader thread keeps
+    draining each output so the access log never fills the pipe."""
+    launched = []
+    for cmd in cmds:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        seen: list[str] = []
+        found: queue.Queue = queue.Queue()
+
+        def read(proc=proc, seen=seen, found=found):
+            for line in proc.stdout:
+                seen.append(line)
+                m = _LISTENING.search(line)
+                if m:
+                    found.put(int(m.group(1)))
+            found.put(None)
+
+        threading.Thread(target=read, daemon=True).start()
+        launched.append((proc, seen, found))
+    out = []
+    for proc, seen, found in launched:
+        try:
+            port = found.get(timeout=90)
+        except queue.Empty:
+            port = None
+        if port is None:
+            for other, _seen, _found in launched:
+                other.kill()
+            pytest.fail("server did not start: " + "".join(seen))
+        out.append((proc, f"http://127.0.0.1:{port}"))
+    return out
+
+
 def start(cmd: list[str]) -> tuple[subprocess.Popen, str]:
-    """Start a Datasette (through `veille serve` or directly) on port 0: (process, base URL).
-
-    The port is the one the server bound, read back from its log line; a reader thread keeps
-    draining the output so the access log never fills the pipe."""
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    seen: list[str] = []
-    found: queue.Queue = queue.Queue()
-
-    def read():
-        for line in proc.stdout:
-            seen.append(line)
-            m = _LISTENING.search(line)
-            if m:
-                found.put(int(m.group(1)))
-        found.put(None)
-
-    threading.Thread(target=read, daemon=True).start()
-    try:
-        port = found.get(timeout=90)
-    except queue.Empty:
-        port = None
-    if port is None:
-        proc.kill()
-        pytest.fail("server did not start: " + "".join(seen))
-    return proc, f"http://127.0.0.1:{port}"
+    return start_all([cmd])[0]
 
 
 def veille_serve(db: str) -> list[str]:
@@ -227,37 +239,43 @@ def _post_evil(base: str, name: str) -> None:
         pass  # refused outright (an immutable database has no writable queries): the rows tell
 
 
-def _write_attempt(args: list[str], name: str) -> None:
-    proc, base = start([sys.executable, "-m", "datasette", *args])
-    try:
-        _post_evil(base, name)
-    finally:
-        stop(proc)
+def _without_plugins(args: list[str]) -> list[str]:
+    return [a for i, a in enumerate(args) if a != "--plugins-dir" and args[i - 1] != "--plugins-dir"]
+
+
+def _hacked(db: str) -> int:
+    conn = sqlite3.connect(db)
+    n = conn.execute("SELECT count(*) FROM sources WHERE name LIKE 'hacked%'").fetchone()[0]
+    conn.close()
+    return n
 
 
 def test_writes_fail_because_of_veilles_set_up_not_datasettes_defaults(tmp_path):
     from db.serve import datasette_args
 
-    db = str(tmp_path / "veille.db")
-    build(db)
+    build(str(tmp_path / "veille.db"))
     meta = _evil_metadata(tmp_path)
-
-    def hacked():
-        conn = sqlite3.connect(db)
-        n = conn.execute("SELECT count(*) FROM sources WHERE name LIKE 'hacked%'").fetchone()[0]
-        conn.close()
-        return n
-
-    args = datasette_args(db, meta, port=0)
-    # control: the same Datasette without veille's plugins lets the writable query write
-    bare = [a for i, a in enumerate(args) if a != "--plugins-dir" and args[i - 1] != "--plugins-dir"]
-    _write_attempt(bare, "hacked-control")
-    assert hacked() == 1
-    # each attempt inserts its own name: a refusal must come from the set-up, not the primary key
-    _write_attempt(args, "hacked-live")  # veille's set-up: query_only on every connection
-    assert hacked() == 1
-    _write_attempt(datasette_args(db, meta, port=0, immutable=True), "hacked-immutable")  # `veille serve --immutable`
-    assert hacked() == 1
+    dbs = {}
+    for case in ("control", "live", "immutable"):  # one copy each: the servers run side by side
+        (tmp_path / case).mkdir()
+        dbs[case] = str(tmp_path / case / "veille.db")
+        shutil.copy(tmp_path / "veille.db", dbs[case])
+    servers = start_all([
+        # control: the same Datasette without veille's plugins lets the writable query write
+        [sys.executable, "-m", "datasette", *_without_plugins(datasette_args(dbs["control"], meta, port=0))],
+        # veille's set-up: query_only on every connection
+        [sys.executable, "-m", "datasette", *datasette_args(dbs["live"], meta, port=0)],
+        # `veille serve --immutable`
+        [sys.executable, "-m", "datasette", *datasette_args(dbs["immutable"], meta, port=0, immutable=True)],
+    ])
+    try:
+        for (_proc, base), case in zip(servers, dbs):
+            _post_evil(base, f"hacked-{case}")
+    finally:
+        for proc, _base in servers:
+            stop(proc)
+    assert _hacked(dbs["control"]) == 1
+    assert _hacked(dbs["live"]) == 0 and _hacked(dbs["immutable"]) == 0
 
 
 def _answers(url: str) -> bool:
@@ -269,13 +287,17 @@ def _answers(url: str) -> bool:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
-def test_datasette_dies_with_veille_serve(served_db, sig):
-    proc, base = start(veille_serve(served_db))
-    assert _answers(base + "/-/versions.json")
-    os.kill(proc.pid, sig)
-    proc.wait(timeout=20)
-    deadline = time.monotonic() + 30  # a bound on the wait, not a speed check: the child must go
-    while _answers(base + "/-/versions.json") and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not _answers(base + "/-/versions.json")
+def test_datasette_dies_with_veille_serve(served_db):
+    """SIGKILL (nothing runs in the parent: the kernel's death signal) and SIGTERM (the parent's
+    handler stops the child's group): either way the port stops answering."""
+    signals = [signal.SIGKILL, signal.SIGTERM]
+    servers = start_all([veille_serve(served_db) for _ in signals])
+    for (proc, base), sig in zip(servers, signals):
+        assert _answers(base + "/-/versions.json")
+        os.kill(proc.pid, sig)
+    for (proc, base), sig in zip(servers, signals):
+        proc.wait(timeout=20)
+        deadline = time.monotonic() + 30  # a bound on the wait, not a speed check: the child must go
+        while _answers(base + "/-/versions.json") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _answers(base + "/-/versions.json"), sig.name
