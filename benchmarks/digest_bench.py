@@ -117,7 +117,7 @@ def main() -> None:
     ap.add_argument("--db", default="/tmp/veille-digest-bench.db")
     args = ap.parse_args()
 
-    from db import queries
+    from db import reads as queries
     from db.store import Store
     from digests import brief
     from digests.render import render

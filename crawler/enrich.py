@@ -4,6 +4,10 @@ Per batch: the analyzer (NER, linking, dates, amounts; in worker processes when 
 the article embeddings (cached by content hash) and the watch-topic scores. After the last
 batch the entity base grows and settles: unknown entities named by several sources become
 canonical, and each touched entity gets the label voted by all its mentions in the database.
+
+Settling is resumable: each analysis marks its article in `pending_settle` in its own
+transaction, and the marks are cleared only once the votes and promotions ran, so a run killed
+after its last commit leaves them for the next `veille enrich`, which settles them first.
 """
 from __future__ import annotations
 
@@ -57,31 +61,46 @@ def enrich(store: Store, analyzer: Analyzer | None = None, *, batch: int = 64, r
     """
     analyzer = analyzer or Analyzer()
     report = report if report is not None else EnrichReport()
-    touched: set[int] = set()
     last_id = 0
     while True:
         rows = store.pending(limit=batch, redo=redo, after=last_id)
         if not rows:
             break
-        docs = [Document(text=r["text"], title=r["title"], published=r["published"], lang_hint=r["lang"]) for r in rows]
-        analyses = analyzer.analyze_many(docs)
-        scored = {}
-        if topics is not None:
-            keep = [i for i, a in enumerate(analyses) if not a.skipped]
-            results = topics.score([rows[i]["title"] for i in keep], [rows[i]["text"] for i in keep],
-                                   langs=[analyses[i].lang for i in keep])
-            scored = dict(zip(keep, results))
-        for i, (row, analysis) in enumerate(zip(rows, analyses)):
-            store.save_analysis(row["id"], analysis, analysis.sentence_of, topics=scored.get(i))
-            report.on_topic += bool(scored.get(i) and scored[i].on_topic)
-        touched |= _entity_ids(store, [r["id"] for r in rows])
+        _analyse_batch(store, analyzer, rows, topics, report)
         report.analysed += len(rows)
         last_id = rows[-1]["id"]
         if progress:
             progress(len(rows))
-    if report.analysed:
-        _settle_entities(store, analyzer.kb, touched, kb_path, min_sources, report)
+    settle(store, analyzer.kb, kb_path, min_sources, report)
     return report.analysed
+
+
+def _analyse_batch(store: Store, analyzer: Analyzer, rows: list[dict], topics, report: EnrichReport) -> None:
+    """Analyse and score one batch; each article committed with its analysis, in its own transaction."""
+    docs = [Document(text=r["text"], title=r["title"], published=r["published"], lang_hint=r["lang"]) for r in rows]
+    analyses = analyzer.analyze_many(docs)
+    scored = {}
+    if topics is not None:
+        keep = [i for i, a in enumerate(analyses) if not a.skipped]
+        results = topics.score([rows[i]["title"] for i in keep], [rows[i]["text"] for i in keep],
+                               langs=[analyses[i].lang for i in keep])
+        scored = dict(zip(keep, results))
+    for i, (row, analysis) in enumerate(zip(rows, analyses)):
+        store.save_analysis(row["id"], analysis, analysis.sentence_of, topics=scored.get(i))
+        report.on_topic += bool(scored.get(i) and scored[i].on_topic)
+
+
+def settle(store: Store, kb, kb_path: str | None, min_sources: int | None, report: EnrichReport) -> None:
+    """Votes and promotions for every analysed article not settled yet (this run's, and those a
+    killed run left), then their marks cleared."""
+    articles = store.unsettled()
+    if not articles:
+        return
+    touched: set[int] = set()
+    for i in range(0, len(articles), 500):
+        touched |= _entity_ids(store, articles[i:i + 500])
+    _settle_entities(store, kb, touched, kb_path, min_sources, report)
+    store.settled(articles)
 
 
 def _entity_ids(store: Store, article_ids: list[int]) -> set[int]:
@@ -94,9 +113,11 @@ def _settle_entities(store: Store, kb, touched: set[int], kb_path: str | None, m
                      report: EnrichReport) -> None:
     from db.entity_edits import promote, vote_labels
 
+    # votes first: a promoted entity's knowledge-base type is its stored label, and from then on
+    # that type outvotes the mentions, so the label must be the voted one by then
+    report.relabelled = vote_labels(store.db, kb, sorted(touched))
     if kb_path and min_sources:
         report.promoted = promote(store.db, kb, kb_path, min_sources, entity_ids=sorted(touched))
-    report.relabelled = vote_labels(store.db, kb, sorted(touched))
     if report.promoted or report.relabelled:
         log.info("entities: %d promoted, %d relabelled by votes", len(report.promoted), report.relabelled)
 
@@ -124,8 +145,9 @@ def run_enrichment(store: Store, *, model_size: str, batch_size: int, processes,
     """Enrichment as the CLI runs it: the database's knowledge base (packaged plus user edits),
     `topics` (parsed `nlp.topics.Topic`s; None: the defaults) scored with the `embedding` backend,
     `processes` worker processes ("auto" or a number, see `worker_count`)."""
-    from db.entity_edits import load_kb, user_kb_path
+    from db.entity_edits import load_kb, replay_edits, user_kb_path
 
+    replay_edits(store.db, store.path)  # an edit killed between its log line and its rows
     kb = load_kb(store.path)
     pending = store.db["articles"].count if redo else store.count_pending()
     n = worker_count(processes, pending)

@@ -1,9 +1,11 @@
 """Edits of the entity base: aliases, merges, renames, promotion of recurring unknowns, type votes.
 
-The database rows and the user's knowledge-base file (`<db>.kb.jsonl`, next to the database)
-change together: the rows fix what is stored, the file makes the next enrichment (which
-re-links mentions through the knowledge base) agree with them. Every function takes an open
-`sqlite_utils.Database` on an autocommit connection and writes in one transaction.
+The database rows and the edit log (`<db>.kb.jsonl`, next to the database, see `db.edit_log`)
+change together: the log makes the next enrichment (which re-links mentions through the
+knowledge base) agree with every edit, the rows fix what is stored. Each edit is checked,
+appended to the log, then applied to the rows in one transaction by the same function the
+replay of a killed run uses (`_ROWS`). Functions take an open `sqlite_utils.Database` on an
+autocommit connection.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from db import edit_log
+from db.entity_lookup import lookup
 from db.schema import transaction
 from nlp.errors import VeilleError
 from nlp.kb import TYPES, KnowledgeBase, normalise, slugify
@@ -37,35 +41,35 @@ class EntityRow:
 
 
 def user_kb_path(db_path: str | Path) -> Path:
-    """The user's knowledge-base file of a database: `veille.db` -> `veille.kb.jsonl`."""
-    p = Path(db_path)
-    return p.with_name(p.stem + ".kb.jsonl")
+    """The edit log of a database: `veille.db` -> `veille.kb.jsonl`."""
+    return edit_log.log_path(db_path)
 
 
 def load_kb(db_path: str | Path) -> KnowledgeBase:
-    """The packaged knowledge base plus the user's edits for this database (when there are any)."""
-    path = user_kb_path(db_path)
-    return KnowledgeBase.load(path) if path.exists() else KnowledgeBase.load()
+    """The packaged knowledge base plus every edit logged for this database, in order."""
+    return edit_log.knowledge_base(user_kb_path(db_path))
+
+
+def replay_edits(db, db_path: str | Path) -> int:
+    """Apply to the rows the logged edits a killed run left unapplied; returns how many."""
+    return edit_log.replay(db, user_kb_path(db_path), _ROWS)
 
 
 def find_entity(db, name: str) -> EntityRow:
-    """The stored entity called `name` (its name, an alias or its knowledge-base id)."""
-    key = normalise(name)
-    if not key:
+    """The stored entity called `name` (see `db.entity_lookup` for the precedence).
+
+    An edit never guesses: an alias shared by several entities is refused with their names.
+    """
+    if not normalise(name or ""):
         raise EntityEditError("an entity name cannot be empty")
-    row = db.execute("SELECT id, name, label, kb_id FROM entities WHERE norm = ?", [key]).fetchone()
-    row = row or db.execute("SELECT id, name, label, kb_id FROM entities WHERE kb_id = ?", [name]).fetchone()
-    if row is None:
-        rows = db.execute(
-            "SELECT DISTINCT e.id, e.name, e.label, e.kb_id FROM aliases a JOIN entities e ON e.id = a.entity_id"
-            " WHERE a.alias_norm = ? ORDER BY e.id", [key]).fetchall()
-        if len(rows) > 1:
-            raise EntityEditError(f"{name!r} is an alias of several entities: "
-                                  + ", ".join(r[1] for r in rows) + "; use the canonical name")
-        row = rows[0] if rows else None
-    if row is None:
+    found = lookup(db, name)
+    if found.ambiguous:
+        raise EntityEditError(f"{name!r} is an alias of several entities: "
+                              + ", ".join(m.name for m in found.matches) + "; use the canonical name")
+    if not found.found:
         raise EntityEditError(f"no entity named {name!r} in the database")
-    return EntityRow(*row)
+    m = found.unique
+    return EntityRow(m.id, m.name, m.label, m.kb_id)
 
 
 def _kb_entry(kb: KnowledgeBase, ent: EntityRow):
@@ -107,31 +111,45 @@ def add_alias(db, kb: KnowledgeBase, kb_path: str | Path, name: str, alias: str)
     """Give the entity `name` another surface form; returns the entity."""
     alias = alias.strip()
     ent = _with_free_form(db, name, alias, "an alias")
+    edit_log.forget(kb)
     entry = _kb_entry(kb, ent)
     kb.add_alias(entry.id, alias)
-    kb.save_user(kb_path)
-    with transaction(db) as conn:
-        _insert_alias(conn, ent.id, alias)
-        conn.execute("UPDATE entities SET kb_id = ? WHERE id = ?", [entry.id, ent.id])
+    edit_log.commit(db, Path(kb_path), {"op": "alias", "entity": ent.name, "alias": alias, "kb_id": entry.id,
+                                        "entries": [entry.to_json()]}, _ROWS)
     ent.kb_id = entry.id
     return ent
+
+
+def _alias_rows(conn, rec: dict) -> None:
+    ent = _row_of(conn, rec["entity"])
+    if ent is not None:
+        _insert_alias(conn, ent.id, rec["alias"])
+        conn.execute("UPDATE entities SET kb_id = ? WHERE id = ?", [rec["kb_id"], ent.id])
 
 
 def rename(db, kb: KnowledgeBase, kb_path: str | Path, name: str, new_name: str) -> EntityRow:
     """Change the canonical name of an entity; the old name stays as an alias."""
     new_name = new_name.strip()
     ent = _with_free_form(db, name, new_name, "the new name")
+    edit_log.forget(kb)
     entry = _kb_entry(kb, ent)
     aliases = [a for a in [*entry.aliases, entry.name] if a != new_name]
-    kb.add(new_name, entry.type, aliases, id=entry.id, country=entry.country, description=entry.description,
-           case_sensitive=entry.case_sensitive)
-    kb.save_user(kb_path)
-    with transaction(db) as conn:
-        _insert_alias(conn, ent.id, ent.name)
-        conn.execute("DELETE FROM aliases WHERE entity_id = ? AND alias_norm = ?", [ent.id, normalise(new_name)])
-        conn.execute("UPDATE entities SET name = ?, norm = ?, kb_id = ? WHERE id = ?",
-                     [new_name, normalise(new_name), entry.id, ent.id])
+    entry = kb.add(new_name, entry.type, aliases, id=entry.id, country=entry.country, description=entry.description,
+                   case_sensitive=entry.case_sensitive)
+    edit_log.commit(db, Path(kb_path), {"op": "rename", "entity": ent.name, "new_name": new_name, "kb_id": entry.id,
+                                        "entries": [entry.to_json()]}, _ROWS)
     return EntityRow(ent.id, new_name, ent.label, entry.id)
+
+
+def _rename_rows(conn, rec: dict) -> None:
+    ent = _row_of(conn, rec["entity"])
+    if ent is None:
+        return
+    new_name = rec["new_name"]
+    _insert_alias(conn, ent.id, ent.name)
+    conn.execute("DELETE FROM aliases WHERE entity_id = ? AND alias_norm = ?", [ent.id, normalise(new_name)])
+    conn.execute("UPDATE entities SET name = ?, norm = ?, kb_id = ? WHERE id = ?",
+                 [new_name, normalise(new_name), rec["kb_id"], ent.id])
 
 
 def merge(db, kb: KnowledgeBase, kb_path: str | Path, source: str, target: str) -> EntityRow:
@@ -139,6 +157,7 @@ def merge(db, kb: KnowledgeBase, kb_path: str | Path, source: str, target: str) 
     src, dst = find_entity(db, source), find_entity(db, target)
     if src.id == dst.id:
         raise EntityEditError(f"{source!r} and {target!r} are already the same entity ({dst.name})")
+    edit_log.forget(kb)
     entry = _kb_entry(kb, dst)
     src_aliases = [r[0] for r in db.execute("SELECT alias FROM aliases WHERE entity_id = ?", [src.id])]
     src_entry = kb.get(src.kb_id) if src.kb_id else None
@@ -146,18 +165,31 @@ def merge(db, kb: KnowledgeBase, kb_path: str | Path, source: str, target: str) 
     for form in dict.fromkeys(forms):
         if normalise(form) != normalise(entry.name):
             kb.add_alias(entry.id, form)
-    kb.save_user(kb_path)
-    with transaction(db) as conn:
-        # the roll-up triggers move the per-day counts with each mention
-        conn.execute("UPDATE mentions SET entity_id = ? WHERE entity_id = ?", [dst.id, src.id])
-        for form in dict.fromkeys([src.name, *src_aliases]):
-            _insert_alias(conn, dst.id, form)
-        conn.execute("DELETE FROM entities WHERE id = ?", [src.id])
-        conn.execute("UPDATE entities SET kb_id = ? WHERE id = ?", [entry.id, dst.id])
+    edit_log.commit(db, Path(kb_path), {"op": "merge", "source": src.name, "target": dst.name, "kb_id": entry.id,
+                                        "entries": [entry.to_json()]}, _ROWS)
     if src_entry is not None:
         log.warning("%s stays in the packaged knowledge base; its forms now also point to %s",
                     src_entry.name, entry.name)
     return EntityRow(dst.id, dst.name, dst.label, entry.id)
+
+
+def _merge_rows(conn, rec: dict) -> None:
+    src, dst = _row_of(conn, rec["source"]), _row_of(conn, rec["target"])
+    if src is None or dst is None or src.id == dst.id:
+        return  # already merged (the source's name is the target's alias now)
+    src_aliases = [r[0] for r in conn.execute("SELECT alias FROM aliases WHERE entity_id = ?", [src.id])]
+    # the roll-up triggers move the per-day counts with each mention
+    conn.execute("UPDATE mentions SET entity_id = ? WHERE entity_id = ?", [dst.id, src.id])
+    for form in dict.fromkeys([src.name, *src_aliases]):
+        _insert_alias(conn, dst.id, form)
+    conn.execute("DELETE FROM entities WHERE id = ?", [src.id])
+    conn.execute("UPDATE entities SET kb_id = ? WHERE id = ?", [rec["kb_id"], dst.id])
+
+
+def _row_of(conn, name: str) -> EntityRow | None:
+    """The entity a logged edit names, at the time it is applied (None: it is gone)."""
+    m = lookup(conn, name).best
+    return EntityRow(m.id, m.name, m.label, m.kb_id) if m else None
 
 
 # -- growth and votes -----------------------------------------------------------------------------
@@ -188,6 +220,8 @@ def promote(db, kb: KnowledgeBase, kb_path: str | Path, min_sources: int = PROMO
         GROUP BY e.id HAVING count(DISTINCT a.source) >= ? ORDER BY sources DESC, e.name""",
         [*params, min_sources]).fetchall()
     out = []
+    if rows and not dry_run:
+        edit_log.forget(kb)
     for eid, name, label, n_sources, n_mentions in rows:
         if not any(c.isupper() for c in name):
             continue
@@ -203,12 +237,16 @@ def promote(db, kb: KnowledgeBase, kb_path: str | Path, min_sources: int = PROMO
                            description=f"promoted: named by {n_sources} sources")
         item["kb_id"] = entry.id
     if out and not dry_run:
-        kb.save_user(kb_path)  # the file first: a kill before the rows leaves them to the next run
-        with transaction(db) as conn:
-            conn.executemany("UPDATE entities SET kb_id = ? WHERE id = ? AND kb_id IS NULL",
-                             [(item["kb_id"], item["id"]) for item in out])
+        promoted = [{"name": item["name"], "kb_id": item["kb_id"]} for item in out]
+        edit_log.commit(db, Path(kb_path), {"op": "promote", "entities": promoted,
+                                            "entries": [kb.get(p["kb_id"]).to_json() for p in promoted]}, _ROWS)
         log.info("promoted %d recurring entities to the knowledge base", len(out))
     return out
+
+
+def _promote_rows(conn, rec: dict) -> None:
+    conn.executemany("UPDATE entities SET kb_id = ? WHERE norm = ? AND kb_id IS NULL",
+                     [(p["kb_id"], normalise(p["name"])) for p in rec["entities"]])
 
 
 def vote_labels(db, kb: KnowledgeBase | None = None, entity_ids: list[int] | None = None) -> int:
@@ -250,3 +288,7 @@ def vote_labels(db, kb: KnowledgeBase | None = None, entity_ids: list[int] | Non
         with transaction(db) as conn:
             conn.executemany("UPDATE entities SET label = ? WHERE id = ?", changes)
     return len(changes)
+
+
+# how each logged edit changes the rows, live and on replay
+_ROWS = {"alias": _alias_rows, "rename": _rename_rows, "merge": _merge_rows, "promote": _promote_rows}

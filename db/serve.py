@@ -2,17 +2,21 @@
 
 The canned queries answer the questions of `veille query` in the browser. Every parameter is
 a Datasette named parameter, bound by SQLite; an empty field means "no filter". Entities are
-found by `veille_norm()` (see `db/datasette_plugins/`), so "open ai" finds OpenAI.
+found by the SQL of `db.entity_lookup.entity_sql` (canonical name, then alias, then kb id, through
+`veille_norm()` of `db/datasette_plugins/`), so "open ai" finds OpenAI as `veille query` does.
+The search is built by `db.search` from the constants of `veille query articles`.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from db.entity_lookup import entity_sql
+from db.search import SEARCH_DEPTH, canned_search_sql
+
 PLUGINS_DIR = Path(__file__).parent / "datasette_plugins"
 
-# the entity named by :name (canonical name or alias), as `db.queries.find_entity` resolves it
-_ENTITY = """(SELECT id FROM entities WHERE norm = veille_norm(:name)
-    UNION ALL SELECT entity_id FROM aliases WHERE alias_norm = veille_norm(:name) LIMIT 1)"""
+# the entity named by :name, resolved as `db.entity_lookup.lookup` does (name, alias, kb id)
+_ENTITY = entity_sql(":name")
 # the latest day stored: windows end there when :until is empty
 _LAST_DAY = "coalesce(nullif(:until, ''), (SELECT max(day) FROM entity_days))"
 _ARTICLE_FILTERS = """(:lang = '' OR a.lang = :lang) AND (:source = '' OR a.source = :source COLLATE NOCASE)"""
@@ -21,22 +25,8 @@ CANNED = {
     "search": {
         "title": "Search articles",
         "description": "Full-text search (FTS5 syntax: words, \"phrases\", AND/OR/NOT, prefix*), accents "
-                       "ignored, the 1,000 most recent matches ranked by BM25 with the title weighing 5x.",
-        "sql": f"""WITH cand AS MATERIALIZED (
-    SELECT f.rowid AS id, bm25(articles_fts, 5.0, 1.0) AS score
-    FROM articles_fts f JOIN articles a ON a.id = f.rowid
-    WHERE articles_fts MATCH :q AND a.duplicate_of IS NULL AND {_ARTICLE_FILTERS}
-      AND (:since = '' OR a.published >= :since) AND (:until = '' OR a.published <= :until)
-    ORDER BY f.rowid DESC LIMIT 1000),
-  best AS MATERIALIZED (SELECT id, score FROM cand ORDER BY score LIMIT 20),
-  snips AS MATERIALIZED (
-    SELECT rowid AS id, CASE WHEN rowid IN (SELECT id FROM best)
-                        THEN snippet(articles_fts, 1, '[', ']', '…', 16) END AS snippet
-    FROM articles_fts WHERE articles_fts MATCH :q
-      AND rowid BETWEEN (SELECT min(id) FROM best) AND (SELECT max(id) FROM best))
-SELECT a.published, a.source, a.title, snips.snippet, a.url
-FROM best JOIN articles a ON a.id = best.id JOIN snips ON snips.id = best.id
-ORDER BY best.score""",
+                       f"ignored, the {SEARCH_DEPTH:,} most recent matches ranked by BM25 with the title weighing 5x.",
+        "sql": canned_search_sql(_ARTICLE_FILTERS),
     },
     "entity": {
         "title": "Entity: profile",
@@ -105,12 +95,10 @@ ORDER BY am.eur DESC LIMIT 50""",
     "cooccur": {
         "title": "Two entities together",
         "description": "Articles naming both :a and :b, latest first.",
-        "sql": """SELECT a.published, a.source, a.title, a.url
+        "sql": f"""SELECT a.published, a.source, a.title, a.url
 FROM entity_articles x JOIN entity_articles y ON y.article_id = x.article_id JOIN articles a ON a.id = x.article_id
-WHERE x.entity_id = (SELECT id FROM entities WHERE norm = veille_norm(:a)
-                     UNION ALL SELECT entity_id FROM aliases WHERE alias_norm = veille_norm(:a) LIMIT 1)
-  AND y.entity_id = (SELECT id FROM entities WHERE norm = veille_norm(:b)
-                     UNION ALL SELECT entity_id FROM aliases WHERE alias_norm = veille_norm(:b) LIMIT 1)
+WHERE x.entity_id = {entity_sql(":a")}
+  AND y.entity_id = {entity_sql(":b")}
 ORDER BY x.day DESC, x.article_id DESC LIMIT 50""",
     },
 }
@@ -174,17 +162,30 @@ TABLES = {
 }
 
 
+# machinery, not findings: hidden from the home page and the database page (still reachable by
+# URL and SQL, which the read-only connections make harmless)
+INTERNAL_TABLES = ("_migrations", "articles_fts", "simhash_bands", "minhash_bands", "article_minhash", "embeddings",
+                   "feed_validators", "alert_scanned", "outbox", "delivery_attempts", "edit_log_state",
+                   "pending_settle")
+TEMPLATES_DIR = PLUGINS_DIR / "templates"
+
+
+def tables_metadata() -> dict:
+    """The `tables` block of the metadata: TABLES, with every internal table hidden."""
+    return {**TABLES, **{t: {**TABLES.get(t, {}), "hidden": True} for t in INTERNAL_TABLES}}
+
+
 def metadata(db_name: str, title: str = "veille") -> dict:
     """Datasette metadata (a dict for metadata.json) for the database served as `db_name`."""
     return {
         "title": title,
         "description": "News and policy monitoring: articles, the entities they name and the money at stake. "
-                       "Read-only. Start with a canned query below.",
+                       "Read-only. Start with a question below; the tables are further down.",
         "license": "Apache-2.0",
         "databases": {
             db_name: {
                 "description": "Articles, entities, mentions, dates and amounts stored by veille.",
-                "tables": TABLES,
+                "tables": tables_metadata(),
                 "queries": CANNED,
             }
         },
@@ -195,9 +196,11 @@ def datasette_args(path: str, metadata_path: str, *, host: str = "127.0.0.1", po
                    immutable: bool = False) -> list[str]:
     """Arguments of `datasette serve` for a read-only veille database."""
     # --immutable: a snapshot nobody writes to (Datasette then skips change checks and can offer
-    # the file for download); otherwise read connections are opened with mode=ro
+    # the file for download); otherwise read connections are opened with mode=ro. Either way the
+    # plugins set query_only on every connection (db/datasette_plugins/veille_readonly.py).
     args = ["serve", "--immutable", path] if immutable else ["serve", path]
     args += ["--host", host, "--port", str(port), "--metadata", metadata_path, "--plugins-dir", str(PLUGINS_DIR),
+             "--template-dir", str(TEMPLATES_DIR),
              # a million rows: no facet suggestions, bounded facets and queries
              "--setting", "suggest_facets", "off", "--setting", "facet_time_limit_ms", "200",
              "--setting", "sql_time_limit_ms", "3000", "--setting", "default_page_size", "50"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from db.entity_lookup import by_kb_id, lookup
 from db.records import NewArticle  # callers import it from here too
 from db.schema import connect, transaction
 from nlp.dedup import is_near_duplicate, lsh_bands, minhash
@@ -168,29 +169,59 @@ class Store:
         cols = [c[0] for c in rows.description]
         return [dict(zip(cols, r)) for r in rows.fetchall()]
 
+    def unsettled(self) -> list[int]:
+        """Articles whose analysis is stored but whose entities were not settled yet."""
+        return [r[0] for r in self.db.execute("SELECT article_id FROM pending_settle ORDER BY article_id")]
+
+    def settled(self, article_ids: list[int]) -> None:
+        """Mark the entities of these articles settled (see `unsettled`)."""
+        with self.transaction() as conn:
+            conn.executemany("DELETE FROM pending_settle WHERE article_id = ?", [(i,) for i in article_ids])
+
     def count_pending(self) -> int:
         return self.db.execute("SELECT count(*) FROM articles WHERE status = 'new'").fetchone()[0]
 
     def _entity_id(self, conn, name: str, label: str, kb_id: str | None) -> int:
-        norm = norm_name(name)
+        """The stored entity of a mention: by its knowledge-base id when linked, else by name
+        through `db.entity_lookup` (canonical name, then alias); created when there is none."""
         if kb_id:
-            row = conn.execute("SELECT id FROM entities WHERE kb_id = ?", [kb_id]).fetchone()
-            if row:
-                return row[0]
-        row = conn.execute("SELECT id FROM entities WHERE norm = ?", [norm]).fetchone()
-        if row:
+            found = by_kb_id(conn, kb_id)
+            if found is not None:
+                return found
+        match = lookup(conn, name)
+        if match.via == "name":
             if kb_id:
-                conn.execute("UPDATE entities SET kb_id = ? WHERE id = ? AND kb_id IS NULL", [kb_id, row[0]])
-            return row[0]
-        row = conn.execute(
-            "SELECT entity_id FROM aliases WHERE alias_norm = ? ORDER BY entity_id LIMIT 1", [norm]
-        ).fetchone()
-        if row:
-            return row[0]
+                conn.execute("UPDATE entities SET kb_id = ? WHERE id = ? AND kb_id IS NULL", [kb_id, match.best.id])
+            return match.best.id
+        if match.via == "alias":
+            return match.best.id
+        # a kb id typed as a name is not a match here: the analysis gives the name it found
         cur = conn.execute(
-            "INSERT INTO entities (name, label, kb_id, norm) VALUES (?, ?, ?, ?)", [name, label, kb_id, norm]
+            "INSERT INTO entities (name, label, kb_id, norm) VALUES (?, ?, ?, ?)", [name, label, kb_id, norm_name(name)]
         )
         return cur.lastrowid
+
+    def _write_mentions(self, conn, article_id: int, analysis: Analysis, sent) -> None:
+        """The mentions of one analysis, each tied to its stored entity; new forms become aliases."""
+        ids: dict[tuple, int] = {}
+        rows = []
+        for m in analysis.entities:
+            key = (m.canonical, m.kb_id)
+            if key not in ids:
+                ids[key] = self._entity_id(conn, m.canonical, m.label, m.kb_id)
+            # every other form of the name is an alias, not only the first one of the article
+            if m.text != m.canonical and (key, m.text) not in ids:
+                ids[(key, m.text)] = ids[key]
+                conn.execute(
+                    "INSERT OR IGNORE INTO aliases (alias_norm, entity_id, alias) VALUES (?, ?, ?)",
+                    [norm_name(m.text), ids[key], m.text],
+                )
+            rows.append((article_id, ids[key], m.text, m.label, m.start, m.end, sent(m.start)))
+        conn.executemany(
+            'INSERT INTO mentions (article_id, entity_id, text, label, start, "end", sentence)'
+            " VALUES (?,?,?,?,?,?,?)",
+            rows,
+        )
 
     def save_analysis(self, article_id: int, analysis: Analysis, sentence_of=None, topics=None) -> None:
         """Replace the stored analysis of one article, all or nothing.
@@ -201,6 +232,8 @@ class Store:
         """
         sent = sentence_of or (lambda _offset: None)
         with self.transaction() as conn:
+            # its entities still have to be settled (votes, promotion): `settled()` clears it
+            conn.execute("INSERT OR IGNORE INTO pending_settle (article_id) VALUES (?)", [article_id])
             if topics is not None:
                 conn.execute("DELETE FROM article_topics WHERE article_id = ?", [article_id])
                 conn.executemany("INSERT INTO article_topics (article_id, topic, score) VALUES (?, ?, ?)",
@@ -216,23 +249,7 @@ class Store:
                     [analysis.skipped, analysis.lang, now_iso(), article_id],
                 )
                 return
-            ids: dict[tuple, int] = {}
-            rows = []
-            for m in analysis.entities:
-                key = (m.canonical, m.kb_id)
-                if key not in ids:
-                    ids[key] = self._entity_id(conn, m.canonical, m.label, m.kb_id)
-                    if m.text != m.canonical:
-                        conn.execute(
-                            "INSERT OR IGNORE INTO aliases (alias_norm, entity_id, alias) VALUES (?, ?, ?)",
-                            [norm_name(m.text), ids[key], m.text],
-                        )
-                rows.append((article_id, ids[key], m.text, m.label, m.start, m.end, sent(m.start)))
-            conn.executemany(
-                'INSERT INTO mentions (article_id, entity_id, text, label, start, "end", sentence)'
-                " VALUES (?,?,?,?,?,?,?)",
-                rows,
-            )
+            self._write_mentions(conn, article_id, analysis, sent)
             conn.executemany(
                 'INSERT INTO dates (article_id, text, value, precision, relative, start, "end") VALUES (?,?,?,?,?,?,?)',
                 [(article_id, d.text, d.value, d.precision, int(d.relative), d.start, d.end) for d in analysis.dates],

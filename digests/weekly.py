@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from db import briefs as bq
-from db import queries
+from db import reads
 from digests import brief
 from digests.stories import ClusterParams, Item, cluster, day_number, link_continuations
 from digests.summarize import LLMConfig, Source, summarise
@@ -73,7 +73,7 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
 
     encoder = encoder or get_encoder("use")
     p = params or ClusterParams()
-    rows = queries.articles_between(db, period.start, period.end + "T99")
+    rows = reads.articles_between(db, period.start, period.end + "T99")
     if topic:
         wanted = bq.article_ids_for_topic(db, topic, period.start, period.end + "T99")
         rows = [r for r in rows if r["id"] in wanted]
@@ -81,8 +81,8 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
     off_topic = bq.off_topic_ids(db, [r["id"] for r in rows]) if not include_off_topic else set()
     rows = [r for r in rows if r["id"] not in off_topic]
     ids = [r["id"] for r in rows]
-    mentions = queries.mentions_of(db, ids)
-    amounts = queries.amounts_of(db, ids)
+    mentions = reads.mentions_of(db, ids)
+    amounts = reads.amounts_of(db, ids)
     topics = bq.topics_of(db, ids)
 
     vectors = embed_cached(db, encoder, [article_text(r["title"], r["text"]) for r in rows])

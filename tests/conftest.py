@@ -83,3 +83,66 @@ def demo_manifest():
     from crawler.demo.server import site_root
 
     return json.loads((site_root() / "manifest.json").read_text("utf-8"))
+
+
+class FakeEncoder:
+    """A deterministic stand-in for `nlp.embed` encoders, as llm's test suite has one: each word
+    (casefolded, accents and edge punctuation dropped) maps to a unit vector seeded by a stable
+    hash of it, and a text is the normalised sum of its words' vectors.
+
+    Same text, same vector, in every process; texts sharing words are similar in proportion to
+    what they share, unrelated texts near orthogonal (random directions in 512 dimensions), so
+    clustering and scoring tests keep their meaning without loading a model. Same `name`/`dim`/
+    `encode` interface as the real encoders (512 like USE, so cached-vector shapes agree)."""
+
+    name = "fake-bag-of-words"
+    dim = 512
+
+    def __init__(self):
+        self._words: dict = {}
+        self.calls: list[int] = []  # how many texts each encode() call was given
+
+    def _word(self, word: str):
+        import hashlib
+
+        import numpy as np
+
+        vec = self._words.get(word)
+        if vec is None:
+            seed = int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+            vec = np.random.default_rng(seed).standard_normal(self.dim).astype(np.float32)
+            vec /= np.linalg.norm(vec)
+            self._words[word] = vec
+        return vec
+
+    def encode(self, texts, batch_size: int = 64):
+        import numpy as np
+
+        from nlp.kb import normalise
+
+        texts = list(texts)
+        self.calls.append(len(texts))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in normalise(text or "").split():
+                word = word.strip(".,;:!?()[]«»\"'")
+                if word:
+                    out[i] += self._word(word)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+@pytest.fixture(scope="session")
+def fake_encoder():
+    """The deterministic fake encoder (see FakeEncoder), shared by the session."""
+    return FakeEncoder()
+
+
+@pytest.fixture
+def fake_embeddings(monkeypatch, fake_encoder):
+    """Every `nlp.embed.get_encoder(spec)` in the test (CLI commands included) gets the fake
+    encoder: for tests where embeddings flow through but are not what is tested."""
+    import nlp.embed
+
+    monkeypatch.setattr(nlp.embed, "get_encoder", lambda spec="use", device="cpu": fake_encoder)
+    return fake_encoder

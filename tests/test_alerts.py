@@ -428,19 +428,22 @@ def test_veille_run_crawls_enriches_and_delivers_one_cycle(tmp_path, store, db_p
 
 
 def test_one_entity_resolver_canonical_then_alias_then_kb_id(store):
-    from db.entities import resolve
+    from db.entity_lookup import lookup
     from nlp.kb import normalise
 
-    rows = [(1, "Bpifrance", "ORG", "Q3090", normalise("Bpifrance")),
-            (2, "Banque publique d'investissement", "ORG", "Q999", normalise("Banque publique d'investissement")),
-            (3, "Île-de-France", "LOC", "Q13917", normalise("Île-de-France"))]
+    def resolve(conn, name):
+        return lookup(conn, name).best
+
+    rows = [(1, "Bpifrance", "ORG", "bpifrance", normalise("Bpifrance")),
+            (2, "Banque publique d'investissement", "ORG", "bpi", normalise("Banque publique d'investissement")),
+            (3, "Île-de-France", "LOC", "idf-region", normalise("Île-de-France"))]
     store.db.conn.executemany("INSERT INTO entities (id, name, label, kb_id, norm) VALUES (?,?,?,?,?)", rows)
     store.db.conn.executemany("INSERT INTO aliases (alias_norm, entity_id, alias) VALUES (?,?,?)",
                               [(normalise("Bpifrance"), 2, "Bpifrance"), (normalise("BPI"), 2, "BPI")])
     conn = store.db.conn
     assert resolve(conn, "BPIFRANCE").id == 1  # a canonical name wins over another entity's alias
     assert resolve(conn, "bpi").id == 2  # then an alias
-    assert resolve(conn, "Q13917").id == 3  # then a knowledge-base id
+    assert resolve(conn, "idf-region").id == 3  # then a knowledge-base id
     assert resolve(conn, "ile de france").id == 3  # punctuation folded as it is when stored
     assert resolve(conn, "ILE-DE-FRANCE").id == 3  # case and diacritics folded
     assert resolve(conn, "nobody") is None and resolve(conn, "  ") is None

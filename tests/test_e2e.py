@@ -85,6 +85,8 @@ def test_enrich_then_brief_names_the_actors_and_the_money(crawled):
 def test_export_articles_jsonl_contract(crawled):
     res = CliRunner().invoke(main, ["export", "articles", "--db", crawled["db"], "--format", "jsonl"])
     lines = [json.loads(x) for x in res.output.splitlines()]
-    assert lines and set(lines[0]) == {"url", "canonical_url", "title", "text", "published", "lang", "source",
-                                       "duplicate_of"}
-    assert any(line["duplicate_of"] for line in lines)
+    assert lines and set(lines[0]) == {"id", "url", "canonical_url", "title", "text", "published", "lang", "source",
+                                       "duplicate_of", "duplicate_of_url"}
+    url_of = {line["id"]: line["url"] for line in lines}
+    copies = [line for line in lines if line["duplicate_of"]]
+    assert copies and all(c["duplicate_of_url"] == url_of[c["duplicate_of"]] for c in copies)

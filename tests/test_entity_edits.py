@@ -5,8 +5,17 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import main
-from db.entity_edits import (EntityEditError, add_alias, find_entity, load_kb, merge, promote, rename,
-                             user_kb_path, vote_labels)
+from db.entity_edits import (
+    EntityEditError,
+    add_alias,
+    find_entity,
+    load_kb,
+    merge,
+    promote,
+    rename,
+    user_kb_path,
+    vote_labels,
+)
 from db.store import NewArticle
 from nlp.dedup import content_hash
 from nlp.types import Analysis, EntityMention
@@ -71,7 +80,7 @@ def test_alias_is_stored_and_saved_for_the_next_enrichment(populated):
 
 
 def test_merge_moves_mentions_and_rollups_and_keeps_the_name_as_alias(populated):
-    from db import queries
+    from db.entity_queries import entity_profile
 
     db = populated.db
     kb = load_kb(populated.path)
@@ -85,7 +94,7 @@ def test_merge_moves_mentions_and_rollups_and_keeps_the_name_as_alias(populated)
     assert load_kb(populated.path).lookup("Open AI").id == "openai"
     with pytest.raises(EntityEditError, match="same entity"):
         merge(db, kb, user_kb_path(populated.path), "Open AI", "OpenAI")
-    assert queries.entity_profile(db, "OpenAI") is not None
+    assert entity_profile(db, "OpenAI") is not None
 
 
 def test_rename_keeps_the_old_name_as_alias_and_refuses_a_taken_name(populated):
@@ -163,3 +172,67 @@ def test_a_failed_write_of_the_user_file_keeps_the_previous_edits(populated, mon
     assert path.read_text("utf-8") == before
     # the rows were not touched either: the file is written first
     assert "BPI France" not in {r[0] for r in populated.db.execute("SELECT alias FROM aliases")}
+
+
+def test_every_edit_is_logged_and_the_next_enrichment_sees_them_all(populated):
+    """Two `veille entities alias` in a row, each loading the knowledge base afresh as the CLI
+    does: both forms survive into the knowledge base the next enrichment loads."""
+    runner = CliRunner()
+    db = str(populated.path)
+    for name, form in [("OpenAI", "Open A.I."), ("Bpifrance", "Banque publique d'investissement")]:
+        res = runner.invoke(main, ["entities", "alias", name, form, "--db", db], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+    kb = load_kb(populated.path)  # what `run_enrichment` links mentions with
+    assert kb.lookup("Open A.I.").id == "openai"
+    assert kb.lookup("Banque publique d'investissement").id == "bpifrance"
+    lines = [json.loads(x) for x in user_kb_path(populated.path).read_text("utf-8").splitlines()]
+    assert [(r["op"], r["alias"]) for r in lines] == [("alias", "Open A.I."), ("alias", "Banque publique d'investissement")]
+    assert all(r["at"].endswith("+00:00") for r in lines)
+
+
+def test_an_edit_logged_but_killed_before_the_rows_is_applied_by_the_next_run(populated):
+    from db import edit_log
+    from db.entity_edits import replay_edits
+
+    path = user_kb_path(populated.path)
+    # the first half of an edit, as a process killed right after the log's fsync leaves it
+    edit_log.append(path, {"op": "alias", "entity": "Bpifrance", "alias": "BPI France", "kb_id": "bpifrance",
+                           "entries": [{"id": "bpifrance", "name": "Bpifrance", "type": "ORG",
+                                        "aliases": ["BPI France"]}]})
+    def aliases():
+        return {r[0] for r in populated.db.execute("SELECT alias FROM aliases")}
+
+    assert "BPI France" not in aliases()
+    # the next edit replays it first, then applies itself; each line applies once
+    add_alias(populated.db, load_kb(populated.path), path, "OpenAI", "Open A.I.")
+    assert {"BPI France", "Open A.I."} <= aliases()
+    assert replay_edits(populated.db, populated.path) == 0
+    # a line cut short by a kill is skipped, and the next edit still gets a line of its own
+    with path.open("a", encoding="utf-8") as f:
+        f.write('{"op": "alias", "entity": "Ope')
+    add_alias(populated.db, load_kb(populated.path), path, "OpenAI", "OAI")
+    assert "OAI" in aliases() and json.loads(path.read_text("utf-8").splitlines()[-1])["alias"] == "OAI"
+    assert load_kb(populated.path).lookup("BPI France").id == "bpifrance"
+
+
+def test_a_log_of_the_old_format_still_loads(populated):
+    path = user_kb_path(populated.path)
+    path.write_text(json.dumps({"id": "zephyrine-labs", "name": "Zéphyrine Labs", "type": "ORG",
+                                "aliases": ["Zephy"]}) + "\n", "utf-8")
+    assert load_kb(populated.path).lookup("zephy").id == "zephyrine-labs"
+    add_alias(populated.db, load_kb(populated.path), path, "Zéphyrine Labs", "ZL Paris")
+    kb = load_kb(populated.path)
+    assert kb.lookup("ZL Paris") is not None and kb.lookup("zephy").id == "zephyrine-labs"
+
+
+def test_runs_over_the_same_log_share_one_knowledge_base_and_an_edit_never_leaks(populated, tmp_path):
+    """Enrichment's spaCy pipeline is cached per knowledge base: databases whose logs agree (here:
+    none yet) get the same object, and an edit first takes its knowledge base out of the sharing."""
+    other_db = tmp_path / "other" / "veille.db"
+    kb = load_kb(populated.path)
+    assert load_kb(other_db) is kb
+    add_alias(populated.db, kb, user_kb_path(populated.path), "OpenAI", "Open A.I.")
+    assert kb.lookup("Open A.I.").id == "openai"  # the caller's own object follows its edit...
+    fresh = load_kb(other_db)
+    assert fresh is not kb and fresh.lookup("Open A.I.") is None  # ...no other database sees it
+    assert load_kb(populated.path) is load_kb(populated.path) and load_kb(populated.path).lookup("Open A.I.")

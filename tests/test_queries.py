@@ -9,7 +9,12 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.cli import main
-from db import queries as q
+from db import amount_queries, rankings
+from db.amount_queries import amounts
+from db.entity_queries import cooccurrence, entity_profile, find_entity, timeline
+from db.filters import Filters, QueryError
+from db.rankings import top_entities
+from db.search import search_articles
 from db.store import NewArticle, Store
 from nlp.dedup import content_hash
 from nlp.types import AmountMention, Analysis, EntityMention
@@ -131,7 +136,7 @@ def test_a_database_of_the_first_schema_is_upgraded_in_place(db_path, monkeypatc
     assert new.db.execute("SELECT count(*) FROM mentions").fetchone()[0] == before
     assert new.db["articles"].count == len(ids)
     assert stored(new.db) == recount(new.db) and stored(new.db)[0]
-    assert q.entity_profile(new.db, "Bpifrance", q.Filters(since="2025-07-01"))["articles"] == 3
+    assert entity_profile(new.db, "Bpifrance", Filters(since="2025-07-01"))["articles"] == 3
     new.close()
 
 
@@ -167,39 +172,39 @@ def test_wal_and_foreign_keys_are_on(db):
     ("title:mistral", {"Mistral AI et Bpifrance"}),
 ])
 def test_search_understands_fts_syntax(db, search, titles):
-    assert {r["title"] for r in q.search_articles(db, search)} == titles
+    assert {r["title"] for r in search_articles(db, search)} == titles
 
 
 def test_search_ranks_titles_first_and_marks_snippets(db):
-    rows = q.search_articles(db, "Mistral")
+    rows = search_articles(db, "Mistral")
     assert rows[0]["title"] == "Mistral AI et Bpifrance"
     assert "[Mistral]" in rows[0]["snippet"]
     assert rows[0]["ranked_over"] == 3 and rows[0]["more"] is False
 
 
 def test_search_depth_ranks_only_the_most_recent_matches(db):
-    rows = q.search_articles(db, "OpenAI", depth=1)
+    rows = search_articles(db, "OpenAI", depth=1)
     assert len(rows) == 1 and rows[0]["title"] == "OpenAI à Paris" and rows[0]["more"] is True
-    assert len(q.search_articles(db, "OpenAI", depth=0)) == 3
+    assert len(search_articles(db, "OpenAI", depth=0)) == 3
 
 
 def test_search_filters(db):
-    f = q.Filters(since="2025-07-10", lang="fr", source="gazette")
-    assert [r["title"] for r in q.search_articles(db, "OpenAI", f)] == ["OpenAI à Paris"]
-    assert q.search_articles(db, "OpenAI", q.Filters(until="2025-07-01"))[0]["published"] == "2025-07-01"
+    f = Filters(since="2025-07-10", lang="fr", source="gazette")
+    assert [r["title"] for r in search_articles(db, "OpenAI", f)] == ["OpenAI à Paris"]
+    assert search_articles(db, "OpenAI", Filters(until="2025-07-01"))[0]["published"] == "2025-07-01"
 
 
 @pytest.mark.parametrize("bad", ['"unterminated', "foo AND (", "nosuchcolumn:x", "   ", "AND"])
 def test_bad_fts_syntax_is_a_query_error(db, bad):
-    with pytest.raises(q.QueryError):
-        q.search_articles(db, bad)
+    with pytest.raises(QueryError):
+        search_articles(db, bad)
 
 
 # -- entities -------------------------------------------------------------------------------------
 
 
 def test_entity_profile(db):
-    p = q.entity_profile(db, "bpi france", q.Filters(since="2025-06-30", until="2025-07-20"))  # an alias
+    p = entity_profile(db, "bpi france", Filters(since="2025-06-30", until="2025-07-20"))  # an alias
     assert (p["name"], p["label"]) == ("Bpifrance", "ORG")
     assert "Bpi France" in p["aliases"]
     assert p["articles"] == 3 and p["mentions"] == 3
@@ -213,18 +218,18 @@ def test_entity_profile(db):
 
 
 def test_entity_window_defaults_to_the_weeks_before_the_latest_day(db):
-    p = q.entity_profile(db, "OpenAI", weeks=1)
+    p = entity_profile(db, "OpenAI", weeks=1)
     assert p["window"] == {"since": "2025-07-11", "until": "2025-07-17"}
     assert p["articles"] == 2 and p["mentions"] == 3
 
 
 def test_unknown_entity_gets_the_closest_names(db):
-    with pytest.raises(q.QueryError, match="closest: .*Bpifrance"):
-        q.entity_profile(db, "Bpifranse")
+    with pytest.raises(QueryError, match="closest: .*Bpifrance"):
+        entity_profile(db, "Bpifranse")
 
 
 def test_top_entities_and_rising(db):
-    r = q.top_entities(db, q.Filters(since="2025-07-14", until="2025-07-20"), label="ORG", min_articles=2)
+    r = top_entities(db, Filters(since="2025-07-14", until="2025-07-20"), label="ORG", min_articles=2)
     assert r["previous_period"] == {"since": "2025-07-07", "until": "2025-07-13"}
     top = [(t["name"], t["articles"], t["previous"]) for t in r["top"]]
     assert top == [("OpenAI", 2, 0), ("Mistral AI", 2, 1), ("Bpifrance", 1, 1)]  # ties: first seen first
@@ -233,50 +238,50 @@ def test_top_entities_and_rising(db):
 
 
 def test_top_entities_default_is_the_latest_iso_week_and_both_paths_agree(db):
-    r = q.top_entities(db)
+    r = top_entities(db)
     assert r["period"] == {"since": "2025-07-14", "until": "2025-07-20"}
-    assert r == q.top_entities(db, q.Filters(since="2025-07-14", until="2025-07-20"))
-    counts = q._period_counts(db, q.Filters(), "2025-07-14", "2025-07-20", "2025-07-07", None)  # the day path
+    assert r == top_entities(db, Filters(since="2025-07-14", until="2025-07-20"))
+    counts = rankings._period_counts(db, Filters(), "2025-07-14", "2025-07-20", "2025-07-07", None)  # the day path
     by_days = sorted((c for c in counts if c[1]), key=lambda c: (-c[1], c[0]))
     assert [(t["id"], t["articles"], t["previous"]) for t in r["top"]] == [tuple(c) for c in by_days]
-    days = q.top_entities(db, q.Filters(since="2025-07-14", until="2025-07-20", lang="fr"))
+    days = top_entities(db, Filters(since="2025-07-14", until="2025-07-20", lang="fr"))
     weeks_fr = {t["name"]: t["articles"] for t in days["top"]}
     assert weeks_fr == {"Mistral AI": 2, "OpenAI": 1, "Bpifrance": 1, "Paris": 2}
-    assert q.top_entities(db, days=3)["period"] == {"since": "2025-07-15", "until": "2025-07-17"}
+    assert top_entities(db, days=3)["period"] == {"since": "2025-07-15", "until": "2025-07-17"}
 
 
 def test_top_entities_with_article_filters(db):
-    r = q.top_entities(db, q.Filters(since="2025-07-14", until="2025-07-20", lang="en"))
+    r = top_entities(db, Filters(since="2025-07-14", until="2025-07-20", lang="en"))
     assert {t["name"] for t in r["top"]} == {"Royaume-Uni", "OpenAI", "AI Growth Zones", "Sam Altman"}
 
 
 @pytest.mark.parametrize("entity_driven", [True, False])
 def test_amounts_table(db, monkeypatch, entity_driven):
-    monkeypatch.setattr(q, "_ENTITY_DRIVEN_BELOW", 10**9 if entity_driven else 0)  # both plans agree
-    bpi = q.find_entity(db, "Bpifrance")["id"]
-    rows = q.amounts(db, currency="EUR", min_eur=1e6, entity_id=bpi)
+    monkeypatch.setattr(amount_queries, "_ENTITY_DRIVEN_BELOW", 10**9 if entity_driven else 0)  # both plans agree
+    bpi = find_entity(db, "Bpifrance")["id"]
+    rows = amounts(db, currency="EUR", min_eur=1e6, entity_id=bpi)
     assert [r["value"] for r in rows] == [50e6, 25e6, 3e6]
     assert rows[0]["sentence_text"] == "Mistral AI signe avec Bpifrance un prêt de 50 millions d'euros."
-    assert [r["value"] for r in q.amounts(db, min_eur=1e8)] == [2e9, 600e6]
-    assert q.amounts(db, currency="GBP")[0]["eur"] == pytest.approx(2.34e9)
+    assert [r["value"] for r in amounts(db, min_eur=1e8)] == [2e9, 600e6]
+    assert amounts(db, currency="GBP")[0]["eur"] == pytest.approx(2.34e9)
 
 
 def test_amounts_fill_a_missing_eur_from_dated_rates(db):
     db.execute("UPDATE amounts SET eur = NULL WHERE unit = 'GBP'")
-    row = q.amounts(db, currency="gbp")[0]
+    row = amounts(db, currency="gbp")[0]
     assert row["eur"] and row["eur"] > 2e9
 
 
 def test_timeline_and_cooccurrence(db):
-    t = q.timeline(db, "OpenAI", by="month")
+    t = timeline(db, "OpenAI", by="month")
     assert t["points"] == [{"month": "2025-07", "articles": 3, "mentions": 4}]
-    assert [p["day"] for p in q.timeline(db, "OpenAI", by="day")["points"]] == ["2025-07-01", "2025-07-15", "2025-07-16"]
-    c = q.cooccurrence(db, "OpenAI", "Mistral AI")
+    assert [p["day"] for p in timeline(db, "OpenAI", by="day")["points"]] == ["2025-07-01", "2025-07-15", "2025-07-16"]
+    c = cooccurrence(db, "OpenAI", "Mistral AI")
     assert c["articles"] == 1 and c["latest"][0]["sentence"] == "Open AI et Mistral AI se disputent les talents."
-    c = q.cooccurrence(db, "Paris", "OpenAI")
+    c = cooccurrence(db, "Paris", "OpenAI")
     assert c["articles"] == 2 and c["latest"][0]["published"] == "2025-07-16"
-    with pytest.raises(q.QueryError, match="same entity"):
-        q.cooccurrence(db, "OpenAI", "OPENAI")
+    with pytest.raises(QueryError, match="same entity"):
+        cooccurrence(db, "OpenAI", "OPENAI")
 
 
 # -- bad input ------------------------------------------------------------------------------------
@@ -286,19 +291,19 @@ INJECTIONS = ["x' OR '1'='1", "fr; DROP TABLE articles; --", "Gazette\" OR 1=1 -
 
 @pytest.mark.parametrize("evil", INJECTIONS)
 def test_filters_are_bound_parameters(db, evil):
-    f = q.Filters(lang=evil, source=evil)
-    assert q.search_articles(db, "OpenAI", f) == []
-    assert q.top_entities(db, f)["top"] == []
-    assert q.amounts(db, f) == []
-    with pytest.raises(q.QueryError):
-        q.entity_profile(db, evil)
+    f = Filters(lang=evil, source=evil)
+    assert search_articles(db, "OpenAI", f) == []
+    assert top_entities(db, f)["top"] == []
+    assert amounts(db, f) == []
+    with pytest.raises(QueryError):
+        entity_profile(db, evil)
     assert db["articles"].count == len(CORPUS)
 
 
 @pytest.mark.parametrize("kw", [{"since": "2025-13-01"}, {"until": "hier"}, {"since": "2025-07-10", "until": "2025-07-01"}])
 def test_bad_dates_are_query_errors(kw):
-    with pytest.raises(q.QueryError):
-        q.Filters(**kw)
+    with pytest.raises(QueryError):
+        Filters(**kw)
 
 
 def test_topic_filter_uses_article_topics(db):
@@ -307,13 +312,13 @@ def test_topic_filter_uses_article_topics(db):
     db.execute("INSERT INTO article_topics VALUES (3, 'Politique IA', 0.9)")
     # every article is scored on every topic: a low score is not "on" the topic
     db.execute("INSERT INTO article_topics SELECT id, 'Politique IA', 0.1 FROM articles WHERE id <> 3")
-    f = q.Filters(topic="politique ia")
-    assert [r["id"] for r in q.search_articles(db, "OpenAI", f)] == [3]
-    assert {t["name"] for t in q.top_entities(db, f, days=30)["top"]} == {"Royaume-Uni", "OpenAI", "AI Growth Zones",
+    f = Filters(topic="politique ia")
+    assert [r["id"] for r in search_articles(db, "OpenAI", f)] == [3]
+    assert {t["name"] for t in top_entities(db, f, days=30)["top"]} == {"Royaume-Uni", "OpenAI", "AI Growth Zones",
                                                                           "Sam Altman"}
     db.execute("DROP TABLE article_topics")
-    with pytest.raises(q.QueryError, match="no topics"):
-        q.search_articles(db, "OpenAI", f)
+    with pytest.raises(QueryError, match="no topics"):
+        search_articles(db, "OpenAI", f)
 
 
 # -- command line ---------------------------------------------------------------------------------
@@ -380,3 +385,23 @@ def test_db_stats_counts_the_tables(db_path):
     build(db_path)
     s = json.loads(run("db", "stats", "--db", db_path, "--json").output)
     assert s["articles"] == len(CORPUS) and s["amounts"] == 5
+
+
+def test_export_articles_joins_with_mentions_and_copies(db_path):
+    build(db_path)
+    with Store(db_path) as store:  # a copy of article 1, published elsewhere
+        orig = store.db.execute("SELECT url, title, text FROM articles WHERE id = 1").fetchone()
+        copy = store.add_article(NewArticle(url="https://copy.example/x", canonical_url="https://copy.example/x",
+                                            url_key="copy.example/x", source="Copie", title=orig[1], text=orig[2],
+                                            published="2025-07-20", author=None, lang="fr",
+                                            content_hash=content_hash(orig[2])))
+    assert copy.duplicate_of == 1
+    arts = [json.loads(x) for x in run("export", "articles", "--db", db_path).output.splitlines()]
+    mentions = [json.loads(x) for x in run("export", "mentions", "--db", db_path).output.splitlines()]
+    ids = {a["id"] for a in arts}
+    assert len(ids) == len(CORPUS) + 1 and {m["article_id"] for m in mentions} <= ids
+    dup = next(a for a in arts if a["id"] == copy.id)
+    assert (dup["duplicate_of"], dup["duplicate_of_url"]) == (1, orig[0])
+    assert all(a["duplicate_of_url"] is None for a in arts if a["id"] != copy.id)
+    header = next(csv.reader(io.StringIO(run("export", "articles", "--db", db_path, "--format", "csv").output)))
+    assert header[0] == "id" and header[-2:] == ["duplicate_of", "duplicate_of_url"]

@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digests.stories import ClusterParams, Item, cluster, day_number, link_continuations, pairwise_scores
+from digests.stories import (
+    ClusterParams,
+    Item,
+    cluster,
+    day_number,
+    link_continuations,
+    pairwise_scores,
+)
 from nlp.embed import article_text as item_text
 
 FIXTURE = Path(__file__).parent.parent / "benchmarks" / "data" / "cluster_week.json"
@@ -103,6 +110,7 @@ def _clustered_with_use(path) -> dict[int, int]:
     return {i: n for n, g in enumerate(found) for i in g}
 
 
+@pytest.mark.slow  # the real multilingual encoder is the point
 def test_held_out_week_with_the_multilingual_encoder():
     """A week not used to set the defaults: OpenAI's two launches two days apart stay two stories."""
     story_of = _clustered_with_use(FIXTURE.parent / "cluster_week_heldout.json")
@@ -110,6 +118,7 @@ def test_held_out_week_with_the_multilingual_encoder():
     assert story_of[6] != story_of[9] and story_of[11] != story_of[13]  # Mistral twice, CNIL twice
 
 
+@pytest.mark.slow  # the real multilingual encoder is the point
 def test_fixture_week_with_the_multilingual_encoder():
     """French and English accounts join; near-misses (same entities, other event) stay apart."""
     story_of = _clustered_with_use(FIXTURE)

@@ -8,7 +8,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from digests.summarize import LLMConfig, Source, abstractive, extractive, mmr, sentences, summarise
+from digests.summarize import (
+    LLMConfig,
+    Source,
+    abstractive,
+    extractive,
+    mmr,
+    sentences,
+    summarise,
+)
+from tests.conftest import FakeEncoder
 
 EN = Source(1, "https://wire.example/1", "UK signs memorandum with OpenAI", "Wire", "en",
             "The UK government signed a memorandum of understanding with OpenAI on Monday. "
@@ -23,13 +32,9 @@ FR2 = Source(3, "https://courrier.example/3", "OpenAI et Londres : ce que dit l'
              "Des associations s'inquiètent de l'usage des données publiques par l'entreprise américaine.")
 
 
-def bag_embed(texts):
-    """A deterministic stand-in encoder: hashed bag of words, L2-normalised."""
-    out = np.zeros((len(texts), 64), dtype=np.float32)
-    for i, t in enumerate(texts):
-        for w in t.lower().split():
-            out[i, hash(w.strip(".,")) % 64] += 1
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+# the deterministic fake encoder of conftest (Python's hash() is salted per process: the
+# hashed bag of words this module had gave other vectors on every run)
+bag_embed = FakeEncoder().encode
 
 
 def test_sentence_split_keeps_abbreviations_together():
@@ -81,7 +86,8 @@ class FakeLLM:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # a short poll: shutdown() waits for the loop to look, 0.5 s per server by default
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     @property
     def url(self):
@@ -131,7 +137,10 @@ def test_abstractive_falls_back_to_extractive(llm, reply, status):
 
 
 def test_abstractive_with_nothing_listening_falls_back():
-    from tests.alert_receivers import free_port
+    import socket
 
-    cfg = LLMConfig(f"http://127.0.0.1:{free_port()}/v1", timeout=2)
-    assert summarise([EN], "en", bag_embed, llm=cfg)[0].url == EN.url
+    # a port bound but not listening refuses connections, and nobody else can take it meanwhile
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        cfg = LLMConfig(f"http://127.0.0.1:{held.getsockname()[1]}/v1", timeout=2)
+        assert summarise([EN], "en", bag_embed, llm=cfg)[0].url == EN.url

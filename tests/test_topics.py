@@ -96,6 +96,7 @@ def use_scorer():
     return TopicScorer(embed=get_encoder("use").encode)
 
 
+@pytest.mark.slow  # the real multilingual encoder is the point
 def test_embeddings_place_a_paraphrase_without_keywords(use_scorer):
     kw_only = TopicScorer().score([PARAPHRASE_EN[0]], [PARAPHRASE_EN[1]])[0]
     with_emb, cycling = use_scorer.score(*zip(PARAPHRASE_EN, CYCLING_FR))
@@ -105,7 +106,7 @@ def test_embeddings_place_a_paraphrase_without_keywords(use_scorer):
     assert not cycling.on_topic and cycling.scores[0].similarity < 0.3
 
 
-def test_enrichment_stores_scores_and_marks_off_topic_articles_without_dropping_them(store, use_scorer):
+def test_enrichment_stores_scores_and_marks_off_topic_articles_without_dropping_them(store, fake_encoder):
     from crawler.enrich import enrich
     from db.store import NewArticle
     from nlp.analyze import Analyzer
@@ -118,8 +119,9 @@ def test_enrichment_stores_scores_and_marks_off_topic_articles_without_dropping_
                                      text=body, published="2025-07-22", author=None, lang="fr",
                                      content_hash=content_hash(body)))
     analyzer = Analyzer(size="sm")
+    scorer = TopicScorer(embed=fake_encoder.encode)  # what is stored is the point, not the vectors
     for redo in (False, True):  # a second pass replaces the scores, never adds rows
-        enrich(store, analyzer, redo=redo, topics=use_scorer)
+        enrich(store, analyzer, redo=redo, topics=scorer)
         rows = store.db.execute("SELECT title, on_topic, relevance FROM articles ORDER BY id").fetchall()
         assert [(r[0], r[1]) for r in rows] == [(PARTNERSHIP_FR[0], 1), (CYCLING_FR[0], 0)]
         assert store.db.execute("SELECT count(*) FROM article_topics").fetchone()[0] == 2 * len(DEFAULT_TOPICS)
@@ -127,7 +129,7 @@ def test_enrichment_stores_scores_and_marks_off_topic_articles_without_dropping_
     assert best[0] == "ai-partnerships"
 
 
-def test_enrichment_caches_the_vectors_the_brief_reads(store):
+def test_enrichment_caches_the_vectors_the_brief_reads(store, fake_embeddings):
     """Topic scoring embeds each article once, under the key the weekly brief looks up."""
     from crawler.enrich import enrich, topic_stage
     from db.store import NewArticle
@@ -144,7 +146,7 @@ def test_enrichment_caches_the_vectors_the_brief_reads(store):
     assert text_key(article_text(title, text)) in keys  # besides the topics' description sentences
 
 
-def test_configured_topic_reaches_veille_analyze_and_a_bad_one_is_one_clear_line(tmp_path):
+def test_configured_topic_reaches_veille_analyze_and_a_bad_one_is_one_clear_line(tmp_path, fake_embeddings):
     import json
 
     from click.testing import CliRunner
@@ -164,7 +166,7 @@ def test_configured_topic_reaches_veille_analyze_and_a_bad_one_is_one_clear_line
     assert res.exit_code != 0 and "give a description or keywords" in res.output and "Traceback" not in res.output
 
 
-def test_veille_enrich_json_reports_topics_promotions_and_votes(tmp_path):
+def test_veille_enrich_json_reports_topics_promotions_and_votes(tmp_path, fake_embeddings):
     import json
 
     from click.testing import CliRunner

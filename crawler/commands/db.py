@@ -18,20 +18,20 @@ from crawler.options import VeilleError, db_option, json_option, open_store
 def export(what, db, fmt):
     """Export stored data to stdout.
 
+    Every row has its id; articles also give `duplicate_of` (the original's id) and
+    `duplicate_of_url`, so mentions, amounts and copies join on the ids.
+
     \b
     Examples:
       veille export articles --db veille.db --format jsonl > articles.jsonl
       veille export articles --format csv > articles.csv
       veille export entities --format csv > entities.csv   # also: mentions, amounts
     """
-    from db import queries
+    from db.exports import export_table
 
     with open_store(db) as store:
-        rows = queries.export_articles(store.db) if what == "articles" else queries.export_table(store.db, what)
         writer = None
-        for r in rows:
-            if what == "articles":
-                r.pop("id", None)
+        for r in export_table(store.db, what):
             if fmt == "jsonl":
                 click.echo(json.dumps(r, ensure_ascii=False))
                 continue
@@ -71,10 +71,10 @@ def db_stats(db, as_json):
     Example:
       veille db stats --db veille.db --json
     """
-    from db import queries
+    from db.reads import stats
 
     with open_store(db) as store:
-        s = queries.stats(store.db)
+        s = stats(store.db)
     click.echo(json.dumps(s, indent=2) if as_json else "\n".join(f"{k:>12}: {v}" for k, v in s.items()))
 
 

@@ -14,11 +14,11 @@ def build_digest(store, week: str | None, lang: str, *, embedding: str | None, s
                  until: str | None = None, topic: str | None = None, llm=None, record: bool = True,
                  include_off_topic: bool = False):
     """The brief of a week (default: the last complete one) or of a --since/--until span."""
-    from db import queries
+    from db.reads import latest_published
     from digests.weekly import make_digest, resolve_period
     from nlp.embed import get_encoder
 
-    period = resolve_period(week, since, until, queries.latest_published(store.db))
+    period = resolve_period(week, since, until, latest_published(store.db))
     return make_digest(store.db, period, lang, topic=topic, encoder=get_encoder(embedding) if embedding else None,
                        llm=llm, record=record, include_off_topic=include_off_topic)
 

@@ -1,7 +1,8 @@
 """`veille entities`: edit the entity base (aliases, merges, renames) and let it grow.
 
-Edits change the stored rows and the database's own knowledge-base file (`<db>.kb.jsonl`) in
-the same command, so the next enrichment links new mentions the way the user decided.
+Each edit is appended to the database's edit log (`<db>.kb.jsonl`, see `db.edit_log`) and then
+applied to the stored rows in the same command, so the next enrichment, which replays the whole
+log, links new mentions the way the user decided.
 """
 from __future__ import annotations
 
@@ -35,8 +36,9 @@ def _show(row, as_json: bool, verb: str) -> None:
 def entities():
     """Edit the entity base: aliases, merges, renames; promote recurring unknown names.
 
-    Each edit updates the stored mentions at once and is saved next to the database
-    (veille.kb.jsonl for veille.db), so later enrichment follows it.
+    Each edit is appended to the edit log next to the database (veille.kb.jsonl for
+    veille.db), with its time, then applied to the stored mentions; later enrichment
+    replays every logged edit in order.
 
     \b
     Examples:

@@ -1,6 +1,7 @@
 """`veille query`: ask the database what matters, as a table, JSON or CSV.
 
-Each subcommand is one named read of `db.queries`; this module only parses options, opens the
+Each subcommand is one named read of the query modules of `db/` (`db.search`,
+`db.entity_queries`, `db.rankings`, `db.amount_queries`); this module only parses options, opens the
 database and prints. Every filter reaches SQLite as a bound parameter.
 """
 from __future__ import annotations
@@ -45,7 +46,7 @@ def _common(f):
     @click.pass_context
     @wraps(f)
     def wrapper(ctx, db, since, until, lang, source, topic, as_json, as_csv, **kw):
-        from db.queries import Filters
+        from db.filters import Filters
 
         if as_json and as_csv:
             raise VeilleError("choose one of --json and --csv")
@@ -191,7 +192,7 @@ def articles(db, filters, search, limit, depth, duplicates):
       veille query articles 'OpenAI AND (Paris OR Londres)' --since 2025-07-01
       veille query articles '"IA Booster" OR bpifranc*' --lang fr --json
     """
-    from db.queries import search_articles
+    from db.search import search_articles
 
     try:
         return search_articles(db, search, filters, limit=limit, depth=depth, include_duplicates=duplicates)
@@ -220,7 +221,7 @@ def entity(db, filters, name, weeks, top):
       veille query entity Bpifrance
       veille query entity "open ai" --weeks 26 --json
     """
-    from db.queries import entity_profile
+    from db.entity_queries import entity_profile
 
     return entity_profile(db, name, filters, weeks=weeks, top=top)
 
@@ -242,7 +243,7 @@ def entities(db, filters, label, top, days, min_articles):
       veille query entities --type ORG --top 20
       veille query entities --since 2025-07-14 --until 2025-07-20 --csv
     """
-    from db.queries import top_entities
+    from db.rankings import top_entities
 
     return top_entities(db, filters, label=label, top=top, days=days, min_articles=min_articles)
 
@@ -263,7 +264,8 @@ def amounts_cmd(db, filters, currency, min_eur, max_eur, entity_name, kind, limi
       veille query amounts --currency EUR --min 1e6 --entity Bpifrance
       veille query amounts --since 2025-07-01 --csv > money.csv
     """
-    from db.queries import amounts, resolve_entity
+    from db.amount_queries import amounts
+    from db.entity_queries import resolve_entity
 
     entity_id = resolve_entity(db, entity_name)["id"] if entity_name else None
     return amounts(db, filters, currency=currency, min_eur=min_eur, max_eur=max_eur, entity_id=entity_id,
@@ -285,7 +287,7 @@ def timeline(db, filters, name, by):
       veille query timeline "Mistral AI" --by month
       veille query timeline OpenAI --since 2025-01-01 --csv
     """
-    from db.queries import timeline as run
+    from db.entity_queries import timeline as run
 
     return run(db, name, filters, by=by)
 
@@ -304,7 +306,7 @@ def cooccur(db, filters, a, b, limit, weeks):
       veille query cooccur OpenAI "Royaume-Uni"
       veille query cooccur Bpifrance "France 2030" --since 2025-01-01 --json
     """
-    from db.queries import cooccurrence
+    from db.entity_queries import cooccurrence
 
     return cooccurrence(db, a, b, filters, limit=limit, weeks=weeks)
 

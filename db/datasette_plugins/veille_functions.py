@@ -15,7 +15,7 @@ def _norm(value):
 
 
 def _week(day):
-    from db.queries import iso_week
+    from db.filters import iso_week
 
     try:
         return iso_week(day) if day else None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from db import alert_matching as sql
-from db import entities
+from db.entity_lookup import lookup
 from db import subscriptions as sub_rows
 from digests.alerts.subscriptions import Subscription, SubscriptionError, all_subscriptions
 from digests.clock import iso, utc
@@ -56,7 +56,7 @@ def match(db, sub: Subscription, ids: list[int], *, ids_json: str | None = None)
         # Topics are a later stage; until it stores them, say so rather than match nothing.
         raise SubscriptionError("topic filters need article topics (an article_topics table), "
                                 "which this database does not have yet")
-    found = [entities.resolve(db.conn, name) for name in sub.entities]
+    found = [lookup(db.conn, name).best for name in sub.entities]
     if not all(found):
         return []  # an entity never seen yet: nothing can mention it
     from nlp.topics import ON_TOPIC
