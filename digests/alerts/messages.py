@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from db import outbox
-from db import queries
+from db import reads
 from digests import atom, markup
 from digests.alerts.matching import HIT_CLOSE, HIT_OPEN
 from digests.alerts.subscriptions import Subscription
@@ -127,7 +127,7 @@ def load_items(db, outbox_ids: list[int]) -> list[AlertItem]:
     """The outbox rows with what a message shows of their article: entities, amounts, link."""
     rows = outbox.alert_rows(db, outbox_ids)
     aids = [r["article_id"] for r in rows]
-    ments, amts = queries.mentions_of(db, aids), queries.amounts_of(db, aids)
+    ments, amts = reads.mentions_of(db, aids), reads.amounts_of(db, aids)
     out = []
     for r in rows:
         money = sorted((a for a in amts.get(r["article_id"], []) if a["kind"] == "money"),
