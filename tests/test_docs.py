@@ -57,4 +57,5 @@ def test_the_generated_table_is_the_one_to_paste():
     assert out.strip() == markdown_table()
     rows = out.strip().splitlines()[2:]
     assert [r.split("`")[1] for r in rows] == [s.name for s in SETTINGS]
-    assert markdown_table() in (ROOT / "docs" / "readme" / "cli.md").read_text("utf-8")
+    # the README holds the table as generated now, not an older paste with the same row names
+    assert markdown_table() in (ROOT / "README.md").read_text("utf-8")
