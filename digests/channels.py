@@ -4,7 +4,7 @@
 message) or raises `DeliveryError` with one line saying why; it never hangs longer than its
 timeout. Supported URLs are Apprise's (https://github.com/caronc/apprise/wiki), among them:
 
-    mailto://user:pass@smtp.example.org?to=team@example.org   (mailtos:// for TLS)
+    mailtos://user:pass@smtp.example.org:587?from=veille@example.org&to=team@example.org
     slack://TokenA/TokenB/TokenC/#channel      mmost://host/token
     workflows://host/workflow/signature        (Microsoft Teams, through Power Automate)
     discord://webhook_id/webhook_token         tgram://bot_token/chat_id
@@ -26,7 +26,7 @@ KEY_HEADER = "X-Veille-Alert-Id"
 
 # Schemes users still copy from older guides, and what replaced them.
 RENAMED = {"msteams": "Microsoft Teams takes a Power Automate URL: workflows://host/workflow/signature"}
-EXAMPLES = ("mailto://user:pass@smtp.example.org?to=team@example.org", "slack://TokenA/TokenB/TokenC",
+EXAMPLES = ("mailtos://user:pass@smtp.example.org:587?from=veille@example.org&to=team@example.org", "slack://TokenA/TokenB/TokenC",
             "ntfy://my-topic", "jsons://hooks.example.org/veille")
 
 

@@ -174,6 +174,27 @@ def test_a_brief_to_a_channel_that_is_down_is_written_queued_and_retried(db_copy
     assert body["title"] == "Veille — semaine 2025-W30"
 
 
+def test_a_brief_sent_to_an_env_reference_keeps_the_url_out_of_every_file(db_copy, tmp_path, monkeypatch):
+    hook = Webhook()
+    try:
+        res = CliRunner().invoke(main, ["digest", "--db", db_copy, "--week", "2025-W30", "--send", "env:VEILLE_TEST_BRIEF"])
+        assert res.exit_code == 1 and "VEILLE_TEST_BRIEF" in res.output and "not set" in res.output
+        monkeypatch.setenv("VEILLE_TEST_BRIEF", hook.url())
+        res = CliRunner().invoke(main, ["digest", "--db", db_copy, "--week", "2025-W30", "-o", str(tmp_path / "b.md"),
+                                        "--send", "env:VEILLE_TEST_BRIEF"])
+        assert res.exit_code == 0, res.output
+    finally:
+        hook.close()
+    (_headers, body), = hook.received
+    assert body["title"] == "Veille — semaine 2025-W30"
+    from db.store import Store
+
+    with Store(db_copy) as store:
+        assert store.db.execute("SELECT notify FROM brief_outbox").fetchall() == [("env:VEILLE_TEST_BRIEF",)]
+    port = hook.url().rsplit(":", 1)[1].split("/")[0]
+    assert all(port not in p.read_text("utf-8", "replace") for p in Path(db_copy).parent.glob("*secrets*"))
+
+
 # -- 13.12: how far a send got decides what a crash leaves -------------------------------------------
 
 

@@ -52,6 +52,14 @@ def _render(store, d, fmt: str, lang: str, weekly: bool) -> str:
     return feed([entry_for(d, html)] + [_stored_entry(r) for r in rows if r["week"] != d.week], lang=lang)
 
 
+def _env_url(ref: str) -> str:
+    """The URL the environment variable of an `env:NAME` reference holds."""
+    value = os.environ.get(ref[len("env:"):])
+    if not value:
+        raise VeilleError(f"brief not delivered: {ref}: the environment variable is not set")
+    return value
+
+
 @click.command()
 @db_option
 @click.option("--week", help="ISO week YYYY-Www (default: the last complete week).")
@@ -62,7 +70,7 @@ def _render(store, d, fmt: str, lang: str, weekly: bool) -> str:
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json", "atom"]), default="md", show_default=True,
               help="atom: a feed of the latest briefs, this one included.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
-@click.option("--send", "channel", metavar="URL", help="Also deliver the brief to this channel (mailto://, json://, slack://…).")
+@click.option("--send", "channel", metavar="URL", help="Also deliver the brief to this channel (mailto://, json://, slack://…, or env:NAME).")
 @click.option("--abstractive", "llm_url", metavar="URL",
               help="OpenAI-compatible API base URL for rewritten summaries (key in VEILLE_LLM_KEY); "
                    "extractive on failure.")
@@ -82,7 +90,8 @@ def digest(ctx, db, week, since, until, topic, lang, fmt, output, channel, llm_u
       veille digest --week 2025-W30 --format html -o brief.html
       veille digest --since 2025-07-14 --until 2025-07-27 --topic "intelligence artificielle"
       veille digest --lang en --format json
-      veille digest --send "mailtos://user:pass@smtp.example.org?to=team@example.org"
+      veille digest --send "mailtos://user:pass@smtp.example.org:587?from=veille@example.org&to=team@example.org"
+      veille digest --format html -o brief.html --send env:VEILLE_BRIEF_URL
       veille digest --format atom -o briefs.xml
     """
     llm = None
@@ -108,7 +117,9 @@ def digest(ctx, db, week, since, until, topic, lang, fmt, output, channel, llm_u
         from digests.send import send_brief
 
         try:
-            validate_url(channel)
+            # env:NAME keeps the URL out of every file (as `alerts add --notify env:NAME` does): it
+            # is checked here and read again when the queued brief is sent
+            validate_url(_env_url(channel) if channel.startswith("env:") else channel)
         except ChannelURLError as exc:
             raise VeilleError(f"brief not delivered: {exc}") from None
         with open_store(db) as store:
