@@ -114,6 +114,7 @@ class Analyzer:
     def _analyze_here(self, docs: list[Document]) -> list[Analysis]:
         from nlp.amounts import find_amounts
         from nlp.dates import find_dates
+        from nlp.deals import find_deals
         from nlp.entities import entities_from_doc
         from nlp.models import spacy_pipeline
 
@@ -141,6 +142,7 @@ class Analyzer:
                 res.dates = find_dates(res.text, lang, anchor)
                 res.amounts = find_amounts(res.text, lang, anchor)
                 res.sentence_starts = _sentence_starts(sdoc)
+                res.deals = find_deals(res, self.kb)  # reads the entities, amounts and sentences above
         return results  # type: ignore[return-value]
 
 

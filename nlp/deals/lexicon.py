@@ -1,0 +1,156 @@
+"""Per-language deal lexicons (`nlp/data/deals/<code>.toml`), compiled once per process.
+
+What differs between languages is data: trigger verbs and nouns per deal kind and form, the
+prepositions that give a party its role, the cues of a rumour and of a figure that is no deal.
+The engine in `nlp.deals.extract` is the same for every language.
+
+Entry syntax: a word or phrase matched case-insensitively on word boundaries; spaces match
+any spacing, both apostrophes (' and ’) match each other, a trailing "*" matches the rest of
+the word ("invest*"), and "re:" starts a raw regular expression ("re:series\\s+[a-h]\\b").
+"""
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from nlp.errors import VeilleError
+
+KINDS = ("partnership", "investment", "acquisition", "public_funding", "expansion")
+# trigger forms: who the subject is. agent_*: the subject acts (buys, invests, funds);
+# patient_*: the subject receives (raises, secures); verb/noun: partnership (everyone a
+# partner); endow: "endowed with N" (the amount is the recipient's); object: expansion nouns.
+FORMS = ("agent_verb", "agent_noun", "patient_verb", "patient_noun", "verb", "noun", "endow", "object")
+PREP_CLASSES = ("with", "between", "agent", "place", "of", "source")
+
+
+class DealLexiconError(VeilleError):
+    pass
+
+
+def phrase(entry: str) -> str:
+    """The regex of one lexicon entry (see the module docstring)."""
+    if entry.startswith("re:"):
+        return f"(?:{entry[3:]})"
+    out = []
+    for ch in entry:
+        if ch == " ":
+            out.append(r"\s+")
+        elif ch in "'’":
+            out.append("['’]")
+        elif ch == "*":  # "team* up", "invest*": the rest of that word
+            out.append(r"\w*")
+        else:
+            out.append(re.escape(ch))
+    # an entry ending on an apostrophe ("d'") glues to the next word: no boundary after it
+    end = "" if entry[-1:] in "'’" else r"(?!\w)"
+    return rf"(?<!\w){''.join(out)}{end}"
+
+
+def alternation(entries) -> str:
+    """One alternation of lexicon entries, longest first so that phrases beat their words."""
+    items = sorted(set(entries), key=len, reverse=True)
+    return "(?:" + "|".join(phrase(e) for e in items) + ")" if items else r"(?!x)x"
+
+
+@dataclass(frozen=True)
+class Trigger:
+    kind: str
+    form: str
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    code: str
+    triggers: tuple[Trigger, ...]
+    any_trigger: re.Pattern[str]  # every trigger of every kind: finds the sentences worth a look
+    prep: re.Pattern[str]  # a preposition followed by at most three words, at the end of a gap
+    prep_classes: dict[str, frozenset[str]]  # normalised preposition -> its classes
+    coordination: re.Pattern[str]  # a gap that only joins two parties
+    clause_break: re.Pattern[str]  # ", which" / ", qui" / "(" / ";": a subordinate clause starts
+    anaphor: re.Pattern[str]  # a sentence opening on the previous sentence's subject
+    continuation: re.Pattern[str]  # a sentence opening on the previous sentence's deal
+    reported: re.Pattern[str]
+    figure_before: re.Pattern[str]  # context cue just before an amount (market, revenue...)
+    figure_after: re.Pattern[str]  # context cue just after an amount
+    budget: re.Pattern[str]  # plan / programme nouns whose own budget is no deal
+    public: re.Pattern[str]  # cues that a funder is public (in its name or KB description)
+    objects: re.Pattern[str]  # expansion objects (office, data centre) an expansion verb needs
+    verb_final: bool  # de/nl: "von X übernommen", the agent may stand before the verb
+
+
+def norm_prep(s: str) -> str:
+    return " ".join(s.lower().replace("’", "'").split())
+
+
+def available() -> tuple[str, ...]:
+    folder = resources.files("nlp") / "data" / "deals"
+    return tuple(sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml")))
+
+
+@cache
+def lexicon(code: str | None) -> Lexicon | None:
+    """The compiled lexicon of language `code`, or None when there is none."""
+    if not code or code not in available():
+        return None
+    path = resources.files("nlp") / "data" / "deals" / f"{code}.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise DealLexiconError(f"nlp/data/deals/{code}.toml: {exc}") from None
+    return _compile(code, data)
+
+
+def _compile(code: str, data: dict) -> Lexicon:
+    flags = re.IGNORECASE
+    kinds = data.get("kinds", {})
+    unknown = set(kinds) - set(KINDS)
+    if unknown:
+        raise DealLexiconError(f"nlp/data/deals/{code}.toml: unknown kinds {sorted(unknown)}")
+    triggers = []
+    every: list[str] = []
+    for kind, forms in kinds.items():
+        for form, entries in forms.items():
+            if form not in FORMS:
+                raise DealLexiconError(f"nlp/data/deals/{code}.toml: unknown form {kind}.{form}")
+            if form == "object":  # expansion objects only count next to an expansion verb
+                continue
+            triggers.append(Trigger(kind, form, re.compile(alternation(entries), flags)))
+            every += entries
+    preps = data.get("prepositions", {})
+    classes: dict[str, set[str]] = {}
+    for cls, entries in preps.items():
+        if cls not in PREP_CLASSES:
+            raise DealLexiconError(f"nlp/data/deals/{code}.toml: unknown preposition class {cls!r}")
+        for e in entries:
+            classes.setdefault(norm_prep(e), set()).add(cls)
+    all_preps = alternation([e for entries in preps.values() for e in entries])
+    words = r"(?:[^\s,;:()«»\"“”]+\s+){0,3}"
+    breaks = alternation(data.get("clause_breaks", []))
+    return Lexicon(
+        code=code,
+        triggers=tuple(triggers),
+        any_trigger=re.compile(alternation(every), flags),
+        prep=re.compile(rf"(?P<prep>{all_preps})\s*{words}$", flags),
+        prep_classes={k: frozenset(v) for k, v in classes.items()},
+        # "X and Y", "X, Y", "the UK government and OpenAI", "X and the French Y": a comma or a
+        # conjunction, with at most two words either side (the caller checks no trigger is there)
+        coordination=re.compile(
+            rf"^\s*(?:[^\s,;:()]+\s+){{0,2}}(?:,|,?\s*{alternation(data.get('coordination', []))})"
+            rf"(?:\s+[^\s,;:()]+){{0,2}}\s*$|^\s*,\s*$", flags),
+        clause_break=re.compile(rf"[;(]|\s[–—]\s|,\s*{breaks}", flags),
+        # used with .match(text, pos): anchored at the sentence start without "^"
+        anaphor=re.compile(rf"\W*{alternation(data.get('anaphors', []))}", flags),
+        continuation=re.compile(rf"\W*{alternation(data.get('continuations', []))}", flags),
+        reported=re.compile(alternation(data.get("reported", [])), flags),
+        figure_before=re.compile(alternation(data.get("figures", {}).get("before", [])), flags),
+        figure_after=re.compile(alternation(data.get("figures", {}).get("after", [])), flags),
+        budget=re.compile(alternation(data.get("figures", {}).get("budget", [])), flags),
+        public=re.compile(alternation(data.get("public", [])), flags),
+        objects=re.compile(alternation(kinds.get("expansion", {}).get("object", [])), flags),
+        verb_final=bool(data.get("verb_final", False)),
+    )
+
