@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import sqlite_utils
 
+from db import deals
 from db.schema import connect, transaction
 from nlp.dedup import is_near_duplicate, lsh_bands, minhash
 from nlp.kb import normalise as norm_name
@@ -206,6 +207,7 @@ class Store:
                              [topics.relevance, int(topics.on_topic), article_id])
             for table in ("mentions", "dates", "amounts"):
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+            deals.forget_article(conn, article_id)
             if analysis.skipped:
                 conn.execute(
                     "UPDATE articles SET status='skipped', skip_reason=?, lang=coalesce(?, lang), enriched_at=?"
@@ -242,6 +244,10 @@ class Store:
                     for a in analysis.amounts
                 ],
             )
+            if analysis.deals:
+                published = conn.execute("SELECT published FROM articles WHERE id = ?", [article_id]).fetchone()[0]
+                deals.save_deals(conn, article_id, published, analysis.deals, lambda p: ids.get(
+                    (p.canonical, p.kb_id)) or self._entity_id(conn, p.canonical, p.label, p.kb_id))
             conn.execute(
                 "UPDATE articles SET status='enriched', skip_reason=NULL, lang=coalesce(?, lang), enriched_at=?"
                 " WHERE id=?",

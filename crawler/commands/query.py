@@ -68,7 +68,7 @@ def _open_existing(ctx, db):
 
 # for CSV and tables: which lists of a nested result become rows, under a `section` column
 _SECTIONS = {
-    "entity": ("weeks", "cooccurring", "latest", "amounts"),
+    "entity": ("weeks", "cooccurring", "latest", "amounts", "deals"),
     "entities": ("top", "rising"),
     "timeline": ("points",),
     "cooccur": ("weeks", "latest"),
@@ -80,6 +80,7 @@ _COLUMNS = {  # columns shown in tables (JSON and CSV carry every column)
     "latest": ("published", "source", "title", "sentence"),
     "amounts_s": ("published", "text", "unit", "eur", "sentence_text"),
     "top": ("rank", "name", "label", "articles", "previous", "change"),
+    "deals": ("date", "deal", "sources"),
     "rising": ("rank", "name", "label", "articles", "previous", "change"),
 }
 
@@ -218,9 +219,12 @@ def entity(db, filters, name, weeks, top):
       veille query entity Bpifrance
       veille query entity "open ai" --weeks 26 --json
     """
+    from crawler.commands.deals import entity_deals
     from db.queries import entity_profile
 
-    return entity_profile(db, name, filters, weeks=weeks, top=top)
+    profile = entity_profile(db, name, filters, weeks=weeks, top=top)
+    profile["deals"] = entity_deals(db, profile["id"], filters, limit=top)
+    return profile
 
 
 @query.command("entities")

@@ -20,6 +20,7 @@ from nlp.types import AmountMention, Analysis, DateMention, Deal, DealParty, Ent
 PARTY_LABELS = frozenset({"ORG", "LOC", "PROG", "PER"})
 _PRIORITY = {"acquisition": 4, "investment": 3, "public_funding": 3, "expansion": 2, "partnership": 1}
 _SPLIT = re.compile(r"(?<=[.!?…])[\"»”’)]?\s+(?=[\"«“(]?[A-ZÀ-ÝĀ-Ž0-9])|\n+")
+_NOUN_FORMS = ("agent_noun", "patient_noun", "noun")
 _OBJECT_REACH = 80  # characters between an expansion verb and its object (office, data centre)
 
 
@@ -37,12 +38,16 @@ class _Ctx:
 def find_deals(an: Analysis, kb=None) -> list[Deal]:
     """The deals told by an analysed text (empty when its language has no deal lexicon).
 
-    `kb` (an `nlp.kb.KnowledgeBase`) lets a funder be recognised as public from its entry's
-    description ("French public investment bank"); names and types are used without it.
+    `kb` (an `nlp.kb.KnowledgeBase`, the packaged one by default) lets a funder be recognised
+    as public from its entry's description ("French public investment bank").
     """
     lex = lexicon(an.lang)
     if lex is None or an.skipped or not an.text:
         return []
+    if kb is None:
+        from nlp.kb import default_kb
+
+        kb = default_kb()
     hits = [m.start() for m in lex.any_trigger.finditer(an.text)]
     if not hits:
         return []
@@ -103,16 +108,39 @@ def _sentence(ctx: _Ctx, si: int) -> list[Deal]:
             if trig.kind == "expansion" and not _has_object(ctx.lex, text, t, s, e):
                 continue
             hits.append((trig, t))
+    hits = _adjacent_merged(text, hits)
     stakes = [t for trig, t in hits if trig.kind == "investment" and trig.form == "agent_noun"]
+    # "acquires a stake in": an investment, not a takeover
+    hits = [(trig, t) for trig, t in hits
+            if not (trig.kind == "acquisition" and any(0 <= k.start - t.end <= 25 for k in stakes))]
     parties = roles.attach(text, mentions, s, ctx.lex, [t for _, t in hits])
     cands: list[tuple[Deal, int]] = []
     for trig, t in hits:
-        if trig.kind == "acquisition" and any(0 <= k.start - t.end <= 25 for k in stakes):
-            continue  # "acquires a stake in": an investment, not a takeover
-        deal = _candidate(ctx, si, trig, t, parties)
+        # the trigger's reach: from the trigger before it to the trigger after it, so that
+        # "X and Y signed a memorandum that could see the company invest" gives "invest" no subject
+        lo = max([s, *(o.end for _, o in hits if o.end <= t.start)])
+        hi = min([e, *(o.start for _, o in hits if o.start >= t.end)])
+        if trig.form in _NOUN_FORMS and _modifier(ctx.lex, text, t, s):
+            continue  # "plan d'investissement", "investment bank": the noun qualifies another
+        deal = _candidate(ctx, si, trig, t, [p for p in parties if p.m.start >= lo and p.m.end <= hi], hi,
+                          first=lo == s)
         if deal is not None:
             cands.append((deal, t.start))
     return _best(cands)
+
+
+def _adjacent_merged(text: str, hits: list[tuple[Trigger, Span]]) -> list[tuple[Trigger, Span]]:
+    """Hits in order; two of one kind a word or two apart ("partnership agreement", "signent un
+    protocole d'accord") are one trigger, the first one's form kept."""
+    out: list[tuple[Trigger, Span]] = []
+    for trig, t in sorted(hits, key=lambda h: (h[1].start, -h[1].end)):
+        if out and out[-1][0].kind == trig.kind and t.start - out[-1][1].end <= 12 \
+                and not any(c in text[out[-1][1].end:t.start] for c in ",;:."):
+            prev_trig, prev = out[-1]
+            out[-1] = (prev_trig, Span(prev.start, max(prev.end, t.end)))
+            continue
+        out.append((trig, t))
+    return out
 
 
 def _has_object(lex: Lexicon, text: str, t: Span, s: int, e: int) -> bool:
@@ -120,15 +148,25 @@ def _has_object(lex: Lexicon, text: str, t: Span, s: int, e: int) -> bool:
             or lex.objects.search(text, max(s, t.start - 40), t.start) is not None)
 
 
-def _candidate(ctx: _Ctx, si: int, trig: Trigger, t: Span, parties: list[Party]) -> Deal | None:
+def _modifier(lex: Lexicon, text: str, t: Span, s: int) -> bool:
+    """The trigger noun right after "d'", "de", "of" (no article between): a modifier."""
+    before = text[max(s, t.start - 4):t.start].lower().replace("’", "'")
+    return before.endswith(("d'", " de ", " of ", " di ", " do ", " da "))
+
+
+def _candidate(ctx: _Ctx, si: int, trig: Trigger, t: Span, parties: list[Party], hi: int,
+               first: bool = True) -> Deal | None:
+    """The deal one trigger tells, if its parties and amount make one. `first`: no other
+    trigger before it in the sentence (only then may a pronoun subject stand for the previous
+    sentence's subject)."""
     text, lex = ctx.an.text, ctx.lex
     s, e = ctx.bounds[si]
     start = s
     left = [p for p in parties if p.m.end <= t.start]
-    brk = lex.clause_break.search(text, t.end, e)
-    limit = brk.start() if brk else e
+    brk = lex.clause_break.search(text, t.end, hi)
+    limit = brk.start() if brk else hi
     right = [p for p in parties if p.m.start >= t.end and p.m.start < limit]
-    if not roles.subject(text, left, t, lex) and si > 0 and lex.anaphor.match(text, s, t.start):
+    if first and not roles.subject(text, left, t, lex) and si > 0 and lex.anaphor.match(text, s, t.start):
         prev = _previous_subject(ctx, si)
         if prev is not None:  # "It raised...": the subject is the previous sentence's
             left = [prev, *left]
@@ -140,7 +178,8 @@ def _candidate(ctx: _Ctx, si: int, trig: Trigger, t: Span, parties: list[Party])
     elif trig.form == "endow":
         found = roles.endow_roles(parties, t)
     else:
-        found = roles.acting_roles(trig.kind, trig.form, text, left, right, t, lex)
+        beyond = [p for p in parties if p.m.start >= limit]
+        found = roles.acting_roles(trig.kind, trig.form, text, left, right, t, lex, beyond)
     amount, only_context = _amount(ctx, trig, t, s, e)
     kind, found = _public_or_private(ctx, trig.kind, found)
     if kind == "expansion" and amount is not None:
@@ -148,7 +187,9 @@ def _candidate(ctx: _Ctx, si: int, trig: Trigger, t: Span, parties: list[Party])
     parties_out = _dedupe(found)
     if not _valid(kind, parties_out, amount, only_context):
         return None
-    date = _date(ctx, s, e)
+    if amount is not None and kind in ("investment", "public_funding") and _lone_budget(ctx, parties_out, amount, limit):
+        return None
+    date = _date(ctx, t, s, limit)
     if trig.form == "endow" and _historical(ctx, date):
         return None  # "France 2030, endowed with €54bn in 2021": the budget, not this week's deal
     status = "reported" if _reported(ctx, s, t) else "announced"
@@ -170,6 +211,8 @@ def _amount(ctx: _Ctx, trig: Trigger, t: Span, s: int, e: int) -> tuple[AmountMe
         usable = [a for a in here if t.end <= a.start <= t.end + 12]
         return (usable[0] if usable else None), False
     text = ctx.an.text
+    # "endowed with N": N is a budget, the endow trigger's own (checked for being old news)
+    here = [a for a in here if not ctx.lex.endowed.search(text, max(s, a.start - 40), a.start)]
     # right after its trigger a programme's amount is what is funded ("will fund a £50m
     # programme"); elsewhere it is the programme's own budget
     usable = [a for a in here if not figures.is_context(text, a, ctx.lex, governed=0 <= a.start - t.end <= 15)]
@@ -194,7 +237,7 @@ def _is_public(ctx: _Ctx, p: Party) -> bool:
         return True
     if ctx.lex.public.search(p.m.canonical) or ctx.lex.public.search(p.m.text):
         return True
-    entry = ctx.kb.get(p.m.kb_id) if ctx.kb is not None and p.m.kb_id else None
+    entry = ctx.kb.get(p.m.kb_id) if p.m.kb_id else ctx.kb.lookup(p.m.canonical)
     if entry is None or not entry.description:
         return False
     en = lexicon("en")
@@ -230,10 +273,20 @@ def _valid(kind: str, parties: list[DealParty], amount, only_context: bool) -> b
     return amount is not None or len(parties) >= 2
 
 
-def _date(ctx: _Ctx, s: int, e: int) -> DateMention | None:
-    for d in ctx.an.dates:
-        if s <= d.start < e:
-            return d
+def _lone_budget(ctx: _Ctx, parties: list[DealParty], amount: AmountMention, limit: int) -> bool:
+    """"London has committed £2bn to delivering this plan": one payer, no recipient, and a plan
+    or programme named a few words after the sum: that plan's budget, not a deal."""
+    if any(p.role in ("recipient", "target") for p in parties):
+        return False
+    after = ctx.an.text[amount.end:limit]
+    return figures.budget_soon_after(after, ctx.lex)
+
+
+def _date(ctx: _Ctx, t: Span, s: int, e: int) -> DateMention | None:
+    """The date nearest the trigger within its reach in the sentence, else the publication day."""
+    near = [d for d in ctx.an.dates if s <= d.start < e]
+    if near:
+        return min(near, key=lambda d: min(abs(d.start - t.end), abs(t.start - d.end)))
     pub = ctx.an.published
     if not pub:
         return None
@@ -265,7 +318,13 @@ def _best(cands: list[tuple[Deal, int]]) -> list[Deal]:
     wins ("form a joint venture to build a campus", "opens a site with a partner")."""
     by_kind: dict[str, tuple[Deal, int]] = {}
     for d, at in cands:
-        if d.kind not in by_kind or _score(d) > _score(by_kind[d.kind][0]):
+        if d.kind not in by_kind:
+            by_kind[d.kind] = (d, at)
+            continue
+        kept_d = by_kind[d.kind][0]
+        if _compatible(kept_d.amount, d.amount):  # "raised €600m ... in a round led by X": one deal
+            _absorb(kept_d, d)
+        elif _score(d) > _score(kept_d):
             by_kind[d.kind] = (d, at)
 
     def rank(item):
@@ -281,6 +340,14 @@ def _best(cands: list[tuple[Deal, int]]) -> list[Deal]:
             continue
         kept.append(d)
     return sorted(kept, key=lambda d: d.start)
+
+
+def _absorb(into: Deal, other: Deal) -> None:
+    """Two triggers of one kind in a sentence telling the same deal: parties and amount joined
+    (the first trigger's status and text kept)."""
+    have = {p.canonical for p in into.parties}
+    into.parties += [p for p in other.parties if p.canonical not in have]
+    into.amount = into.amount or other.amount
 
 
 def _continue(ctx: _Ctx, si: int, deal: Deal) -> bool:
@@ -312,15 +379,30 @@ def _compatible(a: AmountMention | None, b: AmountMention | None) -> bool:
     return abs(x - y) <= 0.15 * max(x, y)
 
 
+_PATIENTS = ("target", "recipient")
+
+
+def _same(a: Deal, b: Deal) -> bool:
+    """Two tellings of one deal in one text: same kind, and the same parties, or one's parties
+    within the other's, or the same amount without two different targets or recipients."""
+    if a.kind != b.kind or not _compatible(a.amount, b.amount):
+        return False
+    pa, pb = {p.canonical for p in a.parties}, {p.canonical for p in b.parties}
+    if pa <= pb or pb <= pa:
+        return True
+    ta = {p.canonical for p in a.parties if p.role in _PATIENTS}
+    tb = {p.canonical for p in b.parties if p.role in _PATIENTS}
+    return a.amount is not None and b.amount is not None and not (ta and tb and not ta & tb)
+
+
 def _merge(deals: list[Deal]) -> list[Deal]:
-    """The same deal told twice in one text (headline and lead) is reported once."""
+    """The same deal told several times in one text (headline, lead, body) is reported once,
+    with the parties every telling gives."""
     out: list[Deal] = []
     for d in deals:
-        key = {p.canonical for p in d.parties}
-        twin = next((o for o in out if o.kind == d.kind and {p.canonical for p in o.parties} == key
-                     and _compatible(o.amount, d.amount)), None)
+        twin = next((o for o in out if _same(o, d)), None)
         if twin is None:
             out.append(d)
-        elif twin.amount is None and d.amount is not None:
-            twin.amount = d.amount
+        else:
+            _absorb(twin, d)
     return out

@@ -56,6 +56,12 @@ def _budget_after(base):  # "a £2bn plan", "un plan" right after the amount
     return _cached("budget_after", base, lambda p: rf"^\s*(?:[\w-]+\s+)?{p}")
 
 
+def budget_soon_after(after: str, lex: Lexicon) -> bool:
+    """A plan or programme noun two to eight words after an amount ("pour mettre en œuvre ce
+    plan"); right after it ("a £50m programme") it is what the money goes to."""
+    return _cached("budget_soon", lex.budget, lambda p: rf"^\W*(?:[^\s.;]+\s+){{2,8}}{p}").match(after) is not None
+
+
 def pick(money: list[AmountMention], start: int, end: int, lo: int, hi: int) -> AmountMention | None:
     """The amount nearest after the trigger [start, end) (within [lo, hi)), else before it."""
     after = [a for a in money if a.start >= end and a.start < hi and a.start - end <= _REACH]

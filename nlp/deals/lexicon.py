@@ -70,6 +70,8 @@ class Lexicon:
     prep: re.Pattern[str]  # a preposition followed by at most three words, at the end of a gap
     prep_classes: dict[str, frozenset[str]]  # normalised preposition -> its classes
     coordination: re.Pattern[str]  # a gap that only joins two parties
+    speech: re.Pattern[str]  # "X said": X reports the deal, it is not a party by position
+    new_clause: re.Pattern[str]  # ", and" / ", et": what follows is another clause
     clause_break: re.Pattern[str]  # ", which" / ", qui" / "(" / ";": a subordinate clause starts
     anaphor: re.Pattern[str]  # a sentence opening on the previous sentence's subject
     continuation: re.Pattern[str]  # a sentence opening on the previous sentence's deal
@@ -78,7 +80,9 @@ class Lexicon:
     figure_after: re.Pattern[str]  # context cue just after an amount
     budget: re.Pattern[str]  # plan / programme nouns whose own budget is no deal
     public: re.Pattern[str]  # cues that a funder is public (in its name or KB description)
+    endowed: re.Pattern[str]  # an endow phrase ending right before an amount ("doté de ")
     objects: re.Pattern[str]  # expansion objects (office, data centre) an expansion verb needs
+    articles: frozenset[str]  # articles spelt like a preposition (pt "A Microsoft"): none at a sentence start
     verb_final: bool  # de/nl: "von X übernommen", the agent may stand before the verb
 
 
@@ -128,7 +132,8 @@ def _compile(code: str, data: dict) -> Lexicon:
         for e in entries:
             classes.setdefault(norm_prep(e), set()).add(cls)
     all_preps = alternation([e for entries in preps.values() for e in entries])
-    words = r"(?:[^\s,;:()«»\"“”]+\s+){0,3}"
+    # up to three words, the last maybe an elided article glued to the party ("de l'État")
+    words = r"(?:[^\s,;:()«»\"“”]+\s+){0,3}(?:[^\s,;:()«»\"“”]*['’])?"
     breaks = alternation(data.get("clause_breaks", []))
     return Lexicon(
         code=code,
@@ -136,11 +141,13 @@ def _compile(code: str, data: dict) -> Lexicon:
         any_trigger=re.compile(alternation(every), flags),
         prep=re.compile(rf"(?P<prep>{all_preps})\s*{words}$", flags),
         prep_classes={k: frozenset(v) for k, v in classes.items()},
-        # "X and Y", "X, Y", "the UK government and OpenAI", "X and the French Y": a comma or a
-        # conjunction, with at most two words either side (the caller checks no trigger is there)
+        # "X, Y", "X and Y", "the UK government and OpenAI", "X and the French Y": a bare comma,
+        # or a conjunction with at most two words either side (the caller checks no trigger is there)
         coordination=re.compile(
-            rf"^\s*(?:[^\s,;:()]+\s+){{0,2}}(?:,|,?\s*{alternation(data.get('coordination', []))})"
-            rf"(?:\s+[^\s,;:()]+){{0,2}}\s*$|^\s*,\s*$", flags),
+            rf"^\s*,?\s*$|^\s*(?:[^\s,;:()]+\s+){{0,2}},?\s*{alternation(data.get('coordination', []))}"
+            rf"(?:\s+[^\s,;:()]+){{0,2}}\s*$", flags),
+        speech=re.compile(rf"\s*(?:,\s*)?{alternation(data.get('speech', []))}", flags),
+        new_clause=re.compile(rf",\s*{alternation(data.get('coordination', []))}", flags),
         clause_break=re.compile(rf"[;(]|\s[–—]\s|,\s*{breaks}", flags),
         # used with .match(text, pos): anchored at the sentence start without "^"
         anaphor=re.compile(rf"\W*{alternation(data.get('anaphors', []))}", flags),
@@ -150,7 +157,9 @@ def _compile(code: str, data: dict) -> Lexicon:
         figure_after=re.compile(alternation(data.get("figures", {}).get("after", [])), flags),
         budget=re.compile(alternation(data.get("figures", {}).get("budget", [])), flags),
         public=re.compile(alternation(data.get("public", [])), flags),
+        endowed=re.compile(rf"{alternation([e for f in kinds.values() for e in f.get('endow', [])])}\s*$", flags),
         objects=re.compile(alternation(kinds.get("expansion", {}).get("object", [])), flags),
+        articles=frozenset(norm_prep(a) for a in data.get("articles", [])),
         verb_final=bool(data.get("verb_final", False)),
     )
 

@@ -60,6 +60,8 @@ def attach(text: str, mentions: list[EntityMention], start: int, lex: Lexicon,
                  and not any(lo <= t.start < m.start for t in triggers)
                  and lex.coordination.match(gap) is not None)
         prep = out[-1].prep if coord else _heading(text[cut:m.start], lex)
+        if not out and _norm(text[start:m.start]) in lex.articles:
+            prep = frozenset()  # "A Microsoft abre...": the article, not the preposition "a"
         if "place" in prep and m.label != "LOC":  # "au fonds de X", "in X": X is what is funded
             prep = prep | {"of"}
         clause = sum(1 for b in breaks if b < m.start)
@@ -117,6 +119,10 @@ def subject(text: str, left: list[Party], trigger: Span, lex: Lexicon) -> list[P
             best = cands[-2]
         elif lex.clause_break.search(between_in) and best[0].clause != cands[-2][0].clause:
             best = cands[-2]
+    if lex.speech.match(text, best[-1].m.end, trigger.start):
+        return []  # "DSIT said the partnership would...": the speaker, not a partner
+    if lex.new_clause.search(text, best[-1].m.end, trigger.start):
+        return []  # "X was there, and the head of state announced...": X is not the subject
     return [p for p in best if p.m.label != "MISC"]
 
 
@@ -125,8 +131,9 @@ def headed(parties: list[Party], cls: str) -> list[Party]:
 
 
 def acting_roles(kind: str, form: str, text: str, left: list[Party], right: list[Party],
-                 trigger: Span, lex: Lexicon) -> dict[str, list[Party]]:
-    """Roles for acquisitions, investments and public funding (agent and patient forms)."""
+                 trigger: Span, lex: Lexicon, beyond: list[Party] = ()) -> dict[str, list[Party]]:
+    """Roles for acquisitions, investments and public funding (agent and patient forms).
+    `beyond`: the parties after the trigger's clause, for "Funded by X, programme Y ..."."""
     agent, patient = AGENT[kind], PATIENT[kind]
     roles: dict[str, list[Party]] = {agent: [], patient: [], "place": []}
     subj = subject(text, left, trigger, lex)
@@ -145,9 +152,15 @@ def acting_roles(kind: str, form: str, text: str, left: list[Party], right: list
         else:
             roles[agent] += subj
             roles[patient] += obj
+        of = [p for p in headed(right, "of") if not p.is_place]
+        if of and form == "agent_noun" and kind != "acquisition" and not roles[agent] \
+                and of[0].m.start - trigger.end <= 4:
+            roles[agent] += [of.pop(0)]  # "investissements d'OpenAI", "investment of X": X invests
         if not roles[patient]:
-            of = [p for p in headed(right, "of") if not p.is_place]
             roles[patient] += groups(of)[0] if of else []
+        if not roles[patient] and by and not subj:  # "Financé par X, le programme Y consacre..."
+            free = [p for p in beyond if not p.prep and not p.is_place]
+            roles[patient] += free[:1]
         if lex.verb_final and not obj and not by and len(subj) == 1:
             earlier = [g for g in groups(left) if not g[0].prep and g[0] not in subj]
             if earlier:  # "SAP hat Signavio übernommen": first group acts, nearest is the patient
