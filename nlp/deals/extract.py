@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from nlp.deals import figures, roles
-from nlp.deals.lexicon import Lexicon, Trigger, lexicon
+from nlp.deals.lexicon import Lexicon, Trigger, lexicon, trigger_hits
 from nlp.deals.roles import AGENT, Party, Span
 from nlp.types import AmountMention, Analysis, DateMention, Deal, DealParty, EntityMention
 
@@ -33,6 +33,7 @@ class _Ctx:
     ents: list[EntityMention]
     ent_starts: list[int]
     money: list[AmountMention]
+    triggers_of: dict[int, set[int]]  # sentence number -> indexes of the triggers it may hold
 
 
 def find_deals(an: Analysis, kb=None) -> list[Deal]:
@@ -48,15 +49,18 @@ def find_deals(an: Analysis, kb=None) -> list[Deal]:
         from nlp.kb import default_kb
 
         kb = default_kb()
-    hits = [m.start() for m in lex.any_trigger.finditer(an.text)]
+    hits = trigger_hits(lex, an.text)
     if not hits:
         return []
     bounds = sentence_bounds(an.text, an.sentence_starts)
     starts = [b[0] for b in bounds]
-    wanted = sorted({bisect.bisect_right(starts, h) - 1 for h in hits})
+    per_sentence: dict[int, set[int]] = {}
+    for at, indexes in hits:
+        per_sentence.setdefault(bisect.bisect_right(starts, at) - 1, set()).update(indexes)
+    wanted = sorted(per_sentence)
     ents = sorted((m for m in an.entities if m.label in PARTY_LABELS), key=lambda m: m.start)
     money = sorted((a for a in an.amounts if a.kind == "money"), key=lambda a: a.start)
-    ctx = _Ctx(an, lex, kb, bounds, ents, [m.start for m in ents], money)
+    ctx = _Ctx(an, lex, kb, bounds, ents, [m.start for m in ents], money, per_sentence)
     deals: list[Deal] = []
     consumed: set[int] = set()
     for si in wanted:
@@ -100,7 +104,8 @@ def _sentence(ctx: _Ctx, si: int) -> list[Deal]:
     text = ctx.an.text
     mentions = _mentions(ctx, s, e)
     hits: list[tuple[Trigger, Span]] = []
-    for trig in ctx.lex.triggers:
+    for index in sorted(ctx.triggers_of.get(si, ())):
+        trig = ctx.lex.triggers[index]
         for m in trig.regex.finditer(text, s, e):
             t = Span(m.start(), m.end())
             if any(p.start < t.end and t.start < p.end for p in mentions):

@@ -66,7 +66,9 @@ class Trigger:
 class Lexicon:
     code: str
     triggers: tuple[Trigger, ...]
-    any_trigger: re.Pattern[str]  # every trigger of every kind: finds the sentences worth a look
+    keys: dict[str, frozenset[int]]  # a word every telling of a trigger holds -> trigger indexes
+    stems: dict[int, dict[str, frozenset[int]]]  # stem length -> stem -> trigger indexes ("invest*")
+    raw: tuple[tuple[re.Pattern[str], int], ...]  # "re:" entries, scanned as regexes
     prep: re.Pattern[str]  # a preposition followed by at most three words, at the end of a gap
     prep_classes: dict[str, frozenset[str]]  # normalised preposition -> its classes
     coordination: re.Pattern[str]  # a gap that only joins two parties
@@ -84,6 +86,44 @@ class Lexicon:
     objects: re.Pattern[str]  # expansion objects (office, data centre) an expansion verb needs
     articles: frozenset[str]  # articles spelt like a preposition (pt "A Microsoft"): none at a sentence start
     verb_final: bool  # de/nl: "von X übernommen", the agent may stand before the verb
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _index_entry(entry: str, index: int, keys, stems, raw) -> None:
+    """Index an entry under its longest word (a stem when "*" ends it): a sentence without that
+    word cannot hold the entry, so only sentences holding a key are matched against triggers."""
+    if entry.startswith("re:"):
+        raw.append((re.compile(phrase(entry), re.IGNORECASE), index))
+        return
+    words = [(m.group().lower(), entry[m.end():m.end() + 1] == "*") for m in _WORD.finditer(entry)]
+    word, stem = max(words, key=lambda w: len(w[0]))
+    if stem:
+        stems.setdefault(len(word), {}).setdefault(word, set()).add(index)
+    else:
+        keys.setdefault(word, set()).add(index)
+
+
+def trigger_hits(lex: Lexicon, text: str) -> list[tuple[int, frozenset[int]]]:
+    """(offset, indexes of the triggers that may match there) for every key word in `text`:
+    one pass of a word regex and set lookups, far cheaper than matching every trigger."""
+    out = []
+    keys, stems = lex.keys, lex.stems
+    lengths = sorted(stems)
+    for m in _WORD.finditer(text):
+        w = m.group().lower()
+        found = keys.get(w)
+        if found:
+            out.append((m.start(), found))
+        for n in lengths:
+            if len(w) >= n:
+                hit = stems[n].get(w[:n])
+                if hit:
+                    out.append((m.start(), hit))
+    for regex, index in lex.raw:
+        out += [(m.start(), frozenset((index,))) for m in regex.finditer(text)]
+    return out
 
 
 def norm_prep(s: str) -> str:
@@ -115,15 +155,19 @@ def _compile(code: str, data: dict) -> Lexicon:
     if unknown:
         raise DealLexiconError(f"nlp/data/deals/{code}.toml: unknown kinds {sorted(unknown)}")
     triggers = []
-    every: list[str] = []
+    keys: dict[str, set[int]] = {}
+    stems: dict[int, dict[str, set[int]]] = {}
+    raw: list[tuple[re.Pattern[str], int]] = []
     for kind, forms in kinds.items():
         for form, entries in forms.items():
             if form not in FORMS:
                 raise DealLexiconError(f"nlp/data/deals/{code}.toml: unknown form {kind}.{form}")
             if form == "object":  # expansion objects only count next to an expansion verb
                 continue
+            index = len(triggers)
             triggers.append(Trigger(kind, form, re.compile(alternation(entries), flags)))
-            every += entries
+            for e in entries:
+                _index_entry(e, index, keys, stems, raw)
     preps = data.get("prepositions", {})
     classes: dict[str, set[str]] = {}
     for cls, entries in preps.items():
@@ -138,7 +182,9 @@ def _compile(code: str, data: dict) -> Lexicon:
     return Lexicon(
         code=code,
         triggers=tuple(triggers),
-        any_trigger=re.compile(alternation(every), flags),
+        keys={k: frozenset(v) for k, v in keys.items()},
+        stems={n: {k: frozenset(v) for k, v in d.items()} for n, d in stems.items()},
+        raw=tuple(raw),
         prep=re.compile(rf"(?P<prep>{all_preps})\s*{words}$", flags),
         prep_classes={k: frozenset(v) for k, v in classes.items()},
         # "X, Y", "X and Y", "the UK government and OpenAI", "X and the French Y": a bare comma,
