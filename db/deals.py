@@ -163,9 +163,9 @@ def list_deals(db, *, entity_id: int | None = None, kind: str | None = None, sin
     if kind:
         where.append("d.kind = ?")
         params.append(kind)
-    if since:
-        where.append("coalesce(d.date, d.first_seen) >= ?")
-        params.append(since)
+    if since:  # a month- or year-precise date counts when its month or year holds `since`
+        where.append("(coalesce(d.date, d.first_seen) >= ? OR ? LIKE coalesce(d.date, d.first_seen) || '%')")
+        params += [since, since]
     if until:
         where.append("substr(coalesce(d.date, d.first_seen), 1, 10) <= ?")
         params.append(until)
@@ -215,8 +215,8 @@ def _with_parties_and_sources(db, rows: list[dict]) -> list[dict]:
         parties.setdefault(r.pop("deal_id"), []).append(r)
     sources: dict[int, list[dict]] = {}
     for r in _rows(db.execute(
-            f"""SELECT s.deal_id, s.article_id, a.url, a.title, a.source, a.lang, a.published, s.status, s.sentence
-            FROM deal_sources s JOIN articles a ON a.id = s.article_id WHERE s.deal_id IN ({marks})
+            f"""SELECT s.deal_id, s.article_id, a.url, a.title, a.source, a.lang, a.published, s.status, s.sentence,
+                   s.amount_text FROM deal_sources s JOIN articles a ON a.id = s.article_id WHERE s.deal_id IN ({marks})
             ORDER BY s.deal_id, a.published, s.article_id""", ids)):
         sources.setdefault(r.pop("deal_id"), []).append(r)
     for r in rows:
@@ -248,7 +248,17 @@ def partners(db, entity_id: int, *, since: str | None = None, until: str | None 
     return rows
 
 
-def deals_between(db, start: str, end: str, *, limit: int = 50) -> list[dict]:
-    """Deals dated (or first reported) within [start, end], for the weekly brief."""
-    return list_deals(db, since=start, until=end, limit=limit)
+def deals_between(db, start: str, end: str, *, limit: int = 200) -> list[dict]:
+    """Deals told by articles published within [start, end] (days, inclusive), for the weekly
+    brief; whether each is news of the period or an old deal recalled is the brief's call."""
+    ids = [r[0] for r in db.execute(
+        """SELECT DISTINCT s.deal_id FROM deal_sources s JOIN articles a ON a.id = s.article_id
+        WHERE a.published >= ? AND a.published <= ? ORDER BY s.deal_id LIMIT ?""", [start, end + "T99", limit])]
+    if not ids:
+        return []
+    rows = _rows(db.execute(
+        f"""SELECT id, kind, status, date, date_precision, amount_text, amount_value, amount_unit, amount_eur,
+               first_seen, last_seen FROM deals WHERE id IN ({','.join('?' * len(ids))})
+        ORDER BY coalesce(date, first_seen) DESC, id DESC""", ids))
+    return _with_parties_and_sources(db, rows)
 
