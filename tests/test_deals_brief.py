@@ -1,0 +1,81 @@
+"""The brief's deals: "Deals of the week" from deal rows, old deals left out, key figures led by
+this week's announced deal amounts with the rest marked as context, in Markdown and HTML."""
+from __future__ import annotations
+
+from digests import brief
+from digests.deals import is_recent, order_figures, week_deals
+from digests.render import render
+
+START, END = "2025-07-21", "2025-07-27"
+URL_FUND = "https://gazette.example/booster"
+URL_MOU = "https://wire.example/uk-openai"
+
+
+def _deal(i, kind, status, parties, date, precision="day", amount=None, sources=(URL_FUND,)):
+    text, value, unit, eur = amount or (None, None, None, None)
+    return {"id": i, "kind": kind, "status": status, "date": date, "date_precision": precision,
+            "amount_text": text, "amount_value": value, "amount_unit": unit, "amount_eur": eur,
+            "first_seen": START, "last_seen": START,
+            "parties": [{"name": n, "canonical": n, "label": "ORG", "role": r, "entity_id": k}
+                        for k, (n, r) in enumerate(parties)],
+            "sources": [{"article_id": k, "url": u, "title": "t", "source": f"S{k}", "lang": "fr",
+                         "published": START, "status": status, "sentence": "s",
+                         "amount_text": text} for k, u in enumerate(sources)]}
+
+
+DEALS = [
+    _deal(1, "partnership", "announced", [("OpenAI", "partner"), ("Royaume-Uni", "partner")], "2025-07-21",
+          sources=(URL_MOU,)),
+    _deal(2, "public_funding", "announced", [("Bpifrance", "funder"), ("IA Booster France 2030", "recipient")],
+          "2025-07-21", amount=("25 M€", 25e6, "EUR", 25e6)),
+    _deal(3, "expansion", "announced", [("OpenAI", "investor"), ("Londres", "place")], "2023", "year",
+          sources=(URL_MOU,)),
+    _deal(4, "investment", "reported", [("OpenAI", "investor"), ("Royaume-Uni", "place")], "2025-07-22",
+          sources=(URL_MOU,)),
+    _deal(5, "expansion", "announced", [("OpenAI", "investor"), ("Paris", "place")], "2024-10-09"),
+]
+
+
+def test_week_deals_keep_the_news_of_the_week_in_order():
+    shown = week_deals(DEALS, START, END, {"Royaume-Uni": "United Kingdom"})
+    assert [x["id"] for x in shown] == [2, 1, 4]  # announced first, funding before partnership
+    assert shown[1]["who"] == ["OpenAI", "United Kingdom"] and shown[0]["whom"] == ["IA Booster France 2030"]
+    assert shown[2]["where"] == ["United Kingdom"] and shown[2]["status"] == "reported"
+    assert not is_recent(DEALS[2], START, END) and not is_recent(DEALS[4], START, END)
+    assert is_recent({"date": "2025-07", "date_precision": "month"}, START, END)
+    assert is_recent({"date": "2025-07-16", "date_precision": "day"}, START, END)  # days before the week
+
+
+def test_key_figures_lead_with_deal_amounts_and_mark_context():
+    money = [{"text": "54 milliards d'euros", "eur": 54e9, "url": URL_FUND},
+             {"text": "25 M€", "eur": 25e6, "url": URL_FUND},
+             {"text": "25 M€", "eur": 25e6, "url": "https://elsewhere.example/a"}]
+    ordered = order_figures(money, {(URL_FUND, "25 M€")})
+    assert [(m["text"], m["url"], m["context"]) for m in ordered] == [
+        ("25 M€", URL_FUND, False), ("54 milliards d'euros", URL_FUND, True),
+        ("25 M€", "https://elsewhere.example/a", True)]
+
+
+def _digest(lang):
+    rows = [{"id": 1, "url": URL_FUND, "title": "IA Booster", "source": "Gazette", "lang": "fr",
+             "published": "2025-07-21", "text": "Bpifrance mobilise 25 M€ pour IA Booster. France 2030 pèse 54 Md€."},
+            {"id": 2, "url": URL_MOU, "title": "UK and OpenAI", "source": "Wire", "lang": "en",
+             "published": "2025-07-21", "text": "The UK and OpenAI signed a memorandum."}]
+    amounts = {1: [{"text": "54 Md€", "value": 54e9, "unit": "EUR", "kind": "money", "eur": 54e9, "sentence": 1},
+                   {"text": "25 M€", "value": 25e6, "unit": "EUR", "kind": "money", "eur": 25e6, "sentence": 0}]}
+    ctx = brief.Context(deals=DEALS, names={"Royaume-Uni": "United Kingdom"} if lang == "en" else {})
+    return brief.build("2025-W30", rows, {}, amounts, lang, context=ctx)
+
+
+def test_the_brief_shows_deals_before_key_figures_in_markdown_and_html():
+    d = _digest("en")
+    assert [x["id"] for x in d.deals] == [2, 1, 4]
+    assert d.money[0]["text"] == "25 M€" and d.money[0]["deal"] and d.money[1]["context"]
+    md = render(d, "md")
+    assert md.index("## Deals of the week") < md.index("## Key figures")
+    assert "| OpenAI × United Kingdom |" in md and "€25m" in md and "*(reported)*" in md
+    assert "54 Md€ *(context)*" in md and "Londres" not in md.split("## Key figures")[0]
+    html = render(_digest("fr"), "html")
+    assert html.index("Les deals de la semaine") < html.index("Chiffres clés")
+    assert "financement public" in html and "(contexte)" in html
+    assert d.to_json()["deals"][0]["kind"] == "public_funding"
