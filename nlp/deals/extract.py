@@ -12,7 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass
 
-from nlp.deals import figures, roles
+from nlp.deals import fallback, figures, roles
 from nlp.deals.lexicon import Lexicon, Trigger, lexicon, trigger_hits
 from nlp.deals.roles import AGENT, Party, Span
 from nlp.types import AmountMention, Analysis, DateMention, Deal, DealParty, EntityMention
@@ -21,6 +21,11 @@ PARTY_LABELS = frozenset({"ORG", "LOC", "PROG", "PER"})
 _PRIORITY = {"acquisition": 4, "investment": 3, "public_funding": 3, "expansion": 2, "partnership": 1}
 _SPLIT = re.compile(r"(?<=[.!?…])[\"»”’)]?\s+(?=[\"«“(]?[A-ZÀ-ÝĀ-Ž0-9])|\n+")
 _NOUN_FORMS = ("agent_noun", "patient_noun", "noun")
+_VERB_FORMS = ("agent_verb", "money_verb", "patient_verb", "verb")
+_NEEDS_AMOUNT = ("money_verb", "patient_verb")
+_AMOUNT_NEAR = 60  # characters between such a verb and its amount, either side
+_NEXT_WORD = re.compile(r"[ \t]+(\w+)")
+_WORDS_ONLY = re.compile(r"^[^\W\d_]*(?:['’\s]+[^\W\d_]+)*\s*$")
 _OBJECT_REACH = 80  # characters between an expansion verb and its object (office, data centre)
 
 
@@ -119,6 +124,9 @@ def _sentence(ctx: _Ctx, si: int) -> list[Deal]:
     hits = [(trig, t) for trig, t in hits
             if not (trig.kind == "acquisition" and any(0 <= k.start - t.end <= 25 for k in stakes))]
     parties = roles.attach(text, mentions, s, ctx.lex, [t for _, t in hits])
+    starts = {t.start for trig, t in hits if trig.form in _NOUN_FORMS}
+    # "US investment bank", "Danish investment company": a place qualifying a trigger word
+    parties = [p for p in parties if not (p.is_place and p.m.end + 1 in starts)]
     cands: list[tuple[Deal, int]] = []
     for trig, t in hits:
         # the trigger's reach: from the trigger before it to the trigger after it, so that
@@ -139,8 +147,9 @@ def _adjacent_merged(text: str, hits: list[tuple[Trigger, Span]]) -> list[tuple[
     protocole d'accord") are one trigger, the first one's form kept."""
     out: list[tuple[Trigger, Span]] = []
     for trig, t in sorted(hits, key=lambda h: (h[1].start, -h[1].end)):
-        if out and out[-1][0].kind == trig.kind and t.start - out[-1][1].end <= 12 \
-                and not any(c in text[out[-1][1].end:t.start] for c in ",;:."):
+        gap = text[out[-1][1].end:t.start] if out else ""
+        # only words between them: never an amount or punctuation ("raised $180m in a round")
+        if out and out[-1][0].kind == trig.kind and len(gap) <= 12 and _WORDS_ONLY.match(gap):
             prev_trig, prev = out[-1]
             out[-1] = (prev_trig, Span(prev.start, max(prev.end, t.end)))
             continue
@@ -154,9 +163,12 @@ def _has_object(lex: Lexicon, text: str, t: Span, s: int, e: int) -> bool:
 
 
 def _modifier(lex: Lexicon, text: str, t: Span, s: int) -> bool:
-    """The trigger noun right after "d'", "de", "of" (no article between): a modifier."""
+    """The trigger noun qualifies another: right after "d'", "de", "of" with no article
+    ("plan d'investissement"), or right before a head noun ("investment bank")."""
     before = text[max(s, t.start - 4):t.start].lower().replace("’", "'")
-    return before.endswith(("d'", " de ", " of ", " di ", " do ", " da "))
+    nxt = _NEXT_WORD.match(text, t.end)
+    return (before.endswith(("d'", " de ", " of ", " di ", " do ", " da "))
+            or bool(nxt and nxt.group(1).lower() in lex.modifier_heads))
 
 
 def _candidate(ctx: _Ctx, si: int, trig: Trigger, t: Span, parties: list[Party], hi: int,
@@ -171,7 +183,8 @@ def _candidate(ctx: _Ctx, si: int, trig: Trigger, t: Span, parties: list[Party],
     brk = lex.clause_break.search(text, t.end, hi)
     limit = brk.start() if brk else hi
     right = [p for p in parties if p.m.start >= t.end and p.m.start < limit]
-    if first and not roles.subject(text, left, t, lex) and si > 0 and lex.anaphor.match(text, s, t.start):
+    if (first and trig.form in _VERB_FORMS and not roles.subject(text, left, t, lex) and si > 0
+            and lex.anaphor.match(text, s, t.start)):
         prev = _previous_subject(ctx, si)
         if prev is not None:  # "It raised...": the subject is the previous sentence's
             left = [prev, *left]
@@ -184,8 +197,13 @@ def _candidate(ctx: _Ctx, si: int, trig: Trigger, t: Span, parties: list[Party],
         found = roles.endow_roles(parties, t)
     else:
         beyond = [p for p in parties if p.m.start >= limit]
-        found = roles.acting_roles(trig.kind, trig.form, text, left, right, t, lex, beyond)
+        form = "agent_verb" if trig.form == "money_verb" else trig.form
+        found = roles.acting_roles(trig.kind, form, text, left, right, t, lex, beyond)
+    _missed_names(ctx, trig, t, found, limit, s, e)
     amount, only_context = _amount(ctx, trig, t, s, e)
+    near = _AMOUNT_NEAR * (2 if lex.verb_final else 1)  # "hat 300 Mio. Dollar bei ... eingesammelt"
+    if trig.form in _NEEDS_AMOUNT and not (amount and -near <= amount.start - t.end <= near):
+        return None  # "commits to", "received a suspension", "raised concerns": no sum, no deal
     kind, found = _public_or_private(ctx, trig.kind, found)
     if kind == "expansion" and amount is not None:
         kind = "investment"  # "will build a €2bn data centre in X": an investment in a site
@@ -199,6 +217,38 @@ def _candidate(ctx: _Ctx, si: int, trig: Trigger, t: Span, parties: list[Party],
         return None  # "France 2030, endowed with €54bn in 2021": the budget, not this week's deal
     status = "reported" if _reported(ctx, s, t) else "announced"
     return Deal(kind, status, parties_out, amount, date, text[start:e], start, e)
+
+
+def _missed_names(ctx: _Ctx, trig: Trigger, t: Span, found: dict[str, list[Party]], limit: int, s: int,
+                  e: int) -> None:
+    """Fill a role the entities leave empty with a name the model missed (nlp.deals.fallback):
+    an acquisition's target, a partnership's second partner."""
+    text, lex = ctx.an.text, ctx.lex
+    taken = _mentions(ctx, s, e)
+    stops = [a.start for a in ctx.money if a.start >= t.end]
+    if trig.kind == "acquisition" and found.get("buyer") and not found.get("target"):
+        m = fallback.object_name(text, t.end, limit, lex, taken, stops, ctx.kb)
+        if m is not None:
+            found["target"] = [Party(m, frozenset(), False, 0)]
+    elif (trig.kind in ("investment", "public_funding") and trig.form.startswith("agent")
+          and found.get(AGENT[trig.kind]) and not found.get(roles.PATIENT[trig.kind])):
+        # "fördert das Projekt OpenGPT-X mit", "finance à hauteur de 20 M€ le projet OpenEuroLLM"
+        after_amount = [a.end for a in ctx.money if t.end <= a.start < limit][:1]
+        for start in [t.end, *after_amount]:
+            m = fallback.object_name(text, start, limit, lex, taken, stops, ctx.kb)
+            if m is not None and m.label != "LOC":
+                found[roles.PATIENT[trig.kind]] = [Party(m, frozenset(), False, 0)]
+                break
+    elif trig.kind == "partnership" and len(found.get("partner", [])) < 2:
+        for p in list(found.get("partner", [])):
+            m = fallback.coordinated_name(text, p.m, s, t.start, lex, taken, ctx.kb)
+            if m is not None:
+                found["partner"].append(Party(m, frozenset(), True, 0))
+                return
+        w = lex.with_prep.search(text, t.end, limit)
+        m = fallback.object_name(text, w.end(), limit, lex, taken, stops, ctx.kb) if w else None
+        if m is not None:
+            found.setdefault("partner", []).append(Party(m, frozenset({"with"}), False, 0))
 
 
 def _previous_subject(ctx: _Ctx, si: int) -> Party | None:
@@ -221,7 +271,10 @@ def _amount(ctx: _Ctx, trig: Trigger, t: Span, s: int, e: int) -> tuple[AmountMe
     # right after its trigger a programme's amount is what is funded ("will fund a £50m
     # programme"); elsewhere it is the programme's own budget
     usable = [a for a in here if not figures.is_context(text, a, ctx.lex, governed=0 <= a.start - t.end <= 15)]
-    return figures.pick(usable, t.start, t.end, s, e), bool(here) and not usable
+    # the amount stays in the trigger's clause: not past ", and had also planned to charge..."
+    lo = max([s, *(m.end() for m in ctx.lex.new_clause.finditer(text, s, t.start))])
+    nxt = ctx.lex.new_clause.search(text, t.end, e)
+    return figures.pick(usable, t.start, t.end, lo, nxt.start() if nxt else e), bool(here) and not usable
 
 
 def _public_or_private(ctx: _Ctx, kind: str, found: dict[str, list[Party]]):

@@ -21,8 +21,9 @@ from nlp.errors import VeilleError
 KINDS = ("partnership", "investment", "acquisition", "public_funding", "expansion")
 # trigger forms: who the subject is. agent_*: the subject acts (buys, invests, funds);
 # patient_*: the subject receives (raises, secures); verb/noun: partnership (everyone a
-# partner); endow: "endowed with N" (the amount is the recipient's); object: expansion nouns.
-FORMS = ("agent_verb", "agent_noun", "patient_verb", "patient_noun", "verb", "noun", "endow", "object")
+# partner); endow: "endowed with N" (the amount is the recipient's); object: expansion nouns;
+# money_verb: an agent verb that tells a deal only with an amount right after it ("commits €2bn").
+FORMS = ("agent_verb", "money_verb", "agent_noun", "patient_verb", "patient_noun", "verb", "noun", "endow", "object")
 PREP_CLASSES = ("with", "between", "agent", "place", "of", "source")
 
 
@@ -84,6 +85,13 @@ class Lexicon:
     public: re.Pattern[str]  # cues that a funder is public (in its name or KB description)
     endowed: re.Pattern[str]  # an endow phrase ending right before an amount ("doté de ")
     objects: re.Pattern[str]  # expansion objects (office, data centre) an expansion verb needs
+    determiners: frozenset[str]  # articles and possessives (see nlp.deals.fallback)
+    conjunction: re.Pattern[str]  # "and" right after a party
+    conjunction_before: re.Pattern[str]  # "and" right before a party
+    with_prep: re.Pattern[str]  # a "with" preposition ("avec", "mit")
+    approx: frozenset[str]  # words of "about", "rund", "près de": between a name and its amount
+    capitalised_nouns: bool  # de: a missed name is one word (every noun is capitalised)
+    modifier_heads: frozenset[str]  # "investment bank": a noun trigger before these is no deal
     articles: frozenset[str]  # articles spelt like a preposition (pt "A Microsoft"): none at a sentence start
     verb_final: bool  # de/nl: "von X übernommen", the agent may stand before the verb
 
@@ -205,6 +213,13 @@ def _compile(code: str, data: dict) -> Lexicon:
         public=re.compile(alternation(data.get("public", [])), flags),
         endowed=re.compile(rf"{alternation([e for f in kinds.values() for e in f.get('endow', [])])}\s*$", flags),
         objects=re.compile(alternation(kinds.get("expansion", {}).get("object", [])), flags),
+        determiners=frozenset(norm_prep(a) for a in data.get("determiners", [])),
+        conjunction=re.compile(rf"\s*,?\s*{alternation(data.get('coordination', []))}\s+", flags),
+        conjunction_before=re.compile(rf"\s{alternation(data.get('coordination', []))}\s+$", flags),
+        with_prep=re.compile(alternation(preps.get("with", [])), flags),
+        approx=frozenset(w.lower() for a in data.get("approx", []) for w in a.replace("’", "'").split()),
+        capitalised_nouns=bool(data.get("capitalised_nouns", False)),
+        modifier_heads=frozenset(w.lower() for w in data.get("modifier_heads", [])),
         articles=frozenset(norm_prep(a) for a in data.get("articles", [])),
         verb_final=bool(data.get("verb_final", False)),
     )

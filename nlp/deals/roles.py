@@ -119,8 +119,9 @@ def subject(text: str, left: list[Party], trigger: Span, lex: Lexicon) -> list[P
             best = cands[-2]
         elif lex.clause_break.search(between_in) and best[0].clause != cands[-2][0].clause:
             best = cands[-2]
-    if lex.speech.match(text, best[-1].m.end, trigger.start):
-        return []  # "DSIT said the partnership would...": the speaker, not a partner
+    said = lex.speech.match(text, best[-1].m.end, trigger.start)
+    if said and not lex.anaphor.match(text, said.end(), trigger.start):
+        return []  # "DSIT said the partnership would...": the speaker ("X said it would buy": X acts)
     if lex.new_clause.search(text, best[-1].m.end, trigger.start):
         return []  # "X was there, and the head of state announced...": X is not the subject
     return [p for p in best if p.m.label != "MISC"]
@@ -156,7 +157,9 @@ def acting_roles(kind: str, form: str, text: str, left: list[Party], right: list
         if of and form == "agent_noun" and kind != "acquisition" and not roles[agent] \
                 and of[0].m.start - trigger.end <= 4:
             roles[agent] += [of.pop(0)]  # "investissements d'OpenAI", "investment of X": X invests
-        if not roles[patient]:
+        if not roles[patient] and (form == "agent_noun" or kind != "acquisition"):
+            # "the acquisition of Y", "invests in Y"; a verb of buying takes its target directly
+            # ("bought properties that he leased to Y": Y is no target)
             roles[patient] += groups(of)[0] if of else []
         if not roles[patient] and by and not subj:  # "Financé par X, le programme Y consacre..."
             free = [p for p in beyond if not p.prep and not p.is_place]
@@ -189,7 +192,10 @@ def partner_roles(text: str, form: str, left: list[Party], right: list[Party], t
     """Everyone coordinated as the subject, after "with", or after "between"; after a verb
     ("s'associe à X", "partners X"), also the first organisation it governs."""
     subj = subject(text, left, trigger, lex)
-    found = subj + headed(left + right, "with") + headed(left + right, "between")
+    between = headed(left + right, "between")
+    if between:  # "a partnership between X and Y": X and Y, not the sentence's subject
+        return {"partner": [p for p in between if p.m.label != "PER"]}
+    found = subj + headed(left + right, "with")
     if form == "verb":
         gov = [p for p in right if not p.is_place and not p.prep & {"agent", "source"}]
         found += groups(gov)[0] if gov else []
