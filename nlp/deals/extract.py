@@ -181,7 +181,8 @@ def _candidate(ctx: _Ctx, si: int, trig: Trigger, t: Span, parties: list[Party],
     start = s
     left = [p for p in parties if p.m.end <= t.start]
     brk = lex.clause_break.search(text, t.end, hi)
-    limit = brk.start() if brk else hi
+    nxt = lex.new_clause.search(text, t.end, hi)  # ", and installed ...": another clause
+    limit = min(brk.start() if brk else hi, nxt.start() if nxt else hi)
     right = [p for p in parties if p.m.start >= t.end and p.m.start < limit]
     if (first and trig.form in _VERB_FORMS and not roles.subject(text, left, t, lex) and si > 0
             and lex.anaphor.match(text, s, t.start)):
@@ -204,6 +205,8 @@ def _candidate(ctx: _Ctx, si: int, trig: Trigger, t: Span, parties: list[Party],
     near = _AMOUNT_NEAR * (2 if lex.verb_final else 1)  # "hat 300 Mio. Dollar bei ... eingesammelt"
     if trig.form in _NEEDS_AMOUNT and not (amount and -near <= amount.start - t.end <= near):
         return None  # "commits to", "received a suspension", "raised concerns": no sum, no deal
+    if trig.form == "agent_noun" and trig.kind in ("investment", "public_funding") and amount is None:
+        return None  # "potential subsidies through the marketplace": a funding noun tells a deal with its sum
     kind, found = _public_or_private(ctx, trig.kind, found)
     if kind == "expansion" and amount is not None:
         kind = "investment"  # "will build a €2bn data centre in X": an investment in a site
@@ -215,7 +218,7 @@ def _candidate(ctx: _Ctx, si: int, trig: Trigger, t: Span, parties: list[Party],
     date = _date(ctx, t, s, limit)
     if trig.form == "endow" and _historical(ctx, date):
         return None  # "France 2030, endowed with €54bn in 2021": the budget, not this week's deal
-    status = "reported" if _reported(ctx, s, t) else "announced"
+    status = "reported" if _reported(ctx, s, t) or lex.rumour.search(text, s, e) else "announced"
     return Deal(kind, status, parties_out, amount, date, text[start:e], start, e)
 
 

@@ -79,6 +79,7 @@ class Lexicon:
     anaphor: re.Pattern[str]  # a sentence opening on the previous sentence's subject
     continuation: re.Pattern[str]  # a sentence opening on the previous sentence's deal
     reported: re.Pattern[str]
+    rumour: re.Pattern[str]  # a rumour cue anywhere in the sentence
     figure_before: re.Pattern[str]  # context cue just before an amount (market, revenue...)
     figure_after: re.Pattern[str]  # context cue just after an amount
     budget: re.Pattern[str]  # plan / programme nouns whose own budget is no deal
@@ -207,6 +208,7 @@ def _compile(code: str, data: dict) -> Lexicon:
         anaphor=re.compile(rf"\W*{alternation(data.get('anaphors', []))}", flags),
         continuation=re.compile(rf"\W*{alternation(data.get('continuations', []))}", flags),
         reported=re.compile(alternation(data.get("reported", [])), flags),
+        rumour=re.compile(alternation(data.get("rumour", [])), flags),
         figure_before=re.compile(alternation(data.get("figures", {}).get("before", [])), flags),
         figure_after=re.compile(alternation(data.get("figures", {}).get("after", [])), flags),
         budget=re.compile(alternation(data.get("figures", {}).get("budget", [])), flags),

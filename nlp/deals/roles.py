@@ -13,10 +13,23 @@ Rules, the same in every language (the words are in the lexicon):
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from nlp.deals.lexicon import Lexicon
 from nlp.types import EntityMention
+
+_OBJECT_REACH = 60  # characters between a verb of buying and its target, at most
+# "investment of X", "investissements d'OpenAI", "Investition der Telekom": X invests
+_GENITIVE = re.compile(r"^\s*(?:of|de|d['’]|du|des|von|vom|der|des|di|del|della|do|da|van)\s*(?:the\s+|l['’])?$",
+                       re.IGNORECASE)
+_POSSESSIVE = re.compile(r"['’]s?\s+[a-z]")
+
+
+def _possessor(text: str, p: Party) -> bool:
+    """"Ford's literary estate", "Kylie Jenner's company": the party owns the object, it is not it."""
+    return _POSSESSIVE.match(text, p.m.end) is not None
+
 
 AGENT = {"acquisition": "buyer", "investment": "investor", "public_funding": "funder", "expansion": "investor"}
 PATIENT = {"acquisition": "target", "investment": "recipient", "public_funding": "recipient"}
@@ -115,8 +128,9 @@ def subject(text: str, left: list[Party], trigger: Span, lex: Lexicon) -> list[P
         between_in = text[before:best[0].m.start]
         between_out = text[best[-1].m.end:trigger.start]
         # "X, a start-up backed by Y, raises": Y sits between two commas (or after "which")
-        if ("," in between_in or lex.clause_break.search(between_in)) and "," in between_out:
-            best = cands[-2]
+        inside = "," in between_in and between_in.rsplit(",", 1)[1].strip()
+        if (inside or lex.clause_break.search(between_in)) and "," in between_out:
+            best = cands[-2]  # (a group right after a comma starts the clause: "..., SoftBank, its investor, committed")
         elif lex.clause_break.search(between_in) and best[0].clause != cands[-2][0].clause:
             best = cands[-2]
     said = lex.speech.match(text, best[-1].m.end, trigger.start)
@@ -141,8 +155,10 @@ def acting_roles(kind: str, form: str, text: str, left: list[Party], right: list
     by = [p for p in headed(right, "agent") if not p.is_place or "place" not in p.prep]
     if lex.verb_final:  # "von X übernommen": the agent may stand before the verb
         by += [p for p in headed(left, "agent") if p not in subj and not p.is_place]
-    objects = [p for p in right if not p.prep]
+    objects = [p for p in right if not p.prep and not (kind == "acquisition" and _possessor(text, p))]
     obj = groups(objects)[0] if objects else []
+    if kind == "acquisition" and obj and obj[0].m.start - trigger.end > _OBJECT_REACH:
+        obj = []  # "expect to buy games on platforms like ... Steam": too far to be the target
     if form.startswith("patient"):
         roles[patient] += subj
         roles[agent] += by
@@ -153,9 +169,9 @@ def acting_roles(kind: str, form: str, text: str, left: list[Party], right: list
         else:
             roles[agent] += subj
             roles[patient] += obj
-        of = [p for p in headed(right, "of") if not p.is_place]
+        of = [p for p in headed(right, "of") if not p.is_place and not (kind == "acquisition" and _possessor(text, p))]
         if of and form == "agent_noun" and kind != "acquisition" and not roles[agent] \
-                and of[0].m.start - trigger.end <= 4:
+                and _GENITIVE.match(text[trigger.end:of[0].m.start]):
             roles[agent] += [of.pop(0)]  # "investissements d'OpenAI", "investment of X": X invests
         if not roles[patient] and (form == "agent_noun" or kind != "acquisition"):
             # "the acquisition of Y", "invests in Y"; a verb of buying takes its target directly
@@ -171,6 +187,9 @@ def acting_roles(kind: str, form: str, text: str, left: list[Party], right: list
         if kind == "investment":
             roles[agent] += [p for p in headed(right, "with") if not p.is_place]
     roles[patient] = [p for p in roles[patient] if p.m.label != "PER"]  # people are not bought or funded
+    if kind == "acquisition":  # countries are neither bought nor buyers ("U.S. consumers may buy...")
+        roles[agent] = [p for p in roles[agent] if not p.is_place]
+        roles[patient] = [p for p in roles[patient] if not p.is_place]
     if kind != "acquisition":
         roles["place"] += [p for p in right + left if p.is_place and "place" in p.prep]
     return roles
