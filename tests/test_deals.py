@@ -247,3 +247,46 @@ def test_every_language_file_has_every_kind_and_bad_data_is_refused():
         _compile("xx", {"kinds": {"acquisition": {"adverb": ["quickly"]}}})
     assert lexicon("sv") is None and find_deals(Analysis(lang="sv", title=None, published=None, author=None,
                                                          text="Spotify köper X.")) == []
+
+
+# -- names the model missed, everyday verbs, general news ------------------------------------------
+
+
+def test_a_target_the_model_missed_is_taken_from_the_verbs_object():
+    d = only(analysis("en", "Google agreed to buy the cloud security company Wiz for $32bn.", [("Google", "ORG")]))
+    assert roles(d) == {("Google", "buyer"), ("Wiz", "target")} and d.amount.text == "$32bn"
+    de = only(analysis("de", "Nvidia übernimmt das israelische Start-up Run:ai für rund 700 Millionen Dollar.",
+                       [("Nvidia", "ORG")]))
+    assert roles(de) == {("Nvidia", "buyer"), ("Run:ai", "target")}
+    # a German common noun after its article is no name
+    assert analysis("de", "SAP übernimmt das Unternehmen.", [("SAP", "ORG")]).deals == []
+
+
+def test_a_partner_the_model_missed_is_taken_from_the_coordination():
+    d = only(analysis("en", "Nscale and Aker formed a joint venture in Norway.", [("Nscale", "ORG"), ("Norway", "LOC")]))
+    assert d.kind == "partnership" and roles(d) == {("Nscale", "partner"), ("Aker", "partner")}
+
+
+@pytest.mark.parametrize("text, ents", [
+    ("McNally added that it may take years for western oil companies to commit to Venezuela.",
+     [("McNally", "PER"), ("Venezuela", "LOC")]),
+    ("Alibaba shares closed in New York on Tuesday at $185.25, up 0.35%.", [("Alibaba", "ORG"), ("New York", "LOC")]),
+    ("Cleveland also received a one-game suspension, and both teams received $250,000 fines.", [("Cleveland", "ORG")]),
+    ("Spain will be back in action on Wednesday against defending champion Croatia.",
+     [("Spain", "LOC"), ("Croatia", "LOC")]),
+    ("He spoke to an analyst at Danish investment company Saxo Bank.", [("Danish", "LOC"), ("Saxo Bank", "ORG")]),
+    ("U.S. consumers may choose to buy fewer Chinese goods, hurting China's economy.",
+     [("U.S.", "LOC"), ("China", "LOC")]),
+    ("You may look at potential subsidies through the Affordable Care Act marketplace.",
+     [("Affordable Care Act", "MISC")]),
+])
+def test_everyday_uses_of_deal_words_give_no_deal(text, ents):
+    assert analysis("en", text, ents).deals == []
+
+
+def test_a_money_verb_needs_its_amount_and_a_rumour_anywhere_makes_it_reported():
+    d = only(analysis("en", "SoftBank agreed to inject $6.5 billion into WeWork.", [("SoftBank", "ORG"), ("WeWork", "ORG")]))
+    assert d.kind == "investment" and roles(d) == {("SoftBank", "investor"), ("WeWork", "recipient")}
+    r = only(analysis("en", "The European Investment Bank will lend €500m to Mistral AI, according to people "
+                            "familiar with the matter.", [("European Investment Bank", "ORG"), ("Mistral AI", "ORG")]))
+    assert r.kind == "public_funding" and r.status == "reported"
