@@ -165,3 +165,20 @@ def test_query_deals_refuses_bad_input(demo_db, tmp_path):
     assert unknown.returncode != 0 and "no entity called" in unknown.stderr
     missing = _cli("query", "deals", "--db", str(tmp_path / "none.db"))
     assert missing.returncode != 0 and "no database" in missing.stderr
+
+
+def test_analyze_json_carries_the_deals(tmp_path):
+    f = tmp_path / "a.txt"
+    text = ("AMD has agreed to acquire the Finnish lab Silo AI for $665m in cash.\n"
+            "The global market for generative AI could be worth $1.3tn by 2032, analysts estimate.")
+    f.write_text(text, "utf-8")
+    out = _cli("analyze", str(f), "--published", "2024-07-10", "--lang", "en", "--no-topics", "--json")
+    assert out.returncode == 0, out.stderr
+    deals = json.loads(out.stdout)["deals"]
+    assert len(deals) == 1  # the market size is no deal
+    d = deals[0]
+    assert d["kind"] == "acquisition" and d["status"] == "announced"
+    assert {(p["canonical"], p["role"]) for p in d["parties"]} == {("AMD", "buyer"), ("Silo AI", "target")}
+    assert d["amount"]["text"] == "$665m" and d["amount"]["unit"] == "USD" and d["amount"]["eur"] > 0
+    assert d["date"] == {"value": "2024-07-10", "precision": "day"}
+    assert text[d["start"]:d["end"]] == d["text"]
