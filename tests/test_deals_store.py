@@ -182,3 +182,31 @@ def test_analyze_json_carries_the_deals(tmp_path):
     assert d["amount"]["text"] == "$665m" and d["amount"]["unit"] == "USD" and d["amount"]["eur"] > 0
     assert d["date"] == {"value": "2024-07-10", "precision": "day"}
     assert text[d["start"]:d["end"]] == d["text"]
+
+
+def test_datasette_canned_queries_for_deals_and_partners(demo_db):
+    import sqlite3
+
+    from db.serve import CANNED, TABLES
+    from db.datasette_plugins.veille_functions import _norm
+
+    def canned(query, **params):
+        conn = sqlite3.connect(demo_db)
+        conn.create_function("veille_norm", 1, _norm)
+        sql = CANNED[query]["sql"]
+        args = {k: "" for k in ("name", "kind", "since", "min")}
+        cur = conn.execute(sql, {k: v for k, v in {**args, **params}.items() if f":{k}" in sql})
+        cols = [c[0] for c in cur.description]
+        rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+        conn.close()
+        return rows
+
+    assert len(canned("deals")) == 3
+    mine = canned("deals", name="OPENAI")
+    assert {r["kind"] for r in mine} == {"partnership"} and max(r["sources"] for r in mine) == 2
+    assert [r["eur"] for r in canned("deals", kind="public_funding", min="1e6")] == [25e6]
+    assert canned("deals", since="2025-07-23")[0]["parties"] in (
+        "Booking.com (partner); OpenAI (partner)", "OpenAI (partner); Booking.com (partner)")
+    partners = {r["name"]: r for r in canned("partners", name="OpenAI")}
+    assert set(partners) == {"Royaume-Uni", "Booking.com"} and partners["Royaume-Uni"]["deals"] == 1
+    assert {"deals", "deal_parties", "deal_sources"} <= set(TABLES)
