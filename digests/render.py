@@ -40,6 +40,7 @@ LABELS = {
         "people": "Personnes et organisations de la semaine",
         "money": "Chiffres clés",
         "deals": "Les deals de la semaine",
+        "chart_deals": "Qui s'allie, investit ou finance qui cette semaine",
         "deal_kinds": {"partnership": "partenariat", "investment": "investissement", "acquisition": "rachat",
                        "public_funding": "financement public", "expansion": "implantation"},
         "whom": "Avec / bénéficiaire",
@@ -91,6 +92,7 @@ LABELS = {
         "people": "People and organisations of the week",
         "money": "Key figures",
         "deals": "Deals of the week",
+        "chart_deals": "Who partners with, invests in or funds whom this week",
         "deal_kinds": {"partnership": "partnership", "investment": "investment", "acquisition": "acquisition",
                        "public_funding": "public funding", "expansion": "opening"},
         "whom": "With / recipient",
@@ -227,6 +229,10 @@ def chart_images(d: Digest) -> list[dict]:
         png = charts.mentions_chart(mentions["weeks"], mentions["series"], t["chart_mentions"])
         if png:
             out.append({"cid": "chart-mentions", "title": t["chart_mentions"], "png": png})
+    if charts.network_worth_drawing(d.deals):
+        png = charts.deals_chart(d.deals, t["chart_deals"], t["deal_kinds"])
+        if png:
+            out.append({"cid": "chart-deals", "title": t["chart_deals"], "png": png})
     money = d.charts.get("money") or {}
     if money.get("eur"):
         title = t["chart_money_topic"] if money.get("by") == "topic" else t["chart_money_story"]

@@ -79,3 +79,16 @@ def test_the_brief_shows_deals_before_key_figures_in_markdown_and_html():
     assert html.index("Les deals de la semaine") < html.index("Chiffres clés")
     assert "financement public" in html and "(contexte)" in html
     assert d.to_json()["deals"][0]["kind"] == "public_funding"
+
+
+def test_the_deal_network_is_drawn_when_deals_share_organisations():
+    from digests import charts
+    from digests.render import chart_images
+
+    d = _digest("en")
+    images = {i["cid"]: i for i in chart_images(d)}
+    assert images["chart-deals"]["png"].startswith(b"\x89PNG")
+    assert not charts.network_worth_drawing(d.deals[:2])  # two deals: the table says it all
+    apart = [{"kind": "partnership", "who": ["A", "B"], "whom": []}, {"kind": "acquisition", "who": ["C"], "whom": ["D"]},
+             {"kind": "investment", "who": ["E"], "whom": ["F"]}]
+    assert not charts.network_worth_drawing(apart)  # nothing shared: no network to see
