@@ -246,7 +246,7 @@ def _money(rows, amounts, art_of, ctx: Context, stories: list[Story], story_of_a
                 "who": ctx.actors.get((art.id, a.get("sentence")), [])[:3],
                 "what": stories[n].title if n is not None else art.title,
                 "topic": stories[n].topic if n is not None else None,
-                "title": art.title, "url": art.url, "source": art.source,
+                "title": art.title, "url": art.url, "source": art.source, "lang": art.lang,
             })
     money.sort(key=lambda m: -(m["eur"] or 0))
     # the same sum repeated by several outlets is one figure: keep its first (largest) row

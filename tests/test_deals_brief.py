@@ -74,7 +74,9 @@ def test_the_brief_shows_deals_before_key_figures_in_markdown_and_html():
     md = render(d, "md")
     assert md.index("## Deals of the week") < md.index("## Key figures")
     assert "| OpenAI × United Kingdom |" in md and "€25m" in md and "*(reported)*" in md
-    assert "54 Md€ *(context)*" in md and "Londres" not in md.split("## Key figures")[0]
+    # the French article's "54 Md€" is written the English way in an English brief
+    assert "€54bn *(context)*" in md and "Londres" not in md.split("## Key figures")[0]
+    assert "· FR)" in md and "told in FR only" in md  # the French account is marked as such
     html = render(_digest("fr"), "html")
     assert html.index("Les deals de la semaine") < html.index("Chiffres clés")
     assert "financement public" in html and "(contexte)" in html
