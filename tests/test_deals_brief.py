@@ -94,3 +94,25 @@ def test_the_deal_network_is_drawn_when_deals_share_organisations():
     apart = [{"kind": "partnership", "who": ["A", "B"], "whom": []}, {"kind": "acquisition", "who": ["C"], "whom": ["D"]},
              {"kind": "investment", "who": ["E"], "whom": ["F"]}]
     assert not charts.network_worth_drawing(apart)  # nothing shared: no network to see
+
+
+def test_summaries_skip_dangling_openers_and_repeated_facts():
+    import numpy as np
+
+    from digests.summarize import Source, extractive
+
+    text = ("OpenAI et Booking.com lancent un programme qui vise 20 000 PME dans six pays européens. "
+            "Il s'adresse aux dirigeants de petites entreprises qui veulent se former à l'IA générative. "
+            "L'objectif affiché : former 20 000 PME dans six pays européens d'ici un an. "
+            "Les formations portent sur la rédaction de messages et la préparation de contenus marketing.")
+    src = [Source(1, "https://a.example/1", "Un programme pour les PME", "Gazette", "fr", text)]
+
+    def embed(texts):  # distinct directions: only the rules under test can drop a sentence
+        v = np.eye(len(texts), 8)[:, :8] + 0.01
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    got = [s.text for s in extractive(src, "fr", embed, k=4)]
+    assert got[0].startswith("OpenAI et Booking.com")
+    assert not any(s.startswith("Il s'adresse") for s in got)  # leans on the sentence before
+    assert not any(s.startswith("L'objectif affiché") for s in got)  # 20 000 PME, six pays: said already
+    assert any(s.startswith("Les formations") for s in got)
