@@ -54,12 +54,10 @@ def week_deals(rows: list[dict], start: str, end: str, names: dict[str, str] | N
         if not is_recent(d, start, end):
             continue
 
-        def names_of(roles):
-            return [shown.get(p["canonical"], p["canonical"]) for p in d["parties"] if p["role"] in roles]
-
         out.append({
             "id": d["id"], "kind": d["kind"], "status": d["status"],
-            "who": names_of(ACTING), "whom": names_of(RECEIVING), "where": names_of(("place",)),
+            "who": _names(d, ACTING, shown), "whom": _names(d, RECEIVING, shown),
+            "where": _names(d, ("place",), shown),
             "amount": d.get("amount_text"), "eur": d.get("amount_eur"),
             "value": d.get("amount_value"), "unit": d.get("amount_unit"),
             "date": d.get("date"), "date_precision": d.get("date_precision"),
@@ -69,6 +67,10 @@ def week_deals(rows: list[dict], start: str, end: str, names: dict[str, str] | N
     out.sort(key=lambda x: (x["status"] != "announced", _ORDER.get(x["kind"], 9), -(x["eur"] or 0),
                             x["date"] or ""))
     return out[:limit]
+
+
+def _names(deal: dict, roles: tuple[str, ...], shown: dict[str, str]) -> list[str]:
+    return [shown.get(p["canonical"], p["canonical"]) for p in deal["parties"] if p["role"] in roles]
 
 
 def deal_figures(rows: list[dict], start: str, end: str) -> set[tuple[str, str]]:

@@ -10,7 +10,7 @@ import pytest
 from nlp.amounts import find_amounts
 from nlp.dates import find_dates
 from nlp.deals import find_deals
-from nlp.deals.lexicon import DealLexiconError, KINDS, _compile, available, lexicon
+from nlp.deals.lexicon import KINDS, DealLexiconError, _compile, available, lexicon
 from nlp.types import AmountMention, Analysis, EntityMention
 
 RULES = ("fr", "en", "de")  # languages with amount and date rules in nlp.amounts / nlp.dates

@@ -121,7 +121,8 @@ def demo_db(tmp_path):
 
 
 def _cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], capture_output=True, text=True, timeout=120,
+                          check=False)
 
 
 def test_query_deals_cli(demo_db):
@@ -187,8 +188,8 @@ def test_analyze_json_carries_the_deals(tmp_path):
 def test_datasette_canned_queries_for_deals_and_partners(demo_db):
     import sqlite3
 
-    from db.serve import CANNED, TABLES
     from db.datasette_plugins.veille_functions import _norm
+    from db.serve import CANNED, TABLES
 
     def canned(query, **params):
         conn = sqlite3.connect(demo_db)

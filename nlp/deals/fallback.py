@@ -78,7 +78,7 @@ def coordinated_name(text: str, party: EntityMention, lo: int, hi: int, lex: Lex
     before = lex.conjunction_before.search(text, lo, party.start)
     if before:
         m = _RUN_END.search(text, lo, before.start())
-        if m and not _after_determiner(text, m.start(1), lex):
-            if not any(t.start < m.end(1) and m.start(1) < t.end for t in taken):
-                return _mention(text, m.start(1), m.end(1), kb, lex)
+        if m and not _after_determiner(text, m.start(1), lex) \
+                and not any(t.start < m.end(1) and m.start(1) < t.end for t in taken):
+            return _mention(text, m.start(1), m.end(1), kb, lex)
     return None

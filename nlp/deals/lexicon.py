@@ -158,11 +158,16 @@ def lexicon(code: str | None) -> Lexicon | None:
 
 
 def _compile(code: str, data: dict) -> Lexicon:
-    flags = re.IGNORECASE
     kinds = data.get("kinds", {})
     unknown = set(kinds) - set(KINDS)
     if unknown:
         raise DealLexiconError(f"nlp/data/deals/{code}.toml: unknown kinds {sorted(unknown)}")
+    return Lexicon(code=code, **_triggers(code, kinds), **_prepositions(code, data.get("prepositions", {})),
+                   **_cues(data, kinds))
+
+
+def _triggers(code: str, kinds: dict) -> dict:
+    """One regex per (kind, form), and the key-word index that finds the sentences to try."""
     triggers = []
     keys: dict[str, set[int]] = {}
     stems: dict[int, dict[str, set[int]]] = {}
@@ -174,10 +179,14 @@ def _compile(code: str, data: dict) -> Lexicon:
             if form == "object":  # expansion objects only count next to an expansion verb
                 continue
             index = len(triggers)
-            triggers.append(Trigger(kind, form, re.compile(alternation(entries), flags)))
+            triggers.append(Trigger(kind, form, re.compile(alternation(entries), re.IGNORECASE)))
             for e in entries:
                 _index_entry(e, index, keys, stems, raw)
-    preps = data.get("prepositions", {})
+    return {"triggers": tuple(triggers), "keys": {k: frozenset(v) for k, v in keys.items()},
+            "stems": {n: {k: frozenset(v) for k, v in d.items()} for n, d in stems.items()}, "raw": tuple(raw)}
+
+
+def _prepositions(code: str, preps: dict) -> dict:
     classes: dict[str, set[str]] = {}
     for cls, entries in preps.items():
         if cls not in PREP_CLASSES:
@@ -187,38 +196,40 @@ def _compile(code: str, data: dict) -> Lexicon:
     all_preps = alternation([e for entries in preps.values() for e in entries])
     # up to three words, the last maybe an elided article glued to the party ("de l'État")
     words = r"(?:[^\s,;:()«»\"“”]+\s+){0,3}(?:[^\s,;:()«»\"“”]*['’])?"
+    return {"prep": re.compile(rf"(?P<prep>{all_preps})\s*{words}$", re.IGNORECASE),
+            "prep_classes": {k: frozenset(v) for k, v in classes.items()},
+            "with_prep": re.compile(alternation(preps.get("with", [])), re.IGNORECASE)}
+
+
+def _cues(data: dict, kinds: dict) -> dict:
+    """Every other pattern and word set of the language, by Lexicon field."""
+    flags = re.IGNORECASE
+    figures = data.get("figures", {})
+    conj = alternation(data.get("coordination", []))
     breaks = alternation(data.get("clause_breaks", []))
-    return Lexicon(
-        code=code,
-        triggers=tuple(triggers),
-        keys={k: frozenset(v) for k, v in keys.items()},
-        stems={n: {k: frozenset(v) for k, v in d.items()} for n, d in stems.items()},
-        raw=tuple(raw),
-        prep=re.compile(rf"(?P<prep>{all_preps})\s*{words}$", flags),
-        prep_classes={k: frozenset(v) for k, v in classes.items()},
+    return dict(  # noqa: C408  keyword form mirrors the Lexicon fields
         # "X, Y", "X and Y", "the UK government and OpenAI", "X and the French Y": a bare comma,
         # or a conjunction with at most two words either side (the caller checks no trigger is there)
         coordination=re.compile(
-            rf"^\s*,?\s*$|^\s*(?:[^\s,;:()]+\s+){{0,2}},?\s*{alternation(data.get('coordination', []))}"
+            rf"^\s*,?\s*$|^\s*(?:[^\s,;:()]+\s+){{0,2}},?\s*{conj}"
             rf"(?:\s+[^\s,;:()]+){{0,2}}\s*$", flags),
         speech=re.compile(rf"\s*(?:,\s*)?{alternation(data.get('speech', []))}", flags),
-        new_clause=re.compile(rf",\s*{alternation(data.get('coordination', []))}", flags),
+        new_clause=re.compile(rf",\s*{conj}", flags),
         clause_break=re.compile(rf"[;(]|\s[–—]\s|,\s*{breaks}", flags),
         # used with .match(text, pos): anchored at the sentence start without "^"
         anaphor=re.compile(rf"\W*{alternation(data.get('anaphors', []))}", flags),
         continuation=re.compile(rf"\W*{alternation(data.get('continuations', []))}", flags),
         reported=re.compile(alternation(data.get("reported", [])), flags),
         rumour=re.compile(alternation(data.get("rumour", [])), flags),
-        figure_before=re.compile(alternation(data.get("figures", {}).get("before", [])), flags),
-        figure_after=re.compile(alternation(data.get("figures", {}).get("after", [])), flags),
-        budget=re.compile(alternation(data.get("figures", {}).get("budget", [])), flags),
+        figure_before=re.compile(alternation(figures.get("before", [])), flags),
+        figure_after=re.compile(alternation(figures.get("after", [])), flags),
+        budget=re.compile(alternation(figures.get("budget", [])), flags),
         public=re.compile(alternation(data.get("public", [])), flags),
         endowed=re.compile(rf"{alternation([e for f in kinds.values() for e in f.get('endow', [])])}\s*$", flags),
         objects=re.compile(alternation(kinds.get("expansion", {}).get("object", [])), flags),
         determiners=frozenset(norm_prep(a) for a in data.get("determiners", [])),
-        conjunction=re.compile(rf"\s*,?\s*{alternation(data.get('coordination', []))}\s+", flags),
-        conjunction_before=re.compile(rf"\s{alternation(data.get('coordination', []))}\s+$", flags),
-        with_prep=re.compile(alternation(preps.get("with", [])), flags),
+        conjunction=re.compile(rf"\s*,?\s*{conj}\s+", flags),
+        conjunction_before=re.compile(rf"\s{conj}\s+$", flags),
         approx=frozenset(w.lower() for a in data.get("approx", []) for w in a.replace("’", "'").split()),
         capitalised_nouns=bool(data.get("capitalised_nouns", False)),
         modifier_heads=frozenset(w.lower() for w in data.get("modifier_heads", [])),
