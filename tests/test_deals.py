@@ -290,3 +290,10 @@ def test_a_money_verb_needs_its_amount_and_a_rumour_anywhere_makes_it_reported()
     r = only(analysis("en", "The European Investment Bank will lend €500m to Mistral AI, according to people "
                             "familiar with the matter.", [("European Investment Bank", "ORG"), ("Mistral AI", "ORG")]))
     assert r.kind == "public_funding" and r.status == "reported"
+
+
+def test_a_running_total_without_recipient_is_no_deal():
+    text = "Since 2021, France 2030 has financed thousands of projects with €30bn."
+    assert analysis("en", text, [("France 2030", "PROG")]).deals == []
+    fr = "Depuis 2021, France 2030 a financé des milliers de projets à hauteur de 30 milliards d'euros."
+    assert analysis("fr", fr, [("France 2030", "PROG")]).deals == []

@@ -81,6 +81,9 @@ def candidate(ctx: Ctx, si: int, trig: Trigger, t: Span, parties: list[Party], h
         return None
     if amount is not None and kind in ("investment", "public_funding") and _lone_budget(ctx, parties_out, amount, limit):
         return None
+    lone = kind in ("investment", "public_funding") and not any(p.role in ("recipient", "target") for p in parties_out)
+    if lone and lex.cumulative.search(text, s, limit):
+        return None  # "Since 2021, France 2030 has financed projects with €30bn": a running total
     date = _date(ctx, t, s, limit)
     if trig.form == "endow" and _historical(ctx, date):
         return None  # "France 2030, endowed with €54bn in 2021": the budget, not this week's deal

@@ -80,6 +80,7 @@ class Lexicon:
     continuation: re.Pattern[str]  # a sentence opening on the previous sentence's deal
     reported: re.Pattern[str]
     rumour: re.Pattern[str]  # a rumour cue anywhere in the sentence
+    cumulative: re.Pattern[str]  # "since", "so far", "depuis": a running total
     figure_before: re.Pattern[str]  # context cue just before an amount (market, revenue...)
     figure_after: re.Pattern[str]  # context cue just after an amount
     budget: re.Pattern[str]  # plan / programme nouns whose own budget is no deal
@@ -221,6 +222,7 @@ def _cues(data: dict, kinds: dict) -> dict:
         continuation=re.compile(rf"\W*{alternation(data.get('continuations', []))}", flags),
         reported=re.compile(alternation(data.get("reported", [])), flags),
         rumour=re.compile(alternation(data.get("rumour", [])), flags),
+        cumulative=re.compile(alternation(data.get("cumulative", [])), flags),
         figure_before=re.compile(alternation(figures.get("before", [])), flags),
         figure_after=re.compile(alternation(figures.get("after", [])), flags),
         budget=re.compile(alternation(figures.get("budget", [])), flags),
