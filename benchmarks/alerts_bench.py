@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from db.store import NewArticle, Store, now_iso  # noqa: E402
-from digests import alerts  # noqa: E402
+from digests import alerts, delivery  # noqa: E402
 from nlp.types import Analysis, EntityMention  # noqa: E402
 
 # A news-like vocabulary: Zipf-distributed word frequencies over a large lexicon, so a query
@@ -138,7 +138,7 @@ def bench_delay(n_mails: int, work: Path) -> dict:
                                                     entities=[EntityMention("OpenAI", "ORG", "OpenAI", 0, 6)]))
             before = len(box.messages)
             alerts.match_new(store.db)
-            alerts.deliver_due(store.db, timeout=10)
+            delivery.deliver_due(store.db, timeout=10)
             wait_for(lambda: len(box.messages) > before)
             delays.append(time.perf_counter() - t)
             t = time.perf_counter()

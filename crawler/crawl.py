@@ -14,6 +14,20 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
+
+from nlp.errors import VeilleError
+
+LOG_ROTATE_BYTES = 10 * 1024 * 1024  # past this, <db>.crawl.log moves to <db>.crawl.log.1 (one kept)
+SOURCE_ERROR_EXIT = 3  # the child's exit status when the sources file is unusable
+
+
+class CrawlError(VeilleError, RuntimeError):
+    """The crawl child failed. (A RuntimeError too, for callers written before VeilleError.)"""
+
+
+class CrawlTimeout(CrawlError):
+    """The crawl ran past its time limit and was stopped."""
 
 
 def run_crawl(
@@ -28,6 +42,8 @@ def run_crawl(
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
+    from crawler.sources import load_sources
+
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     s = get_project_settings()
     s.set("VEILLE_DB", db, priority="cmdline")
@@ -35,6 +51,9 @@ def run_crawl(
         s.set("VEILLE_SOURCES", sources, priority="cmdline")
     for k, v in (settings or {}).items():
         s.set(k, v, priority="cmdline")
+    # read here, not only in the spider: an error raised inside Scrapy's start() is logged and
+    # the crawl "finishes" with 0 sources and exit 0, which a cron job cannot tell from success
+    load_sources(s.get("VEILLE_SOURCES"))
     process = CrawlerProcess(s, install_root_handler=True)
     crawler = process.create_crawler(spider)
     kwargs = {k: v for k, v in (("since", since), ("only", only)) if v}
@@ -60,40 +79,50 @@ def crawl_command(db: str, sources: str | None = None, spider: str = "sources", 
     return cmd
 
 
+def open_log(log_file: str, cmd: list[str], rotate_bytes: int = LOG_ROTATE_BYTES):
+    """`log_file` opened for appending, after a header line naming this run.
+
+    Appending keeps the log of the previous runs (a cron job's failure is read after the next
+    run started); past `rotate_bytes` the old log moves to `<log>.1`, so it never grows unbounded.
+    """
+    try:
+        if os.path.getsize(log_file) > rotate_bytes:
+            os.replace(log_file, log_file + ".1")
+    except FileNotFoundError:
+        pass
+    fh = open(log_file, "a", encoding="utf-8")  # noqa: SIM115 (the caller closes it after the child exits)
+    when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    fh.write(f"\n===== veille crawl {when} pid {os.getpid()}: {' '.join(cmd[1:])}\n")
+    fh.flush()
+    return fh
+
+
 def crawl_in_subprocess(db: str, sources: str | None = None, spider: str = "sources",
                         settings: dict | None = None, since: str | None = None, timeout: float = 600,
                         log_file: str | None = None, on_progress: Callable[[dict], None] | None = None,
                         only: str | None = None) -> dict:
-    """Run `run_crawl` in a fresh Python process; returns its stats. Raises on failure.
+    """Run `run_crawl` in a fresh Python process; returns its stats.
 
+    Raises SourceError (before starting anything) when the sources file is unusable,
+    CrawlTimeout past `timeout` seconds, CrawlError when the child fails.
     `on_progress(counters)` is called about once a second with the child's live counters
     (sources, pages, articles, duplicates, known, errors).
     """
+    from crawler.sources import load_sources
+
+    settings = dict(settings or {})
+    load_sources(sources or settings.get("VEILLE_SOURCES"))  # a broken file fails here, in one line
     with tempfile.NamedTemporaryFile("r", suffix=".json", delete=False) as out:
         stats_path = out.name
-    settings = dict(settings or {})
     progress_path = None
     if on_progress is not None:
         progress_path = stats_path[:-5] + ".progress.json"
         settings["VEILLE_PROGRESS"] = progress_path
     cmd = crawl_command(db, sources, spider, settings, since, stats_path, only)
-    stderr = open(log_file, "w") if log_file else subprocess.DEVNULL
+    stderr = open_log(log_file, cmd) if log_file else subprocess.DEVNULL
     try:
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                proc.wait(timeout=0.5)
-                break
-            except subprocess.TimeoutExpired:
-                if time.monotonic() > deadline:
-                    proc.kill()
-                    proc.wait()
-                    raise subprocess.TimeoutExpired(cmd, timeout) from None
-                if progress_path:
-                    _report(progress_path, on_progress)
-        if progress_path:
-            _report(progress_path, on_progress)
+        _wait(proc, timeout, progress_path, on_progress, log_file)
     finally:
         if log_file:
             stderr.close()
@@ -106,9 +135,38 @@ def crawl_in_subprocess(db: str, sources: str | None = None, spider: str = "sour
         stats = {}
     finally:
         os.unlink(stats_path)
+    if proc.returncode == SOURCE_ERROR_EXIT:
+        raise CrawlError(f"crawl refused its sources file; see {log_file or 'the log'}")
     if proc.returncode != 0:
-        raise RuntimeError(f"crawl failed (exit {proc.returncode}); see {log_file or 'the log'}")
+        raise CrawlError(f"crawl failed (exit {proc.returncode}); see {log_file or 'the log'}")
     return stats
+
+
+def _wait(proc, timeout: float, progress_path: str | None, on_progress, log_file: str | None) -> None:
+    """Wait for the crawl child, reporting progress; kill it and raise CrawlTimeout past `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            proc.wait(timeout=0.5)
+            break
+        except subprocess.TimeoutExpired:
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise CrawlTimeout(
+                    f"crawl stopped after its time limit of {_duration(timeout)}; the articles stored so far"
+                    f" are kept and the next crawl resumes from there (log: {log_file or 'none'})"
+                ) from None
+            if progress_path:
+                _report(progress_path, on_progress)
+    if progress_path:
+        _report(progress_path, on_progress)
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 3600 and seconds % 3600 == 0:
+        return f"{seconds / 3600:g} h"
+    return f"{seconds:g} s"
 
 
 def _report(path: str, on_progress: Callable[[dict], None]) -> None:
@@ -130,7 +188,13 @@ def main(argv=None) -> int:
     p.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
     args = p.parse_args(argv)
     settings = dict(kv.split("=", 1) for kv in args.settings)
-    stats = run_crawl(args.db, args.sources, args.spider, settings, args.since, args.only)
+    from crawler.sources import SourceError
+
+    try:
+        stats = run_crawl(args.db, args.sources, args.spider, settings, args.since, args.only)
+    except SourceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return SOURCE_ERROR_EXIT
     if args.stats:
         with open(args.stats, "w") as fh:
             json.dump(stats, fh, default=str)

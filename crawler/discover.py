@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from crawler.feeds import FeedError, parse_feed, parse_sitemap
+from nlp.errors import VeilleError
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ COMMON_SITEMAPS = ("sitemap_news.xml", "news-sitemap.xml", "sitemap-news.xml")
 MAX_BYTES = 4 * 1024 * 1024
 
 
-class DiscoveryError(ValueError):
+class DiscoveryError(VeilleError, ValueError):
     """The URL cannot be read, or offers nothing to crawl."""
 
 

@@ -68,7 +68,8 @@ def enrich(store: Store, analyzer: Analyzer | None = None, *, batch: int = 64, r
         scored = {}
         if topics is not None:
             keep = [i for i, a in enumerate(analyses) if not a.skipped]
-            results = topics.score([rows[i]["title"] for i in keep], [rows[i]["text"] for i in keep])
+            results = topics.score([rows[i]["title"] for i in keep], [rows[i]["text"] for i in keep],
+                                   langs=[analyses[i].lang for i in keep])
             scored = dict(zip(keep, results))
         for i, (row, analysis) in enumerate(zip(rows, analyses)):
             store.save_analysis(row["id"], analysis, analysis.sentence_of, topics=scored.get(i))
@@ -100,13 +101,6 @@ def _settle_entities(store: Store, kb, touched: set[int], kb_path: str | None, m
         log.info("entities: %d promoted, %d relabelled by votes", len(report.promoted), report.relabelled)
 
 
-def topics_from_config(config: dict):
-    """The watch topics of the configuration (`[[topic]]` tables, else the defaults); raises TopicError."""
-    from nlp.topics import parse_topics
-
-    return parse_topics(config.get("topic"))
-
-
 AUTO_MIN_ARTICLES = 200  # below this, starting workers (a model load each) costs more than it saves
 
 
@@ -125,20 +119,19 @@ def worker_count(setting, pending: int) -> int:
     return n
 
 
-def run_configured(store: Store, config: dict, *, redo: bool = False, processes: int | None = None,
-                   progress: Callable[[int], None] | None = None) -> EnrichReport:
+def run_enrichment(store: Store, *, model_size: str, batch_size: int, processes, embedding: str | None,
+                   topics=None, redo: bool = False, progress: Callable[[int], None] | None = None) -> EnrichReport:
     """Enrichment as the CLI runs it: the database's knowledge base (packaged plus user edits),
-    the configured topics and embedding backend, `processes` worker processes."""
+    `topics` (parsed `nlp.topics.Topic`s; None: the defaults) scored with the `embedding` backend,
+    `processes` worker processes ("auto" or a number, see `worker_count`)."""
     from db.entity_edits import load_kb, user_kb_path
 
-    topics = topics_from_config(config)
     kb = load_kb(store.path)
     pending = store.db["articles"].count if redo else store.count_pending()
-    n = worker_count(processes if processes is not None else config.get("processes"), pending)
+    n = worker_count(processes, pending)
     report = EnrichReport()
-    with Analyzer(kb, size=config.get("model_size", "md"), n_process=n,
-                  batch_size=int(config.get("batch_size") or 64)) as analyzer:
-        scorer = topic_stage(store, topics, config.get("embedding") or "use")
-        enrich(store, analyzer, batch=max(int(config.get("batch_size") or 64), 8 * n), redo=redo, progress=progress,
+    with Analyzer(kb, size=model_size, n_process=n, batch_size=batch_size) as analyzer:
+        scorer = topic_stage(store, topics, embedding)
+        enrich(store, analyzer, batch=max(batch_size, 8 * n), redo=redo, progress=progress,
                topics=scorer, kb_path=str(user_kb_path(store.path)), report=report)
     return report

@@ -1,4 +1,5 @@
-"""Crawl extensions: a progress file the `veille crawl` parent process reads to show live progress.
+"""Crawl extensions: a progress file the `veille crawl` parent process reads to show live progress,
+and the recorder that writes the run and each source's health to the database.
 
 The crawl runs in a child process (Twisted's reactor cannot restart), so the parent cannot see
 Scrapy's stats; the child writes the counters that matter to a small JSON file every second.
@@ -10,6 +11,10 @@ import os
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
+
+# Sent by the spiders for each thing that happens to a source: source (its name), counter (a
+# `db.health.SourceRun` field, or "error" with `reason`), amount (added to the counter).
+source_counted = object()
 
 PROGRESS_KEYS = {
     "sources": "veille/sources",
@@ -60,3 +65,100 @@ class ProgressFile:
         with open(tmp, "w") as fh:
             json.dump(data, fh)
         os.replace(tmp, self.path)  # the reader never sees half a file
+
+
+class HealthRecorder:
+    """Writes the crawl's `crawl_runs` row and each source's health through `db.health`.
+
+    Counts each source's events from the spiders' `source_counted` signal, and download delays
+    from Scrapy's response_received. On spider_opened: runs left `running` by a dead process
+    are marked `killed` (their last snapshot counted), and this run's row is written as
+    `running`. Every VEILLE_HEALTH_INTERVAL seconds the row gets the current stats and
+    per-source counters, so a crawl killed with SIGKILL still leaves its record. On
+    spider_closed: health, feed validators, finish reason.
+    """
+
+    def __init__(self, crawler, db_path: str, interval: float):
+        self.crawler = crawler
+        self.db_path = db_path
+        self.interval = interval
+        self.store = None
+        self.run_id: int | None = None
+        self.task = None
+        self.runs: dict = {}  # source name -> db.health.SourceRun
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        db_path = crawler.settings.get("VEILLE_DB")
+        if not db_path:
+            raise NotConfigured
+        ext = cls(crawler, db_path, crawler.settings.getfloat("VEILLE_HEALTH_INTERVAL", 5.0))
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.count, signal=source_counted)
+        crawler.signals.connect(ext.response_received, signal=signals.response_received)
+        return ext
+
+    def _run(self, source: str):
+        from db.health import SourceRun
+
+        run = self.runs.get(source)
+        if run is None:
+            run = self.runs[source] = SourceRun(source)
+        return run
+
+    def count(self, source: str, counter: str, amount: int = 1, reason: str | None = None) -> None:
+        run = self._run(source)
+        if counter == "error":
+            run.error(reason or "error")
+        else:
+            setattr(run, counter, getattr(run, counter) + amount)
+
+    def response_received(self, response, request, spider=None) -> None:
+        source = request.meta.get("source")
+        latency = request.meta.get("download_latency")
+        if source is not None and latency is not None:  # robots.txt and other Scrapy requests carry no source
+            self._run(source.name).delays.append(float(latency))
+
+    def spider_opened(self, spider):
+        import logging
+
+        from twisted.internet import task
+
+        from db.health import settle_dead_runs, start_run
+        from db.store import Store
+
+        self.store = Store(self.db_path)
+        killed = settle_dead_runs(self.store)
+        if killed:
+            logging.getLogger(__name__).warning("%d earlier crawl(s) died before finishing: recorded as killed",
+                                                len(killed))
+        started = getattr(spider, "started_at", None) or _now()
+        self.run_id = start_run(self.store, spider.name, started)
+        self.task = task.LoopingCall(self.snapshot, spider)
+        self.task.start(self.interval, now=False)
+
+    def snapshot(self, spider) -> None:
+        from db.health import update_run
+
+        update_run(self.store, self.run_id, self.crawler.stats.get_stats(), self.runs)
+
+    def spider_closed(self, spider, reason):
+        from db.health import finish_run, save_health, save_validators
+
+        if self.task is not None and self.task.running:
+            self.task.stop()
+        try:
+            save_health(self.store, self.runs)
+            keep = spider.validators_to_save(reason) if hasattr(spider, "validators_to_save") else {}
+            if keep:
+                save_validators(self.store, keep)
+            finish_run(self.store, self.run_id, reason, self.crawler.stats.get_stats())
+        finally:
+            self.store.close()
+
+
+def _now() -> str:
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -12,9 +12,15 @@ from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
+from nlp.errors import VeilleError
 
-class FeedError(ValueError):
+
+class FeedError(VeilleError, ValueError):
     """The bytes are not a feed or sitemap we can read."""
+
+
+class FeedRefused(FeedError):
+    """A feed or sitemap refused unread, for what it could do to the reader."""
 
 
 @dataclass(frozen=True)
@@ -23,12 +29,16 @@ class Entry:
     title: str | None = None
     published: str | None = None  # ISO 8601 date-time when the feed gives one
     author: str | None = None
+    lang: str | None = None  # as the feed declares it (<language>, xml:lang, news:language): a prior
 
 
 @dataclass(frozen=True)
 class Sitemap:
     entries: list[Entry]
     children: list[Entry]  # sub-sitemaps of a sitemap index (published = lastmod)
+
+
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def _local(tag) -> str:
@@ -69,6 +79,11 @@ def _parse_xml(body: bytes):
         raise FeedError(f"not XML: {exc}") from None
     if root is None:
         raise FeedError("not XML: empty document")
+    dtd = root.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        # entities are never expanded here (resolve_entities=False), but a document that declares
+        # them is an expansion bomb ("billion laughs") or an external-entity probe, never a feed
+        raise FeedRefused("feed refused: XML entities (the document declares <!ENTITY>; feeds never need them)")
     return root
 
 
@@ -88,6 +103,7 @@ def parse_feed(body: bytes) -> list[Entry]:
     kind = _local(root.tag)
     entries: list[Entry] = []
     if kind == "feed":  # Atom
+        feed_lang = root.get(_XML_LANG)
         for item in root:
             if _local(item.tag) != "entry":
                 continue
@@ -103,10 +119,12 @@ def parse_feed(body: bytes) -> list[Entry]:
                     title=_text(_child(item, "title")),
                     published=parse_date(_text(_child(item, "published", "updated"))),
                     author=_text(_child(author, "name")) if author is not None else None,
+                    lang=item.get(_XML_LANG) or feed_lang,
                 )
             )
     elif kind in ("rss", "rdf"):  # RSS 0.9x/2.0 items sit in <channel>; RSS 1.0 items at the root
         items = [el for el in root.iter() if _local(el.tag) == "item"]
+        channel_lang = next((_text(el) for el in root.iter() if _local(el.tag) == "language"), None)
         for item in items:
             link = _text(_child(item, "link")) or item.get(
                 "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
@@ -120,6 +138,7 @@ def parse_feed(body: bytes) -> list[Entry]:
                     title=_text(_child(item, "title")),
                     published=parse_date(_text(_child(item, "pubdate", "date", "published"))),
                     author=_text(_child(item, "creator", "author")),
+                    lang=_text(_child(item, "language")) or channel_lang,
                 )
             )
     else:
@@ -149,6 +168,7 @@ def _parse_json_feed(body: bytes) -> list[Entry]:
                 title=item.get("title"),
                 published=parse_date(item.get("date_published")),
                 author=author,
+                lang=item.get("language") or data.get("language"),
             )
         )
     return out
@@ -171,9 +191,11 @@ def parse_sitemap(body: bytes) -> Sitemap:
             children.append(Entry(url=loc, published=lastmod))
         elif name == "url":
             news = _child(node, "news")
-            title = published = None
+            title = published = lang = None
             if news is not None:
                 title = _text(_child(news, "title"))
+                publication = _child(news, "publication")
+                lang = _text(_child(publication, "language")) if publication is not None else None
                 published = parse_date(_text(_child(news, "publication_date")))
-            entries.append(Entry(url=loc, title=title, published=published or lastmod))
+            entries.append(Entry(url=loc, title=title, published=published or lastmod, lang=lang))
     return Sitemap(entries=entries, children=children)

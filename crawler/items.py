@@ -1,4 +1,8 @@
-"""Typed items handed between the spiders, the item pipelines and the store."""
+"""Typed items handed between the spiders and the item pipelines.
+
+A fetched page is a `PageItem`; extraction turns it into a `db.records.NewArticle`, the one
+record the store writes (no crawler-side copy of it, field by field).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,24 +20,6 @@ class PageItem:
     feed_published: str | None = None
     feed_author: str | None = None
     lang_hint: str | None = None  # the source's expected language
+    feed_lang: str | None = None  # the language the feed or sitemap declares for the entry
+    lang_candidates: tuple[str, ...] = ()  # languages the watch list declares: detection picks among them
     status: int = 200
-
-
-@dataclass
-class ArticleItem:
-    """An extracted article, ready to store. The extraction pipeline turns PageItems into these."""
-
-    url: str
-    canonical_url: str
-    source: str
-    title: str | None
-    text: str
-    published: str | None  # ISO date YYYY-MM-DD
-    author: str | None
-    lang: str | None
-    content_hash: str
-    minhash: bytes = b""  # MinHash signature for near-duplicate detection
-    shingles: int = 0  # number of distinct shingles behind the signature
-    published_at: str | None = None  # UTC ISO date-time, decides which copy is the original
-    fetched_at: str = ""
-    duplicate_of: int | None = None

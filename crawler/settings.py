@@ -37,7 +37,9 @@ REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19's HTTP control port: nothing of ou
 DNS_TIMEOUT = 20
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.KnownUrlMiddleware": 40,  # a stored article costs no DNS lookup either
     "crawler.middlewares.LoopbackGuardMiddleware": 50,
+    "crawler.middlewares.PrivateDestinationMiddleware": 60,  # before robots.txt (100) asks anything
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
     "crawler.middlewares.SkipNonHtmlMiddleware": 960,
@@ -50,6 +52,7 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20_000_000
 
 EXTENSIONS = {
     "crawler.extensions.ProgressFile": 500,
+    "crawler.extensions.HealthRecorder": 510,
 }
 
 ITEM_PIPELINES = {
@@ -63,6 +66,11 @@ VEILLE_SOURCES = None  # path of a sources.toml; None means the packaged registr
 VEILLE_ONLY_LOOPBACK = False  # tests and the demo refuse any other host
 VEILLE_STORE_BATCH = 50  # articles per write transaction (flushed at least every second)
 VEILLE_PROGRESS = None  # a JSON file the crawl rewrites every second with its counters
+VEILLE_HEALTH_INTERVAL = 5.0  # seconds between snapshots of a running crawl's record (what a kill leaves)
+# Sitemap indexes can nest and loop (an index listing itself, A -> B -> A): each sitemap URL is
+# fetched at most once per run, and these bound the rest.
+VEILLE_SITEMAP_MAX_DEPTH = 3  # index levels below a sitemap the sources file declares
+VEILLE_SITEMAPS_PER_SOURCE = 200  # sitemaps (indexes included) fetched per source and run
 VEILLE_CHECK_SAMPLE = 3  # articles per source the `check` spider fetches
 VEILLE_EXTRACT_PROCESSES = -1  # extraction worker processes; 0 = one thread, -1 = one per core for big crawls
 VEILLE_EXTRACT_POOL_AFTER = 32  # pages before -1 starts the processes (small crawls stay in one thread)

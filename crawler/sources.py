@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
 
+from nlp.errors import VeilleError
+
 KINDS = ("press", "institution", "blog")
 
 
-class SourceError(ValueError):
-    """A sources file that cannot be used, with the reason."""
+class SourceError(VeilleError, ValueError):
+    """A sources file that cannot be used: the message names the file, the line and the field."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,11 @@ class Source:
     def domain(self) -> str:
         return urlparse(self.homepage).netloc.lower()
 
+    @cached_property  # asked for at every request of the source
+    def declared_hosts(self) -> frozenset[tuple[str, int]]:
+        """(host, port) of every URL this file declares: the only private addresses it may reach."""
+        return frozenset(host_port(u) for u in (self.homepage, *self.feeds, *self.sitemaps, *self.follow))
+
     def accepts(self, url: str) -> bool:
         """True when `url` passes this source's allow/deny patterns."""
         if any(re.search(p, url) for p in self.deny):
@@ -44,49 +52,92 @@ class Source:
         return not self.allow or any(re.search(p, url) for p in self.allow)
 
 
-def _check_url(url: str, where: str) -> str:
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+def host_port(url: str) -> tuple[str, int]:
+    """(lower-case host without a final dot, port) of `url`, the port defaulted from the scheme."""
+    parts = urlparse(url)
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range: no real destination, matches nothing
+        port = -1
+    # "news.example." and "news.example" are one host (the root label), for resolving and for matching
+    return (parts.hostname or "").lower().rstrip("."), port or (443 if parts.scheme == "https" else 80)
+
+
+FIELDS = {"name": str, "homepage": str, "lang": str, "country": str, "kind": str, "feeds": list,
+          "sitemaps": list, "follow": list, "allow": list, "deny": list, "max_depth": int}
+URL_LISTS = ("feeds", "sitemaps", "follow")
+
+
+def _check_url(url, where: str) -> str:
+    parsed = urlparse(url) if isinstance(url, str) else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SourceError(f"{where}: {url!r} is not an http(s) URL")
     return url
 
 
-def parse_sources(data: dict, origin: str = "<sources>") -> list[Source]:
-    """Sources from a parsed TOML document; raises SourceError naming the bad entry."""
+def _table_lines(text: str | None) -> list[int]:
+    """Line numbers (1-based) of each `[[source]]` header, so an error can point at its table."""
+    if not text:
+        return []
+    return [n for n, line in enumerate(text.splitlines(), 1) if re.match(r"\s*\[\[\s*source\s*\]\]", line)]
+
+
+def _check_fields(raw: dict, where: str) -> None:
+    """Unknown fields (a typo would silently drop a feed), wrong types and missing required ones."""
+    for key, value in raw.items():
+        if key not in FIELDS:
+            raise SourceError(f"{where}: unknown field {key!r} (known: {', '.join(FIELDS)})")
+        want = FIELDS[key]
+        if not isinstance(value, want) or (want is int and isinstance(value, bool)):
+            raise SourceError(f"{where}: field {key!r} must be {'a list' if want is list else want.__name__},"
+                              f" got {value!r}")
+        if want is list and not all(isinstance(v, str) for v in value):
+            raise SourceError(f"{where}: field {key!r} must list strings, got {value!r}")
+    for key in ("name", "homepage"):
+        if not raw.get(key):
+            raise SourceError(f"{where}: missing field {key!r} (required)")
+
+
+def parse_sources(data: dict, origin: str = "<sources>", text: str | None = None) -> list[Source]:
+    """Sources from a parsed TOML document; raises SourceError naming the entry, its line and field.
+
+    `text` (the document itself) lets the message give the line of the bad `[[source]]` table.
+    """
     entries = data.get("source", [])
-    if not isinstance(entries, list):
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise SourceError(f"{origin}: expected [[source]] tables")
+    lines = _table_lines(text)
     seen: set[str] = set()
     out = []
     for i, raw in enumerate(entries, 1):
-        where = f"{origin}: source #{i} ({raw.get('name', '?')})"
-        name = raw.get("name")
-        if not name or not raw.get("homepage"):
-            raise SourceError(f"{where}: 'name' and 'homepage' are required")
+        at = f", line {lines[i - 1]}" if len(lines) == len(entries) else ""
+        where = f"{origin}{at}: source #{i} ({raw.get('name', '?')})"
+        _check_fields(raw, where)
+        name = raw["name"]
         if name in seen:
-            raise SourceError(f"{where}: duplicate source name {name!r}")
+            raise SourceError(f"{where}: field 'name': duplicate source name {name!r}")
         seen.add(name)
         kind = raw.get("kind", "press")
         if kind not in KINDS:
-            raise SourceError(f"{where}: kind must be one of {', '.join(KINDS)}")
-        for pattern in (*raw.get("allow", []), *raw.get("deny", [])):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise SourceError(f"{where}: bad pattern {pattern!r}: {exc}") from None
+            raise SourceError(f"{where}: field 'kind' must be one of {', '.join(KINDS)}, got {kind!r}")
+        for key in ("allow", "deny"):
+            for pattern in raw.get(key, []):
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise SourceError(f"{where}: field {key!r}: bad pattern {pattern!r}: {exc}") from None
+        urls = {key: tuple(_check_url(u, f"{where}: field {key!r}") for u in raw.get(key, [])) for key in URL_LISTS}
         out.append(
             Source(
                 name=name,
-                homepage=_check_url(raw["homepage"], where),
+                homepage=_check_url(raw["homepage"], f"{where}: field 'homepage'"),
                 lang=raw.get("lang", "fr"),
                 country=raw.get("country", ""),
                 kind=kind,
-                feeds=tuple(_check_url(u, where) for u in raw.get("feeds", [])),
-                sitemaps=tuple(_check_url(u, where) for u in raw.get("sitemaps", [])),
-                follow=tuple(_check_url(u, where) for u in raw.get("follow", [])),
                 allow=tuple(raw.get("allow", [])),
                 deny=tuple(raw.get("deny", [])),
-                max_depth=int(raw.get("max_depth", 1)),
+                max_depth=raw.get("max_depth", 1),
+                **urls,
             )
         )
     return out
@@ -106,5 +157,6 @@ def load_sources(path: str | Path | None = None) -> list[Source]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends with "(at line N, column M)"
         raise SourceError(f"{origin}: invalid TOML: {exc}") from None
-    return parse_sources(data, origin)
+    return parse_sources(data, origin, text)

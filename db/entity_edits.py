@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from db.schema import transaction
+from nlp.errors import VeilleError
 from nlp.kb import TYPES, KnowledgeBase, normalise, slugify
 
 log = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ _LABEL_PRIORITY = {"ORG": 0, "PER": 1, "LOC": 2, "PROG": 3, "MISC": 4}
 PROMOTE_MIN_SOURCES = 3
 
 
-class EntityEditError(ValueError):
+class EntityEditError(VeilleError, ValueError):
     """An edit that cannot be made (unknown entity, name taken, merge into itself)."""
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
+from nlp.errors import VeilleError
+
 
 def _rows(cursor) -> list[dict]:
     cols = [c[0] for c in cursor.description]
@@ -115,7 +117,7 @@ _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 COOCCUR_SAMPLE = 1000
 
 
-class QueryError(ValueError):
+class QueryError(VeilleError, ValueError):
     """Bad input to a query; the message is meant for the user."""
 
 

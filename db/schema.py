@@ -40,7 +40,7 @@ def transaction(db: sqlite_utils.Database):
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn
-    except BaseException:
+    except BaseException:  # even KeyboardInterrupt: never leave the write lock held; re-raised
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
@@ -94,7 +94,7 @@ def migrate(db: sqlite_utils.Database) -> list[int]:
                 (number, name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
             )
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException:  # a half-applied migration must not stay: roll back, then re-raise
             conn.execute("ROLLBACK")
             raise
         log.info("applied migration %d: %s", number, name)

@@ -9,12 +9,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 
 import sqlite_utils
 
 from db import deals
+from db.records import NewArticle  # callers import it from here too
 from db.schema import connect, transaction
 from nlp.dedup import is_near_duplicate, lsh_bands, minhash
+from nlp.errors import VeilleError
 from nlp.kb import normalise as norm_name
 from nlp.types import Analysis
 
@@ -26,23 +29,6 @@ def now_iso() -> str:
 
 
 @dataclass
-class NewArticle:
-    url: str
-    canonical_url: str
-    url_key: str
-    source: str
-    title: str | None
-    text: str
-    published: str | None
-    author: str | None
-    lang: str | None
-    content_hash: str
-    minhash: bytes | None = None  # MinHash signature; computed from `text` when None
-    shingles: int = 0
-    published_at: str | None = None  # UTC ISO date-time, when known: decides which copy is the original
-
-
-@dataclass
 class Stored:
     id: int
     created: bool  # False when the URL was already stored
@@ -50,13 +36,33 @@ class Stored:
     demoted: int | None = None  # an article stored earlier that turned out to copy this one
 
 
+class MissingDatabase(VeilleError, FileNotFoundError):
+    """`Store.open_existing` was given a path where no database is."""
+
+
 class Store:
+    """The veille database at `path`, created and migrated on open; `with Store(p) as s:` closes it."""
+
     def __init__(self, path: str):
         self.path = path
         self.db: sqlite_utils.Database = connect(path)
 
+    @classmethod
+    def open_existing(cls, path: str) -> Store:
+        """The store of a database that already exists (migrated); never creates an empty one."""
+        if not Path(path).is_file():
+            raise MissingDatabase(f"no database at {path}")
+        return cls(path)
+
     def close(self) -> None:
         self.db.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self.close()
+        return False
 
     def transaction(self):
         return transaction(self.db)
@@ -237,10 +243,11 @@ class Store:
                 [(article_id, d.text, d.value, d.precision, int(d.relative), d.start, d.end) for d in analysis.dates],
             )
             conn.executemany(
-                'INSERT INTO amounts (article_id, text, value, unit, kind, eur, start, "end", sentence)'
-                " VALUES (?,?,?,?,?,?,?,?,?)",
+                'INSERT INTO amounts (article_id, text, value, unit, kind, eur, start, "end", sentence, max,'
+                " is_range, approx) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
-                    (article_id, a.text, a.value, a.unit, a.kind, a.eur, a.start, a.end, sent(a.start))
+                    (article_id, a.text, a.value, a.unit, a.kind, a.eur, a.start, a.end, sent(a.start), a.max,
+                     int(a.range), int(a.approx))
                     for a in analysis.amounts
                 ],
             )

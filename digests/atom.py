@@ -1,4 +1,9 @@
-"""An Atom feed of briefs: one entry per brief, the full HTML brief as its content."""
+"""The one Atom 1.0 writer, for the feed of briefs and the feed of each alert subscription.
+
+It knows entries, not briefs or alerts: callers build the `Entry` list (see
+`digests.render.atom_entry` and `digests.alerts.messages.feed`). Text is escaped by the XML
+writer, so a crawled title with markup stays text.
+"""
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -6,47 +11,56 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 ATOM = "http://www.w3.org/2005/Atom"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 @dataclass
 class Entry:
-    id: str
+    id: str  # a stable URI: the same entry keeps its id across regenerations
     title: str
     updated: str  # RFC 3339
-    summary: str
-    html: str
+    summary: str  # plain text
+    html: str | None = None  # full content, when the entry carries it (a brief)
+    link: str | None = None
+    author: str | None = None
 
 
-def entry_for(digest, html: str, updated: str | None = None) -> Entry:
-    """The feed entry of one brief: its stories' titles as summary, the HTML brief as content."""
-    from digests.render import title_of
-
-    return Entry(
-        id=f"tag:veille,{digest.start}:brief/{digest.lang}/{digest.week}",
-        title=title_of(digest),
-        updated=updated or datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        summary=" · ".join(s.title for s in digest.stories[:5]),
-        html=html,
-    )
+def _q(tag: str) -> str:
+    return f"{{{ATOM}}}{tag}"
 
 
-def feed(entries: list[Entry], *, lang: str = "fr", title: str | None = None, self_url: str | None = None) -> str:
-    """An Atom 1.0 document of `entries`, newest first; text is escaped by the XML writer."""
+def _add_entry(root: ET.Element, e: Entry) -> None:
+    el = ET.SubElement(root, _q("entry"))
+    ET.SubElement(el, _q("id")).text = e.id
+    ET.SubElement(el, _q("title")).text = e.title
+    if e.link:
+        ET.SubElement(el, _q("link"), href=e.link)
+    ET.SubElement(el, _q("updated")).text = e.updated
+    if e.author:
+        ET.SubElement(ET.SubElement(el, _q("author")), _q("name")).text = e.author
+    ET.SubElement(el, _q("summary"), type="text").text = e.summary
+    if e.html is not None:
+        ET.SubElement(el, _q("content"), type="html").text = e.html
+
+
+def feed(entries: list[Entry], *, lang: str | None = "fr", title: str | None = None, feed_id: str | None = None,
+         self_url: str | None = None) -> str:
+    """An Atom 1.0 document (text) of `entries`, in the order given (newest first).
+
+    Without `feed_id` and `title` it is the feed of briefs in `lang`.
+    """
     ET.register_namespace("", ATOM)
-    root = ET.Element(f"{{{ATOM}}}feed", {"{http://www.w3.org/XML/1998/namespace}lang": lang})
-    ET.SubElement(root, f"{{{ATOM}}}id").text = f"tag:veille,2025:briefs/{lang}"
-    ET.SubElement(root, f"{{{ATOM}}}title").text = title or ("Veille — briefs hebdomadaires" if lang == "fr"
-                                                             else "Tech watch — weekly briefs")
-    ET.SubElement(root, f"{{{ATOM}}}updated").text = max((e.updated for e in entries),
-                                                          default=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    ET.SubElement(ET.SubElement(root, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = "veille"
+    root = ET.Element(_q("feed"), {XML_LANG: lang} if lang else {})
+    ET.SubElement(root, _q("id")).text = feed_id or f"tag:veille,2025:briefs/{lang}"
+    ET.SubElement(root, _q("title")).text = title or ("Veille — briefs hebdomadaires" if lang == "fr"
+                                                      else "Tech watch — weekly briefs")
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    ET.SubElement(root, _q("updated")).text = max((e.updated for e in entries), default=now)
+    ET.SubElement(ET.SubElement(root, _q("author")), _q("name")).text = "veille"
     if self_url:
-        ET.SubElement(root, f"{{{ATOM}}}link", {"rel": "self", "href": self_url})
+        ET.SubElement(root, _q("link"), {"rel": "self", "href": self_url})
+    ET.SubElement(root, _q("generator")).text = "veille"
     for e in entries:
-        el = ET.SubElement(root, f"{{{ATOM}}}entry")
-        ET.SubElement(el, f"{{{ATOM}}}id").text = e.id
-        ET.SubElement(el, f"{{{ATOM}}}title").text = e.title
-        ET.SubElement(el, f"{{{ATOM}}}updated").text = e.updated
-        ET.SubElement(el, f"{{{ATOM}}}summary").text = e.summary
-        ET.SubElement(el, f"{{{ATOM}}}content", {"type": "html"}).text = e.html
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+        _add_entry(root, e)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -1,6 +1,6 @@
-"""Delivery channels: one Apprise URL per channel, and an Atom feed per subscription.
+"""Delivery channels: one Apprise URL per channel, shared by alerts and briefs.
 
-Shared by alerts and the weekly brief. `deliver()` either returns (the channel accepted the
+`deliver()` either returns (the channel accepted the
 message) or raises `DeliveryError` with one line saying why; it never hangs longer than its
 timeout. Supported URLs are Apprise's (https://github.com/caronc/apprise/wiki), among them:
 
@@ -13,9 +13,10 @@ timeout. Supported URLs are Apprise's (https://github.com/caronc/apprise/wiki), 
 from __future__ import annotations
 
 import logging
-import xml.etree.ElementTree as ET
-from dataclasses import dataclass
-from datetime import datetime, timezone
+
+from nlp.errors import VeilleError
+
+from nlp.errors import VeilleError
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +30,11 @@ EXAMPLES = ("mailto://user:pass@smtp.example.org?to=team@example.org", "slack://
             "ntfy://my-topic", "jsons://hooks.example.org/veille")
 
 
-class DeliveryError(RuntimeError):
+class DeliveryError(VeilleError, RuntimeError):
     """A channel did not accept a message; the text says which channel and why."""
 
 
-class ChannelURLError(ValueError):
+class ChannelURLError(VeilleError, ValueError):
     """A notification URL that no channel understands."""
 
 
@@ -71,7 +72,9 @@ def validate_url(url: str) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with its secrets masked, fit for logs and listings."""
+    """The URL with its secrets masked, fit for logs and listings (an `env:NAME` reference as is)."""
+    if url.startswith("env:"):
+        return url
     try:
         import apprise
 
@@ -144,44 +147,3 @@ def _why(result) -> str:
         pass
     reason = "timed out" if status == "TIMEOUT" else "not accepted"
     return f"{reason}" + (f": {messages[-1]}" if messages else "")
-
-
-# -- Atom ---------------------------------------------------------------------------------------
-
-ATOM_NS = "http://www.w3.org/2005/Atom"
-
-
-@dataclass
-class FeedEntry:
-    id: str  # a stable URI: the same entry keeps its id across regenerations
-    title: str
-    link: str
-    updated: str  # ISO 8601
-    summary: str  # plain text
-    author: str | None = None
-
-
-def atom_feed(feed_id: str, title: str, entries: list[FeedEntry], *, link: str | None = None) -> str:
-    """An Atom 1.0 document (text) listing `entries`, newest first as given."""
-    ET.register_namespace("", ATOM_NS)
-    q = lambda tag: f"{{{ATOM_NS}}}{tag}"  # noqa: E731
-    feed = ET.Element(q("feed"))
-    ET.SubElement(feed, q("id")).text = feed_id
-    ET.SubElement(feed, q("title")).text = title
-    updated = max((e.updated for e in entries), default=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    ET.SubElement(feed, q("updated")).text = updated
-    ET.SubElement(ET.SubElement(feed, q("author")), q("name")).text = "veille"
-    if link:
-        ET.SubElement(feed, q("link"), href=link)
-    ET.SubElement(feed, q("generator")).text = "veille"
-    for e in entries:
-        entry = ET.SubElement(feed, q("entry"))
-        ET.SubElement(entry, q("id")).text = e.id
-        ET.SubElement(entry, q("title")).text = e.title
-        ET.SubElement(entry, q("link"), href=e.link)
-        ET.SubElement(entry, q("updated")).text = e.updated
-        if e.author:
-            ET.SubElement(ET.SubElement(entry, q("author")), q("name")).text = e.author
-        ET.SubElement(entry, q("summary"), type="text").text = e.summary
-    ET.indent(feed)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode") + "\n"

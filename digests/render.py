@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from urllib.parse import quote, urlsplit
-
 from digests.brief import Digest
+from digests.markup import md_text as _md_text
+from digests.markup import md_url as _md_url
+from digests.markup import safe_url  # noqa: F401 - public here before digests.markup existed
 
 FORMATS = ("md", "html", "json", "atom")
 # accounts listed under a story: a 1,600-article story must not make a 1 MB mail (Gmail clips at 102 KB)
@@ -200,26 +201,6 @@ def distinct_amounts(amounts: list[dict], articles: list | None = None, lang: st
     return out
 
 
-def _md_text(s: str | None) -> str:
-    # article text in Markdown: backslash-escaped so no raw HTML, link or emphasis gets through
-    s = " ".join((s or "").split())
-    for ch in "\\<>[]*_`":
-        s = s.replace(ch, "\\" + ch)
-    return s.replace("|", "/")
-
-
-def safe_url(url: str | None) -> str:
-    """`url` when it is a web or mail link, else "#": a crawled `javascript:` link must not become clickable."""
-    url = (url or "").strip()
-    scheme = urlsplit(url).scheme.lower() if url else ""
-    return url if scheme in ("http", "https", "mailto") else "#"
-
-
-def _md_url(url: str | None) -> str:
-    # inside (...) of a Markdown link: spaces, parentheses and angle brackets would end or break it
-    return quote(safe_url(url), safe=":/?#[]@!$&'*+,;=%~.-_")
-
-
 def _json_text(data: dict) -> str:
     # <, > and & as \u escapes: the same strings once parsed, and inert if the JSON is pasted into a page
     text = json.dumps(data, ensure_ascii=False, indent=2)
@@ -296,8 +277,23 @@ def render(digest: Digest, fmt: str = "md") -> str:
     if fmt == "html":
         return render_html(digest)[0]
     if fmt == "atom":
-        from digests.atom import entry_for, feed
+        from digests.atom import feed
 
-        return feed([entry_for(digest, render_html(digest)[0])], lang=digest.lang)
+        return feed([atom_entry(digest, render_html(digest)[0])], lang=digest.lang)
     return _env().get_template("brief.md.j2").render(d=digest, t=labels(digest.lang), title=title_of(digest),
                                                             max_accounts=MAX_ACCOUNTS)
+
+
+def atom_entry(digest: Digest, html: str, updated: str | None = None):
+    """The feed entry of one brief: its stories' titles as summary, the HTML brief as content."""
+    from datetime import datetime, timezone
+
+    from digests.atom import Entry
+
+    return Entry(
+        id=f"tag:veille,{digest.start}:brief/{digest.lang}/{digest.week}",
+        title=title_of(digest),
+        updated=updated or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        summary=" · ".join(s.title for s in digest.stories[:5]),
+        html=html,
+    )

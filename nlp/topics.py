@@ -1,13 +1,17 @@
 """Watch topics and how much an article is about each: embeddings plus keywords.
 
-A topic has descriptions (a few sentences per language) and keywords. An article's score for
-a topic mixes two signals, each in 0..1:
+A topic has descriptions (a few sentences per language) and keywords (a list per language,
+plus names that read the same in every language). The default topics are data, in
+`nlp/data/topics.toml`, for the eight analysed languages. An article's score for a topic mixes
+two signals, each in 0..1:
 
 - similarity: the best cosine between the article's embedding (title and lead) and the
-  topic's description embeddings, rescaled so that unrelated text sits near 0 and text about
-  the topic near 1. The multilingual encoder puts French and English in one space, so a French
+  topic's descriptions in the article's language and in English, rescaled so that unrelated
+  text sits near 0 and text about the topic near 1. The encoder is multilingual, so a Polish
   article is close to the English description too;
-- keywords: distinct keywords found (a keyword in the title counts twice), saturating.
+- keywords: distinct keywords found (a keyword in the title counts twice), saturating. Only
+  the article's own language's keywords and the names are looked for: a word of one language
+  is often a different word in another (Dutch "wet" is a law, English "wet" the weather).
 
 Neither alone is enough: keywords miss paraphrases ("the government signed a deal with the
 lab"), embeddings rate any text about technology as slightly related. The score is their
@@ -19,39 +23,63 @@ from __future__ import annotations
 import logging
 import math
 import re
+import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 
 import numpy as np
 
 from nlp.embed import article_text
+from nlp.errors import VeilleError
 from nlp.kb import is_acronym, normalise
+from nlp.language import ANALYSED, detect
 
 log = logging.getLogger(__name__)
 
-# Checked with the multilingual USE on the sample site and the fixture week of
-# benchmarks/data/cluster_week.json (`python benchmarks/topics_quality.py`): off-topic articles
-# stay under 0.4. With these weights the encoder alone puts an article on a topic only when it
-# is very close to a description (rescaled similarity >= 0.73); otherwise a keyword is needed.
+# Checked with the multilingual USE on the sample site, the fixture week of
+# benchmarks/data/cluster_week.json and the six-language set benchmarks/data/topics_languages.json
+# (`python benchmarks/topics_quality.py`): off-topic articles mostly stay under 0.4 (two of 33
+# do not). With these weights the encoder alone puts an article on a topic only when it is very
+# close to a description (rescaled similarity >= 0.73); otherwise a keyword is needed.
 ON_TOPIC = 0.4
 WEIGHT_EMBEDDING = 0.55
 SIM_FLOOR, SIM_CEIL = 0.12, 0.50  # cosine rescaled to 0..1 between these
 KEYWORD_HALF = 2.0  # weighted distinct keyword hits that give a keyword score of 0.5
 
 
-class TopicError(ValueError):
+class TopicError(VeilleError, ValueError):
     """A topic definition that cannot be used (from veille.toml)."""
 
 
 @dataclass(frozen=True)
 class Topic:
     name: str  # stable key stored in article_topics.topic and given to --topic
-    descriptions: dict[str, tuple[str, ...]]  # lang -> sentences
-    keywords: tuple[str, ...] = ()
+    descriptions: dict[str, tuple[str, ...]]  # lang ("any": written for every language) -> sentences
+    # lang -> keywords matched only in articles of that language; "any": names matched everywhere.
+    # A plain sequence is taken as "any" (the pre-language form of a topic).
+    keywords: dict[str, tuple[str, ...]] = field(default_factory=dict)
     label: dict[str, str] = field(default_factory=dict, hash=False, compare=False)  # lang -> display name
+
+    def __post_init__(self):
+        if not isinstance(self.keywords, dict):
+            object.__setattr__(self, "keywords", {"any": tuple(self.keywords)} if self.keywords else {})
 
     def all_descriptions(self) -> list[str]:
         return [s for sents in self.descriptions.values() for s in sents]
+
+    def keywords_for(self, lang: str | None) -> tuple[str, ...]:
+        """The keywords that may fire in an article in `lang`: its own language's list (English's
+        when the topic has none for `lang`, English being what tech news borrows) and the names."""
+        own = self.keywords.get(lang) if lang in self.keywords else self.keywords.get("en", ())
+        return tuple(self.keywords.get("any", ())) + tuple(own or ())
+
+    def description_langs_for(self, lang: str | None) -> set[str]:
+        """Languages of the descriptions an article in `lang` is compared with: its own, English
+        and the language-free ones; all of them when the topic has none of those."""
+        wanted = {lang, "en", "any"} & set(self.descriptions)
+        return wanted or set(self.descriptions)
 
 
 @dataclass
@@ -78,67 +106,37 @@ class ArticleTopics:
         return {s.topic: round(s.score, 4) for s in self.scores}
 
 
-def _t(name, label_fr, label_en, fr, en, keywords) -> Topic:
-    return Topic(name, {"fr": tuple(fr), "en": tuple(en)}, tuple(keywords), {"fr": label_fr, "en": label_en})
+DATA = "topics.toml"  # under nlp/data: the default topics, one table per topic, one sub-table per language
 
 
-DEFAULT_TOPICS: tuple[Topic, ...] = (
-    _t("ai-partnerships", "Partenariats IA", "AI partnerships",
-       ["Une entreprise d'intelligence artificielle signe un partenariat avec une autre entreprise ou un gouvernement.",
-        "Accord de collaboration, protocole d'accord ou alliance autour de l'IA générative entre des acteurs.",
-        "OpenAI, Mistral AI ou Anthropic s'associent à un groupe pour déployer leurs modèles."],
-       ["An artificial intelligence company signs a partnership with another company or a government.",
-        "A collaboration agreement, memorandum of understanding or alliance around generative AI.",
-        "OpenAI, Mistral AI or Anthropic team up with a group to deploy their models."],
-       ["partenariat", "partenaire", "protocole d'accord", "accord", "alliance", "collaboration", "s'associe",
-        "partnership", "partner", "memorandum of understanding", "agreement", "teams up", "joint venture",
-        "Partnerschaft", "Kooperation", "Absichtserklärung"]),
-    _t("ai-policy", "Politique et régulation de l'IA", "AI policy and regulation",
-       ["Régulation de l'intelligence artificielle : règlement européen sur l'IA, obligations des fournisseurs de modèles.",
-        "Politique publique de l'IA, loi, code de bonnes pratiques, autorité de contrôle et gouvernance des modèles.",
-        "La Commission européenne et les gouvernements encadrent l'usage de l'IA."],
-       ["Regulation of artificial intelligence: the EU AI Act and obligations for general-purpose model providers.",
-        "AI policy, legislation, codes of practice, regulators and the governance of AI models.",
-        "The European Commission and governments set rules for the use of AI."],
-       ["AI Act", "règlement sur l'IA", "régulation", "réglementation", "législation", "loi", "code de bonnes pratiques",
-        "gouvernance", "conformité", "CNIL", "régulateur", "regulation", "legislation", "regulator", "code of practice",
-        "compliance", "governance", "policy", "export controls", "export restrictions", "export licences",
-        "export licenses", "contrôles à l'exportation", "licences d'exportation", "Regulierung", "Verordnung", "Gesetz",
-        "Exportkontrollen"]),
-    _t("funding", "Financements et investissements", "Funding and investment",
-       ["Une start-up lève des fonds : tour de table, levée de fonds, valorisation et investisseurs.",
-        "Investissements dans l'intelligence artificielle, capital-risque, rachat et acquisition d'entreprises.",
-        "Des millions ou des milliards d'euros investis dans l'IA."],
-       ["A startup raises money: funding round, valuation and investors.",
-        "Investment in artificial intelligence, venture capital, acquisitions of companies.",
-        "Millions or billions of dollars invested in AI."],
-       ["levée de fonds", "lève", "tour de table", "investissement", "investit", "investisseurs", "valorisation",
-        "capital-risque", "financement", "rachat", "rachète", "acquisition", "acquiert", "funding round", "raises",
-        "raised", "investment", "acquire", "acquired", "takeover",
-        "investors", "valuation", "venture capital", "Series A", "Series B", "acquires", "Finanzierungsrunde",
-        "Investition", "Milliarden", "milliards", "billion"]),
-    _t("compute", "Calcul et centres de données", "Compute and data centres",
-       ["Centres de données, supercalculateurs et puces pour l'intelligence artificielle.",
-        "Capacité de calcul, processeurs graphiques (GPU), énergie et infrastructures du cloud pour l'IA.",
-        "Construction d'un data center ou d'un campus de calcul."],
-       ["Data centres, supercomputers and chips for artificial intelligence.",
-        "Compute capacity, GPUs, energy and cloud infrastructure for AI.",
-        "Building a data center or an AI compute campus."],
-       ["centre de données", "centres de données", "data center", "data centre", "datacenter", "supercalculateur",
-        "supercomputer", "GPU", "puce", "puces", "semi-conducteurs", "chip", "chips", "semiconductor", "semiconductors",
-        "calcul", "compute",
-        "cloud", "Nvidia", "gigawatt", "gigawatts", "mégawatts", "Rechenzentrum", "Rechenleistung", "Chips"]),
-    _t("public-programmes", "Programmes publics", "Public programmes",
-       ["Programme public de soutien : l'État, Bpifrance ou la Commission financent l'adoption de l'IA par les PME.",
-        "Plan gouvernemental, appel à projets, France 2030, subventions et dispositifs d'accompagnement.",
-        "Stratégie nationale pour l'intelligence artificielle et plan d'investissement de l'État."],
-       ["A public support programme: the state or the Commission funds AI adoption by small businesses.",
-        "A government plan, call for projects, grants and support schemes.",
-        "A national AI strategy and a public investment plan."],
-       ["programme", "appel à projets", "France 2030", "Bpifrance", "subvention", "dispositif", "plan",
-        "stratégie nationale", "ministère", "gouvernement", "PME", "public programme", "grant", "scheme",
-        "government", "national strategy", "Förderprogramm", "Förderung"]),
-)
+def _data_topic(name: str, table: dict) -> Topic:
+    names = table.get("names", [])
+    if not isinstance(names, list) or not all(isinstance(k, str) for k in names):
+        raise TopicError(f"nlp/data/{DATA}: [{name}] names must be a list of strings")
+    descriptions, keywords, label = {}, {"any": tuple(names)}, {}
+    for lang, block in table.items():
+        if lang == "names":
+            continue
+        if not isinstance(block, dict) or {"label", "description", "keywords"} - set(block):
+            raise TopicError(f"nlp/data/{DATA}: [{name}.{lang}] needs label, description and keywords")
+        label[lang] = block["label"]
+        descriptions[lang] = tuple(block["description"])
+        keywords[lang] = tuple(block["keywords"])
+    return Topic(name, descriptions, keywords, label)
+
+
+@cache
+def default_topics() -> tuple[Topic, ...]:
+    """The shipped watch topics, read once per process from `nlp/data/topics.toml`."""
+    text = (resources.files("nlp") / "data" / DATA).read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TopicError(f"nlp/data/{DATA}: {exc}") from None
+    return tuple(_data_topic(name, table) for name, table in data.items())
+
+
+DEFAULT_TOPICS: tuple[Topic, ...] = default_topics()
 
 
 def topic_label(name: str, lang: str) -> str:
@@ -153,8 +151,10 @@ def topic_label(name: str, lang: str) -> str:
 def parse_topics(items: Iterable[dict] | None) -> list[Topic]:
     """Topics from veille.toml `[[topic]]` tables; the defaults when there are none.
 
-    A table has `name`, `keywords` (list) and descriptions as `description` (string or list,
-    any language) and/or `description_fr`, `description_en`, `description_de`. Configured topics
+    A table has `name`, descriptions as `description` (string or list, any language) and/or
+    `description_<code>` for an analysed language (`description_fr`, `description_de`, ...),
+    keywords as `keywords` (matched in articles of every language) and/or `keywords_<code>`
+    (matched only in articles in that language), and an optional `label`. Configured topics
     replace the default list: a team watches its own subjects.
     """
     items = list(items or [])
@@ -172,29 +172,35 @@ def parse_topics(items: Iterable[dict] | None) -> list[Topic]:
         if name in seen:
             raise TopicError(f"[[topic]] {name!r} is defined twice")
         seen.add(name)
-        unknown = set(item) - {"name", "keywords", "description", "description_fr", "description_en",
-                               "description_de", "label"}
-        if unknown:
-            raise TopicError(f"[[topic]] {name!r}: unknown keys {', '.join(sorted(unknown))}")
-        descriptions: dict[str, tuple[str, ...]] = {}
-        for key, lang in (("description", "any"), ("description_fr", "fr"), ("description_en", "en"),
-                          ("description_de", "de")):
-            value = item.get(key)
-            if value is None:
-                continue
-            sents = [value] if isinstance(value, str) else value
-            if not isinstance(sents, list) or not all(isinstance(s, str) and s.strip() for s in sents):
-                raise TopicError(f"[[topic]] {name!r}: {key} must be a string or a list of strings")
-            descriptions[lang] = tuple(s.strip() for s in sents)
-        keywords = item.get("keywords", [])
-        if not isinstance(keywords, list) or not all(isinstance(k, str) and k.strip() for k in keywords):
-            raise TopicError(f"[[topic]] {name!r}: keywords must be a list of strings")
-        if not descriptions and not keywords:
-            raise TopicError(f"[[topic]] {name!r}: give a description or keywords")
-        label = item.get("label")
-        topics.append(Topic(name, descriptions, tuple(k.strip() for k in keywords),
-                            {"any": label} if isinstance(label, str) else {}))
+        topics.append(_configured_topic(name, item))
     return topics
+
+
+# the keys of a [[topic]] table, with the language each per-language key is for
+_PER_LANG = {f"{field}_{code}": code for field in ("description", "keywords") for code in ANALYSED}
+
+
+def _configured_topic(name: str, item: dict) -> Topic:
+    unknown = set(item) - {"name", "keywords", "description", "label", *_PER_LANG}
+    if unknown:
+        raise TopicError(f"[[topic]] {name!r}: unknown keys {', '.join(sorted(unknown))} (per-language keys "
+                         f"are description_<code> and keywords_<code> for {', '.join(ANALYSED)})")
+    descriptions: dict[str, tuple[str, ...]] = {}
+    keywords: dict[str, tuple[str, ...]] = {}
+    for key, value in item.items():
+        if key.startswith("description"):
+            sents = [value] if isinstance(value, str) else value
+            if not isinstance(sents, list) or not sents or not all(isinstance(s, str) and s.strip() for s in sents):
+                raise TopicError(f"[[topic]] {name!r}: {key} must be a string or a list of strings")
+            descriptions[_PER_LANG.get(key, "any")] = tuple(s.strip() for s in sents)
+        elif key.startswith("keywords"):
+            if not isinstance(value, list) or not all(isinstance(k, str) and k.strip() for k in value):
+                raise TopicError(f"[[topic]] {name!r}: {key} must be a list of strings")
+            keywords[_PER_LANG.get(key, "any")] = tuple(k.strip() for k in value)
+    if not descriptions and not any(keywords.values()):
+        raise TopicError(f"[[topic]] {name!r}: give a description or keywords")
+    label = item.get("label")
+    return Topic(name, descriptions, keywords, {"any": label} if isinstance(label, str) else {})
 
 
 # ------------------------------------------------------------------ keywords
@@ -250,7 +256,9 @@ class TopicScorer:
     """Scores articles against a fixed list of topics with one encoder (or keywords only).
 
     `embed(texts) -> np.ndarray` (L2-normalised rows) is the encoder's cached call; the topic
-    descriptions go through it once, when the scorer is built.
+    descriptions go through it once, when the scorer is built. An article is compared with a
+    topic's descriptions in its own language and in English, and only its own language's
+    keywords (and the names) can fire in it: see `Topic.keywords_for`.
     """
 
     def __init__(self, topics: Sequence[Topic] | None = None, embed=None):
@@ -258,33 +266,47 @@ class TopicScorer:
         if not self.topics:
             raise TopicError("no topics to score")
         self._embed = embed
-        self._matchers = [_KeywordMatcher(t.keywords) for t in self.topics]
-        self._desc_vecs: list[np.ndarray] | None = None
+        self._matchers: dict[tuple[int, str | None], _KeywordMatcher] = {}
+        self._desc_vecs: list[np.ndarray | None] | None = None
+        self._desc_langs: list[np.ndarray] = []  # per topic, the language of each description row
         if embed is not None:
             self._desc_vecs = []
             for t in self.topics:
                 sents = t.all_descriptions()
                 self._desc_vecs.append(embed(sents) if sents else None)
+                self._desc_langs.append(np.array([lang for lang, ss in t.descriptions.items() for _ in ss]))
 
     @property
     def uses_embeddings(self) -> bool:
         return self._embed is not None
 
-    def score(self, titles: Sequence[str | None], texts: Sequence[str],
-              vectors: np.ndarray | None = None) -> list[ArticleTopics]:
-        """One `ArticleTopics` per article; `vectors` are the articles' embeddings when known."""
+    def _matcher(self, j: int, lang: str | None) -> _KeywordMatcher:
+        key = (j, lang)
+        if key not in self._matchers:
+            self._matchers[key] = _KeywordMatcher(self.topics[j].keywords_for(lang))
+        return self._matchers[key]
+
+    def score(self, titles: Sequence[str | None], texts: Sequence[str], vectors: np.ndarray | None = None,
+              langs: Sequence[str | None] | None = None) -> list[ArticleTopics]:
+        """One `ArticleTopics` per article; `vectors` are the articles' embeddings when known,
+        `langs` their languages (as the analysis found them; detected here when not given)."""
         if len(titles) != len(texts):
             raise ValueError("titles and texts differ in length")
+        if langs is None:
+            langs = [detect(article_text(ti, tx), candidates=ANALYSED) for ti, tx in zip(titles, texts)]
+        elif len(langs) != len(texts):
+            raise ValueError("langs and texts differ in length")
         if vectors is None and self._embed is not None and texts:
             vectors = self._embed([article_text(ti, tx) for ti, tx in zip(titles, texts)])
-        sims = self._similarities(vectors, len(texts))
+        sims = self._similarities(vectors, langs)
         w = WEIGHT_EMBEDDING if self._embed is not None else 0.0
         out = []
-        for i, (title, text) in enumerate(zip(titles, texts)):
+        for i, (title, text, lang) in enumerate(zip(titles, texts, langs)):
             title = title or ""
             body_n, title_n = _norm(text), _norm(title)
             scores = []
-            for j, (topic, matcher) in enumerate(zip(self.topics, self._matchers)):
+            for j, topic in enumerate(self.topics):
+                matcher = self._matcher(j, lang)
                 in_title = matcher.find(title, title_n)
                 in_body = matcher.find(text, body_n) - in_title
                 kw = keyword_score(len(in_body), len(in_title))
@@ -298,11 +320,17 @@ class TopicScorer:
             out.append(ArticleTopics(scores))
         return out
 
-    def _similarities(self, vectors: np.ndarray | None, n: int) -> np.ndarray:
+    def _similarities(self, vectors: np.ndarray | None, langs: Sequence[str | None]) -> np.ndarray:
+        n = len(langs)
         sims = np.zeros((n, len(self.topics)), dtype=np.float32)
         if vectors is None or self._desc_vecs is None or n == 0:
             return sims
-        for j, desc in enumerate(self._desc_vecs):
-            if desc is not None and len(desc):
-                sims[:, j] = rescale_similarity((vectors @ desc.T).max(axis=1))
+        for j, (topic, desc) in enumerate(zip(self.topics, self._desc_vecs)):
+            if desc is None or not len(desc):
+                continue
+            cos = vectors @ desc.T
+            for lang in set(langs):
+                rows = [i for i, lg in enumerate(langs) if lg == lang]
+                cols = np.isin(self._desc_langs[j], sorted(topic.description_langs_for(lang)))
+                sims[rows, j] = rescale_similarity(cos[np.ix_(rows, np.flatnonzero(cols))].max(axis=1))
         return sims

@@ -22,7 +22,7 @@ class EntityMention:
 class DateMention:
     text: str
     value: str  # ISO: 2025-07-21 | 2025-07 | 2025
-    precision: str  # day | month | year
+    precision: str  # day | week | month | quarter | year
     start: int
     end: int
     relative: bool = False  # True when anchored on the publication date ("hier", "last week")
@@ -37,6 +37,10 @@ class AmountMention:
     start: int
     end: int
     eur: float | None = None  # EUR equivalent for money, from the dated rates table
+    # Money ranges ("de 2 à 3 milliards d'euros"): `value` is the lower bound, `max` the upper.
+    max: float | None = None
+    range: bool = False
+    approx: bool = False  # an approximation marker is part of the span ("environ", "rund")
 
 
 @dataclass(slots=True)
@@ -85,6 +89,10 @@ class Analysis:
     amounts: list[AmountMention] = field(default_factory=list)
     deals: list[Deal] = field(default_factory=list)
     skipped: str | None = None  # why the text was not analysed (unsupported language, empty)
+    # which layers ran: {"entities": "statistical" | "rules-only" | "none", "dates": bool,
+    # "amounts": bool}; `missing` names the absent ones ("ner", "entities", "dates", "amounts")
+    layers: dict = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
     sentence_starts: list[int] = field(default_factory=list, repr=False)  # offsets, ascending
 
     def sentence_of(self, offset: int) -> int:

@@ -5,8 +5,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from digests import channels
-from tests.alert_receivers import Mailbox, Webhook, free_port, mailbox
+from digests import atom, channels
+from tests.alert_receivers import Webhook, closed_port, mailbox
 
 
 @pytest.fixture
@@ -38,12 +38,13 @@ def test_json_webhook_reaches_a_local_receiver(webhook):
 
 
 def test_a_channel_that_is_down_raises_a_clear_error():
-    port = free_port()  # nothing listens there
-    with pytest.raises(channels.DeliveryError) as err:
-        channels.deliver(f"json://127.0.0.1:{port}/hook", "t", "b", timeout=2)
-    assert f"127.0.0.1:{port}" in str(err.value) and "\n" not in str(err.value)
-    with pytest.raises(channels.DeliveryError):
-        channels.deliver(Mailbox(port).url(), "t", "b", timeout=2)
+    with closed_port() as port:  # bound, not listening: connections are refused
+        with pytest.raises(channels.DeliveryError) as err:
+            channels.deliver(f"json://127.0.0.1:{port}/hook", "t", "b", timeout=2)
+        assert f"127.0.0.1:{port}" in str(err.value) and "\n" not in str(err.value)
+        with pytest.raises(channels.DeliveryError):
+            channels.deliver(f"mailto://127.0.0.1:{port}?from=veille@example.org&to=a@example.org&secure=no",
+                             "t", "b", timeout=2)
 
 
 def test_an_http_error_is_a_delivery_error(webhook):
@@ -94,14 +95,34 @@ def test_redact_hides_secrets():
 
 
 def test_atom_feed_is_well_formed_atom():
-    entries = [channels.FeedEntry(id="urn:veille:alert:1:2", title="OpenAI & Paris <bureau>",
-                                  link="http://127.0.0.1/a", updated="2025-07-24T09:00:00+00:00",
-                                  summary="OpenAI ouvre un bureau", author="La Gazette")]
-    text = channels.atom_feed("urn:veille:alert:1", "veille · openai", entries)
+    entries = [atom.Entry(id="urn:veille:alert:1:2", title="OpenAI & Paris <bureau>",
+                          link="http://127.0.0.1/a", updated="2025-07-24T09:00:00+00:00",
+                          summary="OpenAI ouvre un bureau", author="La Gazette")]
+    text = atom.feed(entries, lang=None, feed_id="urn:veille:alert:1", title="veille · openai")
     root = ET.fromstring(text.encode())
-    ns = {"a": channels.ATOM_NS}
-    assert root.tag == f"{{{channels.ATOM_NS}}}feed"
+    ns = {"a": atom.ATOM}
+    assert root.tag == f"{{{atom.ATOM}}}feed"
+    assert root.find("a:id", ns).text == "urn:veille:alert:1"
     entry = root.find("a:entry", ns)
     assert entry.find("a:title", ns).text == "OpenAI & Paris <bureau>"
     assert entry.find("a:link", ns).get("href") == "http://127.0.0.1/a"
+    assert entry.find("a:content", ns) is None  # an alert entry carries no content, a brief does
     assert root.find("a:updated", ns).text == "2025-07-24T09:00:00+00:00"
+
+
+def test_a_send_that_drips_is_abandoned_and_its_process_killed():
+    """The child process is killed at the deadline: the receiver sees its client go away."""
+    from digests.sendworker import SendWorker
+
+    hook = Webhook()
+    hook.mode = "drip"
+    try:
+        with SendWorker() as worker:
+            with pytest.raises(channels.DeliveryError, match="timed out|abandoned"):
+                worker.send(hook.url(), "t", "b", timeout=1)
+            assert hook.client_gone.wait(10)
+            hook.mode = "ok"
+            worker.send(hook.url(), "t2", "b2", timeout=5)  # a fresh child serves the next send
+    finally:
+        hook.close()
+    assert [b["title"] for _, b in hook.received] == ["t2"]

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.slow
 N = 24
 SETTINGS = {"VEILLE_ONLY_LOOPBACK": "True", "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
             "CONCURRENT_REQUESTS_PER_DOMAIN": "2", "RETRY_BACKOFF_BASE": "0",
-            "VEILLE_STORE_BATCH": "2"}  # small batches, so the kill lands between two writes
+            "VEILLE_STORE_BATCH": "2",  # small batches, so the kill lands between two writes
+            "VEILLE_HEALTH_INTERVAL": "0.5"}  # the running crawl's record is refreshed twice a second
 
 
 def _count(db: str) -> int:
@@ -26,6 +27,19 @@ def _count(db: str) -> int:
         conn = sqlite3.connect(db, timeout=5)
         try:
             return conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _snapshots(db: str) -> int:
+    """Running crawl records that hold a health snapshot (what a kill leaves behind)."""
+    try:
+        conn = sqlite3.connect(db, timeout=5)
+        try:
+            return conn.execute("SELECT count(*) FROM crawl_runs WHERE finish_reason = 'running'"
+                                " AND health LIKE '%\"Slow\"%'").fetchone()[0]
         finally:
             conn.close()
     except sqlite3.Error:
@@ -53,7 +67,7 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path):
         proc = subprocess.Popen(crawl_command(db, sources, settings=SETTINGS), stdout=subprocess.DEVNULL,
                                 stderr=open(tmp_path / "killed.log", "w"))
         deadline = time.monotonic() + 60
-        while _count(db) < 3 and time.monotonic() < deadline and proc.poll() is None:
+        while (_count(db) < 3 or not _snapshots(db)) and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.1)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
@@ -73,3 +87,7 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path):
     assert conn.execute("SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").fetchone()[0] == 0
     # the FTS index holds each article once as well (no half-written rows from the killed run)
     assert conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == N
+    # the killed run left its record: marked killed by the next run, its health counted
+    assert [r[0] for r in conn.execute("SELECT finish_reason FROM crawl_runs ORDER BY id")] == ["killed", "finished"]
+    runs, fetched = conn.execute("SELECT runs, articles_fetched FROM source_health WHERE source = 'Slow'").fetchone()
+    assert runs == 2 and fetched == N - partial

@@ -58,5 +58,31 @@ def test_add_reports_a_site_without_feeds_in_one_line(tmp_path):
 
 def test_list_shows_the_packaged_registry_as_json():
     res = CliRunner().invoke(main, ["sources", "list", "--json"])
-    rows = [json.loads(line) for line in res.output.splitlines()]
+    rows = json.loads(res.output)  # one JSON document per call
     assert len(rows) >= 30 and {r["kind"] for r in rows} >= {"press", "institution"}
+
+
+def test_check_writes_health_and_its_run_and_stores_no_article(tmp_path):
+    import sqlite3
+
+    from tests.crawl_sites import article_html, write_sources
+
+    def feed(b):
+        return rss([(b + "/a.html", "A", "Wed, 16 Jul 2025 08:00:00 +0200"),
+                    (b + "/b.html", "B", "Wed, 16 Jul 2025 09:00:00 +0200")])
+
+    routes = {"/feed.xml": Route(feed, ctype="application/rss+xml"),
+              "/a.html": Route(article_html("Article A").encode()), "/b.html": Route(article_html("Article B").encode())}
+    db = str(tmp_path / "v.db")
+    with serve(routes) as site:
+        sources = write_sources(tmp_path / "s.toml", [{"name": "Local", "homepage": site.base + "/",
+                                                       "feeds": [site.base + "/feed.xml"]}])
+        res = CliRunner().invoke(main, ["sources", "check", "--sources", sources, "--db", db, "--json",
+                                        "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False"])
+    assert res.exit_code == 0, res.output
+    row = json.loads(res.output)[0]  # one JSON document per call: an array of sources
+    assert row["source"] == "Local" and row["status"] == "ok" and row["articles_fetched"] == 2
+    assert row["refused_private"] == 0
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    assert conn.execute("SELECT spider, finish_reason FROM crawl_runs").fetchall() == [("check", "finished")]

@@ -3,7 +3,6 @@ the publication date, and the look-alikes that must never become dates."""
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import pytest
 
@@ -271,17 +270,14 @@ def test_published_may_be_a_datetime():
         ("fr", "Il faut former les talents de demain."),  # figure of speech
         ("fr", "Les entreprises d'aujourd'hui adoptent l'IA."),
         ("fr", "Le monde d'hier ne reviendra pas."),
-        ("fr", "Les PME ont été aidées la semaine dernière."),  # week: deliberately not reported
         ("fr", "Les prix ont baissé sur un an."),
         ("en", "These are the jobs of tomorrow."),
         ("en", "Tomorrow's workforce needs training."),
         ("en", "Adoption doubled over the last year."),
-        ("en", "The bill passed last week."),
         ("en", "In recent years compute got cheaper."),
         ("de", "Heute Morgen hat der Bundestag getagt."),  # only "Heute", never "Morgen"
         ("de", "Das ist die Arbeitswelt von morgen."),
         ("de", "In den letzten Jahren stieg die Nachfrage."),
-        ("de", "Die Ministerin sprach letzte Woche."),
     ],
 )
 def test_relative_look_alikes(lang, text):
@@ -320,7 +316,8 @@ def test_never_dates(lang, text):
 
 
 def test_unsupported_language_and_empty_text():
-    assert find_dates("Il 21 luglio 2025 a Roma.", "it") == []
+    assert find_dates("Den 21 juli 2025 i Stockholm.", "sv") == []  # no data file
+    assert find_dates("Il 21 luglio 2025 a Roma.", "xx") == []
     assert find_dates("", "fr") == []
 
 
@@ -338,17 +335,3 @@ def test_offsets_with_non_ascii_spaces():
 def test_dates_do_not_span_lines():
     assert _found("Rapport annuel de juillet\n2025 projets financés", "fr") == []
 
-
-def test_speed():
-    paragraph = (
-        "Le 21 juillet 2025, OpenAI et le DSIT ont signé un accord. Bpifrance a annoncé hier "
-        "un fonds de 25 millions d'euros pour 20 000 PME d'ici 2030, avec 1,5 % de croissance "
-        "et le règlement (UE) 2024/1689 en toile de fond. Mistral AI a levé des fonds en "
-        "février 2025 ; le mois dernier, France 2030 a financé 200 projets. "
-    ) * 200
-    words = len(paragraph.split())
-    find_dates(paragraph, "fr", PUB)
-    t0 = time.perf_counter()
-    find_dates(paragraph, "fr", PUB)
-    rate = words / (time.perf_counter() - t0)
-    assert rate > 50_000, f"{rate:,.0f} words/s"  # loose bound: CI machines are slow and shared

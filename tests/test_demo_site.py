@@ -17,12 +17,12 @@ import lxml.html
 import pytest
 
 SITE = Path(__file__).resolve().parent.parent / "crawler" / "demo" / "site"
-OUTLETS = ("gazette", "courrier", "wire")
+OUTLETS = ("gazette", "courrier", "wire", "agora")  # agora: one outlet, a German and a Spanish edition
 ORIGINS = {slug: f"http://{slug}.demo.test:80{i}" for i, slug in enumerate(OUTLETS)}
 PLACEHOLDER = re.compile(r"\{\{BASE:([a-z0-9_-]+)\}\}")
 
-FEEDS = {"gazette": ["/feed.xml"], "courrier": ["/atom.xml"], "wire": ["/rss.xml"]}
-SITEMAPS = {"gazette": ["/sitemap-news.xml"], "courrier": [], "wire": ["/sitemap-news.xml"]}
+FEEDS = {"gazette": ["/feed.xml"], "courrier": ["/atom.xml"], "wire": ["/rss.xml"], "agora": ["/de/feed.xml", "/es/feed.xml"]}
+SITEMAPS = {"gazette": ["/sitemap-news.xml"], "courrier": [], "wire": ["/sitemap-news.xml"], "agora": ["/sitemap-news.xml"]}
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -35,7 +35,13 @@ MONTHS = {
            "septembre", "octobre", "novembre", "décembre"],
     "en": ["January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December"],
+    "de": ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+           "September", "Oktober", "November", "Dezember"],
+    "es": ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre"],
 }
+# how each language writes a day of a month: "21 juillet", "21. Juli", "2 de febrero"
+DAY_MONTH = {"fr": r"{d}\s+{m}", "en": r"{d}\s+{m}", "de": r"{d}\.\s+{m}", "es": r"{d}\s+de\s+{m}"}
 
 
 def fill(text: str) -> str:
@@ -129,7 +135,7 @@ def test_manifest_shape():
     for e in MANIFEST:
         assert keys <= e.keys(), e
         assert e["outlet"] in OUTLETS
-        assert e["lang"] in ("fr", "en")
+        assert e["lang"] in ("fr", "en", "de", "es")
         assert e["path"].startswith("/") and e["path"].endswith(".html")
         assert isinstance(e["on_topic"], bool)
         assert set(e["expect"]) == {"entities", "amounts", "dates"}
@@ -155,10 +161,12 @@ def test_stories_are_covered_across_outlets():
     for e in PAGES:
         stories.setdefault(e["story"], set()).add((e["outlet"], e["lang"]))
     assert len(stories["uk-openai-mou"]) >= 2
-    assert {lang for _, lang in stories["uk-openai-mou"]} == {"fr", "en"}
-    assert {lang for _, lang in stories["sme-accelerator"]} == {"fr", "en"}
+    assert {lang for _, lang in stories["uk-openai-mou"]} == {"fr", "en", "de"}
+    assert {lang for _, lang in stories["sme-accelerator"]} == {"fr", "en", "es"}
     assert len(stories["ia-booster"]) == 2
     assert sum(1 for e in PAGES if not e["on_topic"]) == 3
+    # the two stories also told in German and in Spanish, for the brief to cluster across languages
+    assert ("agora", "de") in stories["uk-openai-mou"] and ("agora", "es") in stories["sme-accelerator"]
 
 
 # ---------------------------------------------------------------- article pages
@@ -202,7 +210,8 @@ def test_article_page(entry):
     months = MONTHS[entry["lang"]]
     for iso in entry["expect"]["dates"]:
         d = datetime.strptime(iso, "%Y-%m-%d")
-        assert re.search(rf"\b{d.day}\s+{months[d.month - 1]}\b", text), f"{iso} not written in text"
+        written = DAY_MONTH[entry["lang"]].format(d=d.day, m=months[d.month - 1])
+        assert re.search(rf"\b{written}\b", text), f"{iso} not written in text"
 
 
 @pytest.mark.parametrize("entry", PAGES, ids=page_id)
@@ -213,10 +222,11 @@ def test_article_boilerplate(entry):
     assert doc.xpath("//nav|//ul[contains(@class,'menu')]"), "navigation menu"
     assert "cookie" in html, "cookie banner"
     assert re.search(r"breadcrumb|ariane|crumbs", html), "breadcrumb"
-    assert re.search(r"partager|share", html), "share buttons"
-    assert re.search(r"à lire aussi|sur le même sujet|related stories", html), "related box"
+    assert re.search(r"partager|share|teilen|compartir", html), "share buttons"
+    assert re.search(r"à lire aussi|sur le même sujet|related stories|mehr zum thema|te puede interesar", html), \
+        "related box"
     assert "newsletter" in html or "lettre" in html or "sign up" in html, "newsletter box"
-    assert re.search(r"commentaires|réactions|comments", html), "comments"
+    assert re.search(r"commentaires|réactions|comments|kommentare|comentarios", html), "comments"
     assert "©" in html, "copyright footer"
     assert not doc.xpath("//article//*[contains(@class,'comment') or contains(@class,'reaction')]")
 
@@ -357,3 +367,45 @@ def test_placeholders_and_encoding():
             assert slug in OUTLETS, f"{file}: unknown outlet {slug}"
         assert "{{" not in PLACEHOLDER.sub("", text), f"{file}: malformed placeholder"
         assert not re.search(r"https?://(127\.0\.0\.1|localhost)", text), f"{file}: hard-coded origin"
+
+
+# ---------------------------------------------------------------- the brief across languages (slow)
+
+
+@pytest.fixture(scope="module")
+def demo_brief(tmp_path_factory):
+    """`veille demo` (a real crawl of the served site, in a subprocess), then the W30 brief as JSON."""
+    import subprocess
+    import sys
+
+    tmp = tmp_path_factory.mktemp("demo-langs")
+    db = str(tmp / "demo.db")
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "demo", "--db", db, "-o", str(tmp / "briefs")],
+                          capture_output=True, text=True, timeout=900, check=False)
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "digest", "--db", db, "--week", "2025-W30",
+                           "--format", "json"], capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _story_of(brief: dict, path: str) -> dict:
+    found = [s for s in brief["stories"] if any(urlparse(a["url"]).path == path for a in s["articles"])]
+    assert len(found) == 1, f"{path} is in {len(found)} stories of the brief"
+    return found[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lang, story", [("de", "uk-openai-mou"), ("es", "sme-accelerator")])
+def test_brief_clusters_the_new_languages_with_the_other_accounts(demo_brief, lang, story):
+    (entry,) = [e for e in PAGES if e["outlet"] == "agora" and e["lang"] == lang]
+    assert entry["story"] == story
+    grouped = _story_of(demo_brief, entry["path"])
+    paths = {urlparse(a["url"]).path for a in grouped["articles"]}
+    others = {e["path"] for e in PAGES if e["story"] == story and e["outlet"] != "agora"}
+    assert paths & others, f"the {lang} account stands alone in the brief"
+    assert {a["lang"] for a in grouped["articles"]} >= {lang, "en"} or {a["lang"] for a in grouped["articles"]} >= {
+        lang, "fr"}
+    # and it was analysed as its language, with the story's actors linked
+    assert {a["lang"] for a in grouped["articles"] if urlparse(a["url"]).path == entry["path"]} == {lang}
+    assert "OpenAI" in json.dumps(grouped["entities"], ensure_ascii=False)

@@ -7,7 +7,15 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 
-from nlp.entities import clean_mention, entities_from_doc, extract_entities, is_junk, map_label, vote_types
+from nlp.entities import (
+    clean_mention,
+    entities_from_doc,
+    extract_entities,
+    is_junk,
+    map_label,
+    vote_types,
+)
+from nlp.entity_cues import CUE_RULES, CueContext, apply_cue_rules, cues_for
 from nlp.kb import KnowledgeBase
 from nlp.models import UnsupportedLanguage, spacy_pipeline
 from nlp.types import EntityMention
@@ -253,8 +261,8 @@ def test_german_pipeline_uses_kb_and_company_suffixes(kb):
 
 
 def test_unsupported_language():
-    with pytest.raises(UnsupportedLanguage):
-        spacy_pipeline("it")
+    with pytest.raises(UnsupportedLanguage, match="no entity pipeline for language 'sv'"):
+        spacy_pipeline("sv")  # no data file for Swedish
 
 
 # --------------------------------------------------------------------------- real models
@@ -367,3 +375,107 @@ def test_extract_entities_batches(kb):
     assert len(out) == 3 and out[1] == []
     assert [m.kb_id for m in out[0]] == ["openai", "paris"]
     assert [m.kb_id for m in out[2]] == ["bpifrance", "ia-booster"]
+
+
+# --------------------------------------------------------------------------- the cue rules, one by one
+
+
+def _ctx(label, text, before="", after="", lang="fr", org=False, next_place=False, prev_org=False):
+    return CueContext(label=label, text=text, words=len(text.split()), before=before, after=after,
+                      org_shaped=lambda strong: org, next_is_place=next_place, prev_org_cued=prev_org,
+                      cues=cues_for(lang))
+
+
+def test_cue_rules_are_applied_in_this_order():
+    assert [(r.name, r.label) for r in CUE_RULES] == [
+        ("programme", "PROG"), ("product", "MISC"), ("place", "LOC"), ("organisation", "ORG"), ("enumeration", "ORG")]
+
+
+@pytest.mark.parametrize("ctx, expected", [
+    (_ctx("ORG", "Compute Bridge", "elle pilote le programme "), "PROG"),
+    (_ctx("MISC", "Compute Bridge", "un programme de formation, le "), "PROG"),
+    (_ctx("ORG", "Brindille", "le programme de la startup "), None),  # a programme word further back says nothing
+    (_ctx("PER", "Compute Bridge", "un programme de formation, le "), None),  # the near form is not for persons
+    (_ctx("ORG", "Digitalpakt", "die regierung stärkt das programm ", lang="de"), "PROG"),
+    (_ctx("ORG", "Kit Digital", "el gobierno amplía el programa ", lang="es"), "PROG"),
+])
+def test_rule_programme(ctx, expected):
+    assert CUE_RULES[0].test(ctx) is (expected is not None)
+    assert apply_cue_rules(ctx) == expected
+
+
+@pytest.mark.parametrize("ctx, expected", [
+    (_ctx("PER", "Rail Planner", "il a testé l'application "), True),
+    (_ctx("PER", "Rail Planner", "a week with the ", after=" app on the road"), True),
+    (_ctx("ORG", "Rail Planner", "con la aplicación ", lang="es"), True),
+    (_ctx("LOC", "Rail Planner", "il a testé l'application "), False),  # places are not products
+    (_ctx("ORG", "Rail Planner", "", after=" app on the road"), False),  # the after form is for persons only
+])
+def test_rule_product(ctx, expected):
+    assert CUE_RULES[1].test(ctx) is expected
+
+
+@pytest.mark.parametrize("ctx, expected", [
+    (_ctx("PER", "Tarnwick", "un campus ouvrira près de "), True),
+    (_ctx("PER", "Tarnwick", "labs opened in ", lang="en"), True),
+    (_ctx("PER", "Tarnwick", "in ", after="'s view", lang="en"), False),  # "In Tarnwick's view"
+    (_ctx("PER", "Tarnwick", "le site se trouve à ", next_place=True), True),  # "Tarnwick, dans le Devon"
+    (_ctx("PER", "Paul Tarnwick", "près de "), False),  # a full name stays a person
+    (_ctx("PER", "Fürth", "das labor liegt in ", lang="de"), True),
+    (_ctx("PER", "Getafe", "la fábrica está en ", lang="es"), True),
+    (_ctx("PER", "Gdyni", "firma otworzyła biuro w ", lang="pl"), True),
+    (_ctx("PER", "Getafe", "la fábrica está en ", lang="fr"), False),  # French "en" is not a place cue before
+])
+def test_rule_place(ctx, expected):
+    assert CUE_RULES[2].test(ctx) is expected
+
+
+@pytest.mark.parametrize("label, strong, expected", [
+    ("PER", False, True), ("MISC", False, True), ("ORG", False, True),
+    ("LOC", False, False),  # a weak cue (an acronym) does not overrule a place
+    ("LOC", True, True),  # a strong one does ("X GmbH" tagged as a place)
+])
+def test_rule_organisation(label, strong, expected):
+    ctx = CueContext(label=label, text="Quantenwerk", words=1, before="", after="",
+                     org_shaped=lambda strong_only: strong or not strong_only, next_is_place=False,
+                     prev_org_cued=False, cues=cues_for("de"))
+    assert CUE_RULES[3].test(ctx) is expected
+
+
+@pytest.mark.parametrize("ctx, expected", [
+    (_ctx("MISC", "Pigment", prev_org=True), True),
+    (_ctx("PER", "Pigment", prev_org=True), False),  # a person in a list of companies stays a person
+    (_ctx("MISC", "Pigment", prev_org=False), False),
+])
+def test_rule_enumeration(ctx, expected):
+    assert CUE_RULES[4].test(ctx) is expected
+
+
+@pytest.mark.parametrize("lang, text, surface, model_label, expected", [
+    ("de", "Das Unternehmen Quantenwelt wächst schnell.", "Quantenwelt", "PER", "ORG"),
+    ("de", "Laut Herr Kowalski steigen die Preise.", "Herr Kowalski", "PER", "PER"),
+    ("es", "La empresa Aplicat abre una oficina en Getafe.", "Getafe", "PER", "LOC"),
+    ("it", "La società Fernhill apre a Torino.", "Fernhill", "PER", "ORG"),
+    ("nl", "Het bedrijf Kestrel opent een kantoor.", "Kestrel", "PER", "ORG"),
+    ("pt", "A empresa Lumio abriu um escritório.", "Lumio", "PER", "ORG"),
+    ("pl", "Spółka Brindille otworzyła biuro w Gdyni.", "Gdyni", "PER", "LOC"),
+])
+def test_cues_in_other_languages(lang, text, surface, model_label, expected, kb):
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("sentencizer")
+    ms = entities_from_doc(_doc(nlp, text, [(surface, model_label)]), kb)
+    assert [(m.text, m.label) for m in ms] == [(surface, expected)]
+
+
+def test_titles_come_from_the_document_language(kb):
+    nlp = spacy.blank("de")
+    nlp.add_pipe("sentencizer")
+    (m,) = entities_from_doc(_doc(nlp, "Bundeskanzler Olaf Brandt sprach.", [("Bundeskanzler Olaf Brandt", "PER")]), kb)
+    assert (m.text, m.canonical) == ("Bundeskanzler Olaf Brandt", "Olaf Brandt")
+
+
+def test_legal_form_rule_finds_companies_without_a_model(kb):
+    nlp = spacy.blank("es")
+    nlp.add_pipe("sentencizer")
+    ms = entities_from_doc(nlp("Aplicat Soluciones S.L. firmó con Caixa Capital S.A. un acuerdo."), kb)
+    assert {(m.text, m.label) for m in ms} >= {("Aplicat Soluciones S.L.", "ORG"), ("Caixa Capital S.A.", "ORG")}

@@ -139,3 +139,17 @@ def test_migrations_upgrade_an_older_database_in_place(db_path, monkeypatch):
     again = Store(db_path)  # a second connect applies nothing
     assert schema.migrate(again.db) == []
     again.close()
+
+
+def test_a_money_range_keeps_both_bounds_and_its_approximation_mark(store):
+    a = store.add_article(make("https://a.org/range"))
+    text = "Le fonds vise de 2 à 3 milliards d'euros, soit près de 25 M€ par an."
+    analysis = Analysis(
+        lang="fr", title="T", published="2025-07-16", author=None, text=text,
+        amounts=[AmountMention("de 2 à 3 milliards d'euros", 2e9, "EUR", "money", 14, 40, 2e9, max=3e9, range=True),
+                 AmountMention("près de 25 M€", 25e6, "EUR", "money", 47, 60, 25e6, approx=True)],
+        sentence_starts=[0],
+    )
+    store.save_analysis(a.id, analysis, analysis.sentence_of)
+    rows = store.db.execute("SELECT value, max, is_range, approx FROM amounts ORDER BY start").fetchall()
+    assert rows == [(2e9, 3e9, 1, 0), (25e6, None, 0, 1)]

@@ -1,6 +1,8 @@
 """Watch topics: configuration, keyword and embedding scores, marks stored by enrichment."""
+import numpy as np
 import pytest
 
+from nlp.language import ANALYSED
 from nlp.topics import (DEFAULT_TOPICS, ON_TOPIC, TopicError, TopicScorer, keyword_score, parse_topics,
                         rescale_similarity)
 
@@ -26,6 +28,14 @@ def test_defaults_cover_the_five_watch_topics_in_french_and_english():
     assert all(t.descriptions["fr"] and t.descriptions["en"] and t.keywords for t in DEFAULT_TOPICS)
 
 
+def test_every_default_topic_has_a_label_descriptions_and_keywords_in_every_analysed_language():
+    # what nlp/data/topics.toml must hold for a language: a ninth analysed language fails here until
+    # each topic has its block
+    for topic in DEFAULT_TOPICS:
+        for lang in ANALYSED:
+            assert topic.label.get(lang) and topic.descriptions.get(lang) and topic.keywords.get(lang), (topic.name, lang)
+
+
 def test_configured_topics_replace_the_defaults():
     topics = parse_topics([{"name": "quantum", "keywords": ["quantique", "qubit"],
                             "description_fr": "Informatique quantique", "label": "Quantique"}])
@@ -39,6 +49,8 @@ def test_configured_topics_replace_the_defaults():
     ([{"name": "a"}], "description or keywords"),
     ([{"name": "a", "keywords": ["x"], "weight": 2}], "unknown keys weight"),
     ([{"name": "a", "description": 3}], "string or a list"),
+    ([{"name": "a", "description_xx": "x"}], "unknown keys description_xx"),
+    ([{"name": "a", "keywords_de": "Quanten"}], "keywords_de must be a list"),
     (["a"], "expected a table"),
 ])
 def test_bad_topic_tables_are_clear_errors(items, message):
@@ -177,3 +189,114 @@ def test_veille_enrich_json_reports_topics_promotions_and_votes(tmp_path):
     assert set(report) == {"analysed", "on_topic", "promoted", "relabelled"}
     res = CliRunner().invoke(main, ["--config", str(cfg), "enrich", "--db", db], catch_exceptions=False)
     assert "analysed 0 article(s)" in res.output
+
+
+# ------------------------------------------------------------------ languages
+def _score_one(scorer, title, text, lang):
+    return scorer.score([title], [text], langs=[lang])[0]
+
+
+def _found(result) -> set[str]:
+    return {k for s in result.scores for k in s.keywords}
+
+
+def test_a_keyword_fires_only_in_articles_of_its_language():
+    scorer = TopicScorer()
+    # Dutch "wet" (law) is a policy keyword; in English it is the weather
+    rain = ("A wet weekend ahead", "Heavy rain moves across the north, and Monday stays wet and windy.")
+    assert "wet" not in _found(_score_one(scorer, *rain, "en"))
+    assert "wet" in _found(_score_one(scorer, "De nieuwe wet gaat in", "Het kabinet stuurt de wet naar de Kamer.", "nl"))
+    # French "lève" (raises money) is Portuguese "leve" (light) once accents are dropped
+    lunch = ("Um almoço leve", "Um prato leve de verão: salada de grão e peixe grelhado.")
+    assert "lève" not in _found(_score_one(scorer, *lunch, "pt"))
+    # an English keyword inside a Polish article: "plan" is a timetable here
+    school = ("Nowy plan lekcji", "Uczniowie dostaną nowy plan lekcji po feriach, a szkoła zmieni plan dyżurów.")
+    assert "plan" not in _found(_score_one(scorer, *school, "pl"))
+    assert "plan" in _found(_score_one(scorer, *school, "en"))  # the language, not the word, kept it out
+
+
+def test_names_fire_in_every_language_and_an_unlisted_language_falls_back_to_english():
+    scorer = TopicScorer()
+    pl = _score_one(scorer, "Nvidia w Polsce", "Firma dostarczy procesory GPU do nowego centrum danych.", "pl")
+    assert {"Nvidia", "GPU", "centrum danych"} <= set(next(s for s in pl.scores if s.topic == "compute").keywords)
+    sv = _score_one(scorer, "Ny datacenter", "Bolaget bygger ett nytt data center med supercomputer.", "sv")
+    assert {"data center", "supercomputer"} <= _found(sv)
+
+
+def test_the_language_is_detected_when_the_caller_does_not_give_it():
+    result = TopicScorer().score(["Neue Finanzierungsrunde für ein Kölner KI-Start-up"],
+                                 ["Das Unternehmen hat von Investoren 40 Millionen Euro erhalten, die Bewertung "
+                                  "steigt auf eine Milliarde."])[0]
+    assert result.scores[0].topic == "funding" and {"Finanzierungsrunde", "Investoren", "Bewertung"} <= _found(result)
+
+
+class _MarkerEncoder:
+    """Deterministic stand-in for the sentence encoder: a text's vector is the one-hot of the
+    first marker word it contains, so which descriptions an article meets decides its similarity."""
+
+    MARKERS = ("alpha", "beta", "gamma")
+
+    def __call__(self, texts):
+        out = np.zeros((len(texts), len(self.MARKERS) + 1), dtype=np.float32)
+        for i, t in enumerate(texts):
+            hit = [n for n, m in enumerate(self.MARKERS) if m in t.lower()]
+            out[i, hit[0] if hit else len(self.MARKERS)] = 1.0
+        return out
+
+
+def test_configured_description_de_is_what_a_german_article_is_compared_with():
+    topics = parse_topics([{"name": "quantum", "description_fr": "alpha", "description_de": ["beta"],
+                            "keywords_de": ["Quantencomputer"], "keywords": ["qubits"]}])
+    assert topics[0].descriptions == {"fr": ("alpha",), "de": ("beta",)}
+    scorer = TopicScorer(topics, embed=_MarkerEncoder())
+    de_beta, de_alpha, fr_alpha, sv_alpha = scorer.score(
+        ["", "", "", ""], ["beta Quantencomputer", "alpha", "alpha Quantencomputer", "alpha qubits"],
+        langs=["de", "de", "fr", "sv"])
+    assert de_beta.scores[0].similarity == 1 and de_beta.scores[0].keywords == ["Quantencomputer"]
+    assert de_alpha.scores[0].similarity == 0  # the French description is not a German article's
+    assert fr_alpha.scores[0].similarity == 1 and fr_alpha.scores[0].keywords == []  # keywords_de: German only
+    # a language the topic has no description for, nor English: every description counts
+    assert sv_alpha.scores[0].similarity == 1 and sv_alpha.scores[0].keywords == ["qubits"]
+
+
+# one on-topic lead and one off-topic lead per newly analysed language (written for these tests;
+# the benchmark's labelled set is separate)
+LEADS = {
+    "de": (("Großbritannien und OpenAI unterzeichnen Absichtserklärung",
+            "Das britische Technologieministerium und OpenAI wollen KI-Werkzeuge in Behörden erproben; OpenAI "
+            "prüft zudem Investitionen in Rechenzentren im Vereinigten Königreich."),
+           ("Hertha gewinnt das Derby gegen Union", "Vor ausverkauftem Haus entschied ein Kopfball in der "
+            "Nachspielzeit das Berliner Stadtduell.")),
+    "es": (("OpenAI y Booking.com lanzan un programa de IA para pymes europeas",
+            "El acelerador formará a 20.000 pequeñas y medianas empresas de seis países en el uso de la "
+            "inteligencia artificial, con talleres gratuitos y créditos para las herramientas."),
+           ("Lluvias torrenciales en Valencia", "La AEMET mantiene el aviso rojo en el litoral y recomienda no "
+            "circular por carretera hasta el mediodía.")),
+    "it": (("Mistral AI apre un centro di calcolo a Milano",
+            "La società francese investirà centinaia di milioni di euro in un data center con migliaia di chip "
+            "Nvidia per addestrare modelli di intelligenza artificiale in Italia."),
+           ("La Juventus pareggia a Bergamo", "Un gol nel finale ha fermato la corsa dei bianconeri, ora a due "
+            "punti dalla vetta.")),
+    "nl": (("Kabinet trekt geld uit voor AI in het mkb",
+            "Het ministerie van Economische Zaken opent een subsidieregeling waarmee kleine bedrijven kunstmatige "
+            "intelligentie kunnen invoeren, met advies en steun voor de eerste projecten."),
+           ("Ajax wint ruim van Heerenveen", "De Amsterdammers scoorden vier keer in de tweede helft en staan "
+            "weer bovenaan in de Eredivisie.")),
+    "pt": (("Startup portuguesa de IA capta 30 milhões de euros",
+            "A ronda de financiamento foi liderada por um fundo de capital de risco europeu; a empresa quer "
+            "levar os seus agentes de inteligência artificial a bancos e seguradoras."),
+           ("Benfica vence o dérbi da capital", "Os encarnados marcaram duas vezes na primeira parte e seguem "
+            "isolados no primeiro lugar da liga.")),
+    "pl": (("Sejm przyjął ustawę o sztucznej inteligencji",
+            "Nowe przepisy wdrażają unijny akt o sztucznej inteligencji i powołują organ nadzoru nad rynkiem "
+            "systemów AI."),
+           ("Upały w całym kraju", "IMGW wydał ostrzeżenia przed temperaturą do 36 stopni; synoptycy zapowiadają "
+            "ochłodzenie dopiero w niedzielę.")),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(LEADS))
+def test_leads_in_each_new_language_are_on_or_off_topic(use_scorer, lang):
+    on, off = use_scorer.score(*zip(*LEADS[lang]), langs=[lang, lang])
+    assert on.on_topic, (lang, on.scores[0])
+    assert not off.on_topic and off.relevance < ON_TOPIC / 2, (lang, off.scores[0])

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 
 import click
 
@@ -12,39 +11,45 @@ from crawler.options import db_option
 log = logging.getLogger(__name__)
 
 
-def _cli():
-    from crawler import cli
-
-    return cli
+class AlertsError(click.ClickException):
+    """One line on stderr and exit status 1, as every veille command fails."""
 
 
-def _open(ctx, db):
+def open_store(ctx, db):
     """The store with the config file's `[[alert]]` subscriptions synced into it."""
+    from crawler.config import db_path
+    from db.store import Store
     from digests import alerts
 
-    cli = _cli()
     try:
         declared = alerts.from_config(ctx.obj.get("alert") or [])
     except alerts.SubscriptionError as exc:
-        raise cli.VeilleError(f"config: {exc}") from None
-    store = cli._open_store(ctx, db)
+        raise AlertsError(f"config: {exc}") from None
+    path = db_path(ctx.obj, db)
+    try:
+        store = Store(path)
+    except Exception as exc:  # noqa: BLE001 - sqlite3.DatabaseError and friends: say which file
+        raise AlertsError(f"cannot open database {path}: {exc}") from None
     if declared:
         alerts.sync_config(store.db, declared)
     return store
 
 
+_open = open_store  # the name `veille run` used
+
+
 def queue_alerts(ctx, store) -> int:
     """How many alerts were queued: newly analysed articles matched against active subscriptions.
 
-    Called by enrichment (`crawler.cli._enrich`) on its open store, so a crawl queues its alerts
-    in the same run; sending them is left to `veille alerts run`.
+    Called by enrichment on its open store, so a crawl queues its alerts in the same run;
+    sending them is left to `veille alerts run` (or the delivery step of `veille run`).
     """
     from digests import alerts
 
     try:
         declared = alerts.from_config(ctx.obj.get("alert") or [])
     except alerts.SubscriptionError as exc:
-        raise _cli().VeilleError(f"config: {exc}") from None
+        raise AlertsError(f"config: {exc}") from None
     if declared:
         alerts.sync_config(store.db, declared)
     report = alerts.match_new(store.db)
@@ -55,13 +60,13 @@ def queue_alerts(ctx, store) -> int:
     return report.queued
 
 
-def _need(store, name):
+def need_subscription(store, name):
     from digests import alerts
 
     sub = alerts.get(store.db, name)
     if sub is None:
         store.close()
-        raise _cli().VeilleError(f"no subscription named {name!r} (see veille alerts list)")
+        raise AlertsError(f"no subscription named {name!r} (see veille alerts list)")
     return sub
 
 
@@ -111,29 +116,28 @@ def alerts_add(ctx, name, db, query, entities, topic, lang, min_amount, notify, 
         sub = alerts.parse(name, query=query, entities=entities, topic=topic, lang=lang, min_amount=min_amount,
                            notify=notify, every=every)
     except alerts.SubscriptionError as exc:
-        raise _cli().VeilleError(str(exc)) from None
-    store = _open(ctx, db)
+        raise AlertsError(str(exc)) from None
+    store = open_store(ctx, db)
     try:
         saved = alerts.save(store.db, sub, replace=replace)
+        shown = subscription_json(store, saved)
     except alerts.SubscriptionError as exc:
-        raise _cli().VeilleError(str(exc)) from None
+        raise AlertsError(str(exc)) from None
     finally:
         store.close()
     if as_json:
-        click.echo(json.dumps(_sub_json(saved), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(shown, ensure_ascii=False, indent=2))
     else:
-        click.echo(f"subscribed {saved.name}: {'; '.join(saved.criteria())} → {_channel(saved.notify)}")
+        click.echo(f"subscribed {saved.name}: {'; '.join(saved.criteria())} → {shown['channel']}")
 
 
-def _channel(url):
-    from digests.channels import redact
+def subscription_json(store, sub) -> dict:
+    from digests.alerts import shown_channel
 
-    return redact(url) if url else "Atom feed only"
-
-
-def _sub_json(sub) -> dict:
+    # `notify` keeps its masked form for scripts written before `channel` existed
+    channel = shown_channel(store.db, sub.notify)
     return {"name": sub.name, "query": sub.query, "entities": sub.entities, "topic": sub.topic, "lang": sub.lang,
-            "min_amount": sub.min_amount, "notify": _channel(sub.notify) if sub.notify else None,
+            "min_amount": sub.min_amount, "notify": channel if sub.notify else None, "channel": channel,
             "every": sub.every, "active": sub.active, "origin": sub.origin, "error": sub.error}
 
 
@@ -150,19 +154,22 @@ def alerts_list(ctx, db, as_json):
     """
     from digests import alerts
 
-    store = _open(ctx, db)
+    from digests.alerts.subscriptions import from_row
+
+    store = open_store(ctx, db)
     try:
-        rows = alerts.overview(store.db)
+        rows = [(r, alerts.shown_channel(store.db, r["notify"])) for r in alerts.overview(store.db)]
     finally:
         store.close()
     out = []
-    for r in rows:
+    for r, channel in rows:
         out.append({
-            "name": r["name"], "active": bool(r["active"]), "every": r["every"], "channel": _channel(r["notify"]),
-            "criteria": alerts._from_row({**r, "start_after": 0}).criteria(), "origin": r["origin"],
+            "name": r["name"], "active": bool(r["active"]), "every": r["every"], "channel": channel,
+            "criteria": from_row(r).criteria(), "origin": r["origin"],
             "sent": r["sent"] or 0, "pending": (r["pending"] or 0) + (r["sending"] or 0), "failed": r["failed"] or 0,
-            "in_doubt": r["in_doubt"] or 0, "feed_only": r["feed"] or 0, "last_sent": r["last_sent"],
-            "next_retry": r["next_retry"], "last_error": r["last_error"], "matching_error": r["error"]})
+            "in_doubt": r["in_doubt"] or 0, "dead": r["dead"] or 0, "feed_only": r["feed"] or 0,
+            "last_sent": r["last_sent"], "next_retry": r["next_retry"], "last_error": r["last_error"],
+            "matching_error": r["error"]})
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
@@ -172,51 +179,17 @@ def alerts_list(ctx, db, as_json):
         state = "" if s["active"] else " [paused]"
         click.secho(f"{s['name']}{state} · {s['every']} → {s['channel']}", bold=True)
         click.echo(f"  {'; '.join(s['criteria'])}")
-        counts = f"  sent {s['sent']} · pending {s['pending']} · failed {s['failed']} · in doubt {s['in_doubt']}"
+        counts = (f"  sent {s['sent']} · pending {s['pending']} · failed {s['failed']} · in doubt {s['in_doubt']}"
+                  + (f" · dead {s['dead']}" if s["dead"] else ""))
         click.echo(counts + (f" · feed {s['feed_only']}" if s["feed_only"] else ""))
         if s["failed"]:
             click.echo(f"  failing: {s['last_error']} (next try {s['next_retry']})")
+        if s["dead"]:
+            click.echo(f"  {s['dead']} given up after 48 h of failures: veille alerts retry {s['name']} --dead")
         if s["in_doubt"]:
             click.echo(f"  {s['in_doubt']} interrupted mid-send, not resent: veille alerts retry {s['name']} --in-doubt")
         if s["matching_error"]:
             click.echo(f"  error: {s['matching_error']}")
-
-
-@alerts_group.command("show")
-@click.argument("name")
-@db_option
-@click.option("--limit", default=20, show_default=True, help="How many recent matches to show.")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def alerts_show(ctx, name, db, limit, as_json):
-    """One subscription: its criteria, channel and latest matches with their delivery state.
-
-    \b
-    Example:
-      veille alerts show openai-fr --limit 5
-    """
-    from digests import alerts
-
-    store = _open(ctx, db)
-    try:
-        sub = _need(store, name)
-        rows = alerts.recent(store.db, sub.id, limit)
-    finally:
-        store.close()
-    if as_json:
-        for r in rows:
-            r["why"] = json.loads(r["why"] or "{}")
-            if r["why"].get("snippet"):
-                r["why"]["snippet"] = alerts._highlight(r["why"]["snippet"], "md")
-        click.echo(json.dumps({**_sub_json(sub), "matches": rows}, ensure_ascii=False, indent=2))
-        return
-    click.secho(f"{sub.name} · {sub.every} → {_channel(sub.notify)}" + ("" if sub.active else " [paused]"), bold=True)
-    click.echo(f"  {'; '.join(sub.criteria())} (from {sub.origin})")
-    if sub.error:
-        click.echo(f"  error: {sub.error}")
-    for r in rows:
-        line = f"  [{r['status']}] {r['published'] or '':10} {r['title']} ({r['source']})"
-        click.echo(line + (f" — {r['attempts']} attempt(s): {r['last_error']}" if r["last_error"] else ""))
 
 
 @alerts_group.command("pause")
@@ -250,13 +223,13 @@ def alerts_resume(ctx, name, db):
 def _set_active(ctx, db, name, active):
     from digests import alerts
 
-    store = _open(ctx, db)
+    store = open_store(ctx, db)
     try:
         found = alerts.set_active(store.db, name, active)
     finally:
         store.close()
     if not found:
-        raise _cli().VeilleError(f"no subscription named {name!r} (see veille alerts list)")
+        raise AlertsError(f"no subscription named {name!r} (see veille alerts list)")
     click.echo(f"{name}: {'resumed' if active else 'paused'}")
 
 
@@ -275,9 +248,9 @@ def alerts_remove(ctx, name, db):
     """
     from digests import alerts
 
-    store = _open(ctx, db)
+    store = open_store(ctx, db)
     try:
-        sub = _need(store, name)
+        sub = need_subscription(store, name)
         alerts.remove(store.db, name)
     finally:
         store.close()
@@ -288,8 +261,9 @@ def alerts_remove(ctx, name, db):
 @click.argument("name")
 @db_option
 @click.option("--in-doubt", is_flag=True, help="Also resend alerts interrupted mid-send (may repeat one).")
+@click.option("--dead", is_flag=True, help="Also resend alerts given up after 48 h of failures.")
 @click.pass_context
-def alerts_retry(ctx, name, db, in_doubt):
+def alerts_retry(ctx, name, db, in_doubt, dead):
     """Queue a subscription's failed alerts for the next run now, skipping their backoff.
 
     \b
@@ -299,58 +273,13 @@ def alerts_retry(ctx, name, db, in_doubt):
     """
     from digests import alerts
 
-    store = _open(ctx, db)
+    store = open_store(ctx, db)
     try:
-        _need(store, name)
-        n = alerts.requeue(store.db, name, in_doubt=in_doubt)
+        need_subscription(store, name)
+        n = alerts.requeue(store.db, name, in_doubt=in_doubt, dead=dead)
     finally:
         store.close()
     click.echo(f"{name}: {n} alert(s) queued again")
-
-
-@alerts_group.command("test")
-@click.argument("name")
-@db_option
-@click.option("--days", default=7, show_default=True, type=click.IntRange(min=1),
-              help="Look at articles published or stored in the last N days.")
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def alerts_test(ctx, name, db, days, as_json):
-    """Dry run: what a subscription would have matched; nothing is queued or sent.
-
-    \b
-    Example:
-      veille alerts test openai-fr --days 7
-    """
-    from digests import alerts
-
-    store = _open(ctx, db)
-    try:
-        sub = _need(store, name)
-        try:
-            found = alerts.dry_run(store.db, sub, days=days)
-        except Exception as exc:  # sqlite3.Error or SubscriptionError: the query, not veille
-            raise _cli().VeilleError(f"{name}: {exc}") from None
-        cur = store.db.execute(
-            "SELECT id, title, url, source, published FROM articles WHERE id IN (SELECT value FROM json_each(?))",
-            [json.dumps([m.article_id for m in found])])
-        rows = {r[0]: dict(zip(("id", "title", "url", "source", "published"), r)) for r in cur.fetchall()}
-    finally:
-        store.close()
-    out = []
-    for m in found:
-        a = rows[m.article_id]
-        out.append({**a, "terms": m.why["terms"], "snippet": alerts._highlight(m.why["snippet"], "md"),
-                    "entities": m.why["entities"], "amounts": m.why["amounts"]})
-    if as_json:
-        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
-        return
-    click.echo(f"{name}: {len(out)} match(es) in the last {days} day(s)")
-    for a in out:
-        click.secho(f"- {a['published'] or '':10} {a['title']} ({a['source']})", bold=True)
-        if a["snippet"]:
-            click.echo(f"    {a['snippet']}")
-        click.echo(f"    {a['url']}")
 
 
 @alerts_group.command("run")
@@ -365,61 +294,41 @@ def alerts_run(ctx, db, timeout, as_json):
     Example:
       veille alerts run --db veille.db --json
     """
-    store = _open(ctx, db)
+    store = open_store(ctx, db)
     try:
         result = run_alerts(ctx, store, timeout)
     finally:
         store.close()
-    _print_run(result, as_json)
+    print_run(result, as_json)
 
 
 def run_alerts(ctx, store, timeout: float = 10.0) -> dict:
     """The outcome of one matching and delivery pass, as a plain dict for printing."""
     from dataclasses import asdict
 
-    from digests import alerts
+    from digests.delivery import deliver_due
 
     queued = queue_alerts(ctx, store)
-    report = alerts.deliver_due(store.db, timeout=timeout, lang=ctx.obj.get("lang", "fr"))
+    report = deliver_due(store.db, timeout=timeout, lang=ctx.obj.get("lang", "fr"))
     return {"queued": queued, **asdict(report)}
 
 
-def _print_run(result: dict, as_json: bool) -> None:
+def print_run(result: dict, as_json: bool) -> None:
+    """The outcome of `run_alerts`, as JSON or one line (errors on stderr)."""
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
     click.echo(f"alerts: queued {result['queued']} · sent {result['sent']} in {result['messages']} message(s)"
-               f" · failed {result['failed']} · deferred {result['deferred']} · in doubt {result['in_doubt']}")
+               f" · failed {result['failed']} · deferred {result['deferred']} · in doubt {result['in_doubt']}"
+               + (f" · dead {result['dead']}" if result["dead"] else "")
+               + (f" · briefs sent {result['briefs_sent']}" if result["briefs_sent"] else "")
+               + (f" · briefs failed {result['briefs_failed']}" if result["briefs_failed"] else ""))
+    if result["locked"]:
+        click.echo("  another delivery run holds the lock: nothing sent by this one", err=True)
     for e in result["errors"]:
         click.echo(f"  {e}", err=True)
 
 
-@alerts_group.command("feed")
-@click.argument("name")
-@db_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the feed to this file.")
-@click.option("--limit", default=50, show_default=True)
-@click.pass_context
-def alerts_feed(ctx, name, db, output, limit):
-    """The Atom feed of a subscription's latest matches, for a feed reader.
-
-    \b
-    Example:
-      veille alerts feed openai-fr -o /var/www/veille/openai-fr.xml
-    """
-    from digests import alerts
-
-    store = _open(ctx, db)
-    try:
-        sub = _need(store, name)
-        text = alerts.feed(store.db, sub, limit=limit, lang=ctx.obj.get("lang", "fr"))
-    finally:
-        store.close()
-    if output:
-        Path(output).write_text(text, "utf-8")
-        click.echo(output)
-    else:
-        click.echo(text, nl=False)
-
+_print_run = print_run  # the name `veille run` used
 
 COMMANDS = [alerts_group]

@@ -9,23 +9,18 @@ import json
 
 import click
 
-from crawler.options import db_option
+from crawler.options import db_option, json_option, open_store
 
 
 def _edit(ctx, db, fn, *args):
-    """Run one edit from `db.entity_edits` on the database; returns its result as a dict."""
-    from crawler.cli import VeilleError, _open_store
-    from db.entity_edits import EntityEditError, load_kb, user_kb_path
+    """Run one edit from `db.entity_edits` on the database; returns its result.
 
-    store = _open_store(ctx, db)
-    try:
-        kb = load_kb(store.path)
-        try:
-            return fn(store.db, kb, user_kb_path(store.path), *args)
-        except EntityEditError as exc:
-            raise VeilleError(str(exc)) from None
-    finally:
-        store.close()
+    An EntityEditError (unknown entity, name taken) is a VeilleError: the CLI prints it.
+    """
+    from db.entity_edits import load_kb, user_kb_path
+
+    with open_store(db) as store:
+        return fn(store.db, load_kb(store.path), user_kb_path(store.path), *args)
 
 
 def _show(row, as_json: bool, verb: str) -> None:
@@ -56,7 +51,7 @@ def entities():
 @db_option
 @click.argument("name")
 @click.argument("alias")
-@click.option("--json", "as_json", is_flag=True, help="Print the entity as JSON.")
+@json_option("Print the entity as JSON.")
 @click.pass_context
 def alias(ctx, db, name, alias, as_json):
     """Give the entity NAME another surface form ALIAS (any language).
@@ -74,7 +69,7 @@ def alias(ctx, db, name, alias, as_json):
 @db_option
 @click.argument("source")
 @click.argument("target")
-@click.option("--json", "as_json", is_flag=True, help="Print the merged entity as JSON.")
+@json_option("Print the merged entity as JSON.")
 @click.pass_context
 def merge(ctx, db, source, target, as_json):
     """Fold entity SOURCE into TARGET: its mentions, name and aliases move to TARGET.
@@ -92,7 +87,7 @@ def merge(ctx, db, source, target, as_json):
 @db_option
 @click.argument("name")
 @click.argument("new_name")
-@click.option("--json", "as_json", is_flag=True, help="Print the renamed entity as JSON.")
+@json_option("Print the renamed entity as JSON.")
 @click.pass_context
 def rename(ctx, db, name, new_name, as_json):
     """Change the canonical name of NAME to NEW_NAME; the old name stays an alias.
@@ -111,7 +106,7 @@ def rename(ctx, db, name, new_name, as_json):
 @click.option("--min-sources", type=click.IntRange(1, 1000), default=3, show_default=True,
               help="Distinct sources that must name an unknown entity.")
 @click.option("--dry-run", is_flag=True, help="Only list what would be promoted.")
-@click.option("--json", "as_json", is_flag=True, help="JSON array of the promoted entities.")
+@json_option("One JSON array of the promoted entities.")
 @click.pass_context
 def promote(ctx, db, min_sources, dry_run, as_json):
     """Make unknown entities named by several sources canonical entities of the knowledge base.

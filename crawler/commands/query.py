@@ -7,14 +7,28 @@ from __future__ import annotations
 
 import csv
 import json
+import sqlite3
 import sys
 from functools import wraps
 
 import click
 
-from crawler.options import db_option
+from crawler.options import VeilleError, db_option, json_option, open_store
 
 TYPES = ("PER", "ORG", "LOC", "PROG", "MISC")
+SEARCH_HELP = 'use words, "phrases", AND/OR/NOT, NEAR(a b, 5), prefix* (letters before the *)'
+
+
+def _check_topic(config: dict, topic: str | None) -> None:
+    """An unknown --topic is refused with the known ones listed, rather than matching nothing."""
+    from nlp.topics import parse_topics
+
+    if topic is None:
+        return
+    names = [t.name for t in parse_topics(config["topic"])]
+    if topic.casefold() not in {n.casefold() for n in names}:
+        raise VeilleError(f"unknown topic {topic!r}: the watch topics are {', '.join(names)} "
+                          "(set in veille.toml [[topic]] tables)")
 
 
 def _common(f):
@@ -25,43 +39,24 @@ def _common(f):
     @click.option("--until", metavar="YYYY-MM-DD", help="Only articles published on or before this day.")
     @click.option("--lang", metavar="CODE", help="Only articles in this language (fr, en, de...).")
     @click.option("--source", metavar="NAME", help="Only articles of this source (its name in sources.toml).")
-    @click.option("--topic", metavar="NAME", help="Only articles assigned to this topic.")
-    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.option("--topic", metavar="NAME", help="Only articles assigned to this topic (`veille config` lists them).")
+    @json_option("Print one JSON document.")
     @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
     @click.pass_context
     @wraps(f)
     def wrapper(ctx, db, since, until, lang, source, topic, as_json, as_csv, **kw):
-        from crawler.cli import VeilleError
-        from db.queries import Filters, QueryError
+        from db.queries import Filters
 
         if as_json and as_csv:
             raise VeilleError("choose one of --json and --csv")
-        try:
-            filters = Filters(since=since, until=until, lang=lang, source=source, topic=topic)
-            store = _open_existing(ctx, db)
-            try:
-                result = f(store.db, filters, **kw)
-            finally:
-                store.close()
-        except QueryError as exc:
-            raise VeilleError(str(exc)) from None
+        _check_topic(ctx.obj, topic)
+        filters = Filters(since=since, until=until, lang=lang, source=source, topic=topic)
+        with open_store(db) as store:
+            result = f(store.db, filters, **kw)
         fmt = "json" if as_json else "csv" if as_csv else "table"
         _print(result, fmt, ctx.command.name)
 
     return wrapper
-
-
-def _open_existing(ctx, db):
-    """The store of an existing database (migrated to the latest schema): queries never create one."""
-    from pathlib import Path
-
-    from crawler.cli import VeilleError, _open_store
-    from crawler.config import db_path
-
-    path = db_path(ctx.obj, db)
-    if not Path(path).exists():
-        raise VeilleError(f"no database at {path}: run `veille crawl` or pass --db")
-    return _open_store(ctx, db)
 
 
 # -- output ---------------------------------------------------------------------------------------
@@ -199,7 +194,14 @@ def articles(db, filters, search, limit, depth, duplicates):
     """
     from db.queries import search_articles
 
-    return search_articles(db, search, filters, limit=limit, depth=depth, include_duplicates=duplicates)
+    try:
+        return search_articles(db, search, filters, limit=limit, depth=depth, include_duplicates=duplicates)
+    except sqlite3.OperationalError as exc:
+        # SQLITE_ERROR from the one MATCH whose text the user typed: FTS5 refused the query.
+        # Busy, locked or damaged databases have other codes and keep their own handling.
+        if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_ERROR:
+            raise
+        raise VeilleError(f"bad search query {search!r} ({exc}): {SEARCH_HELP}") from None
 
 
 @query.command("entity")

@@ -1,24 +1,93 @@
-"""`veille run`: one cycle of crawl → enrich (which queues alerts) → alert delivery."""
+"""`veille crawl`, `veille run` and `veille enrich`: one cycle (`crawler.cycle`), or its middle.
+
+`crawl` and `run` share every option and the same report, so they cannot drift apart: `run`
+is a crawl that also sends the alerts it queued.
+"""
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
+import sys
+from dataclasses import asdict
 
 import click
 
-from crawler.options import db_option
+from crawler.options import db_option, json_option, settings_option, since_option, sources_option
+
+
+def enrich_options(config: dict, processes: int | None = None):
+    """`crawler.cycle.EnrichOptions` from the settings (and a --processes option)."""
+    from crawler.cycle import EnrichOptions
+
+    return EnrichOptions(model_size=config["model_size"], batch_size=config["batch_size"],
+                         processes=processes if processes is not None else config["processes"],
+                         embedding=config["embedding"], topics=config["topic"])
+
+
+def _cycle_options(f):
+    """The options `crawl` and `run` share."""
+    for option in reversed([
+        db_option(create=True), sources_option,
+        click.option("--spider", default="sources", show_default=True, type=click.Choice(
+            ["sources", "feeds", "sitemaps", "listings"]), help="Which spider crawls the watch list."),
+        since_option(), settings_option,
+        click.option("--no-enrich", is_flag=True, help="Store articles only; run `veille enrich` later."),
+        json_option("Print the cycle's report as one JSON document."),
+    ]):
+        f = option(f)
+    return click.pass_context(f)
+
+
+def _run(ctx, *, db, sources, spider, since, settings, no_enrich, as_json, deliver: bool, timeout: float = 10.0):
+    from crawler.cycle import CycleOptions, run_cycle
+    from crawler.progress import CrawlProgress
+
+    config = ctx.obj
+    with CrawlProgress() as progress:
+        options = CycleOptions(db=db, enrichment=enrich_options(config), lang=config["lang"],
+                               sources=sources or config["sources"], spider=spider, since=since,
+                               settings=settings, enrich=not no_enrich, deliver=deliver, alert_timeout=timeout,
+                               subscriptions=config["alert"], on_crawl_progress=progress.update)
+        report = run_cycle(options)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, default=str, ensure_ascii=False))
+        return
+    click.echo(" · ".join(f"{k}: {v}" for k, v in report.summary().items()))
+    for name, error in {**report.queued.matching_errors, **(report.alerts.matching_errors if report.alerts
+                                                            else {})}.items():
+        click.echo(f"alert {name}: {error}", err=True)
+    if report.alerts is not None:
+        print_alerts(report.alerts)
+    click.echo(f"log: {report.log_file}", err=True)
+
+
+def print_alerts(a) -> None:
+    """One line for a delivery pass (`crawler.cycle.AlertSummary`), its errors on stderr."""
+    click.echo(f"alerts: queued {a.queued} · sent {a.sent} in {a.messages} message(s) · failed {a.failed}"
+               f" · deferred {a.deferred} · in doubt {a.in_doubt}")
+    for e in a.errors:
+        click.echo(f"  {e}", err=True)
+
+
+@click.command()
+@_cycle_options
+def crawl(ctx, **kw):
+    """Crawl the watch list with the real Scrapy spiders, store new articles, analyse them.
+
+    The alerts of new articles are queued; `veille run` (or `veille alerts run`) sends them.
+
+    \b
+    Examples:
+      veille crawl --db veille.db
+      veille crawl --sources my-sources.toml -s DOWNLOAD_DELAY=2 --since 2025-07-01
+      veille crawl --spider feeds --no-enrich --json
+    """
+    _run(ctx, deliver=False, **kw)
 
 
 @click.command("run")
-@db_option
-@click.option("--sources", type=click.Path(exists=True, dir_okay=False), help="sources.toml to crawl.")
-@click.option("--since", help="Skip feed and sitemap entries older than this date (YYYY-MM-DD).")
-@click.option("-s", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
+@_cycle_options
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds one alert channel may take.")
-@click.option("--json", "as_json", is_flag=True, help="Print the crawl and alert figures as JSON.")
-@click.pass_context
-def run(ctx, db, sources, since, settings, timeout, as_json):
+def run(ctx, timeout, **kw):
     """One cycle: crawl the watch list, analyse new articles, queue and send their alerts.
 
     Alerts are sent after the crawl, each channel bounded by --timeout, so a slow or dead
@@ -30,33 +99,47 @@ def run(ctx, db, sources, since, settings, timeout, as_json):
       veille run --db veille.db
       veille run --sources my-sources.toml -s DOWNLOAD_DELAY=2 --json
     """
-    from crawler import cli
-    from crawler.commands.alerts import _open, _print_run, run_alerts
-    from crawler.config import db_path
-    from crawler.crawl import crawl_in_subprocess
+    _run(ctx, deliver=True, timeout=timeout, **kw)
 
-    overrides = cli.setting_overrides(settings)
-    path = db_path(ctx.obj, db)
-    _open(ctx, path).close()  # create, migrate and sync config subscriptions before crawling
-    log_file = str(Path(path).with_suffix(".crawl.log"))
-    started = time.monotonic()
-    try:
-        stats = crawl_in_subprocess(path, sources or ctx.obj.get("sources"), "sources", overrides, since,
-                                    timeout=24 * 3600, log_file=log_file)
-    except RuntimeError as exc:
-        raise cli.VeilleError(str(exc)) from None
-    enriched = cli._enrich(ctx, path).analysed  # queues the alerts of what it analysed
-    summary = cli._crawl_summary(stats, time.monotonic() - started, enriched)
-    store = cli._open_store(ctx, path)
-    try:
-        result = run_alerts(ctx, store, timeout)
-    finally:
-        store.close()
+
+@click.command()
+@db_option
+@click.option("--redo", is_flag=True, help="Analyse every article again (after a model or rule change).")
+@click.option("--processes", type=click.IntRange(1, 64),
+              help="Worker processes, one model copy each (default: the `processes` setting).")
+@json_option("Print the run's counts as one JSON document.")
+@click.pass_context
+def enrich(ctx, db, redo, processes, as_json):
+    """Analyse stored articles not yet analysed: language, entities, dates, amounts, topics.
+
+    Then queue the alerts of what was analysed.
+
+    \b
+    Examples:
+      veille enrich --db veille.db
+      veille enrich --redo --processes 2
+      veille enrich --json     # {"analysed": ..., "on_topic": ..., "promoted": [...], "relabelled": ...}
+    """
+    from tqdm import tqdm
+
+    from crawler.cycle import enrich_and_queue
+    from crawler.options import open_store
+
+    with open_store(db) as store:
+        total = store.db["articles"].count if redo else store.count_pending()
+        with tqdm(total=total, desc="enrich", unit="art", disable=None, file=sys.stderr, leave=False) as bar:
+            report, queued = enrich_and_queue(store, enrich_options(ctx.obj, processes), ctx.obj["alert"],
+                                              redo=redo, progress=bar.update)
+    for name, error in queued.matching_errors.items():
+        click.echo(f"alert {name}: {error}", err=True)
     if as_json:
-        click.echo(json.dumps({"summary": summary, "alerts": result}, indent=2, default=str))
+        click.echo(json.dumps(asdict(report), ensure_ascii=False))
         return
-    click.echo(" · ".join(f"{k}: {v}" for k, v in summary.items()))
-    _print_run(result, False)
+    click.echo(f"analysed {report.analysed} article(s), {report.on_topic} on the watch topics")
+    if report.promoted:
+        click.echo("new canonical entities: " + ", ".join(p["name"] for p in report.promoted))
+    if report.relabelled:
+        click.echo(f"entity types corrected by votes: {report.relabelled}")
 
 
-COMMANDS = [run]
+COMMANDS = [crawl, run, enrich]

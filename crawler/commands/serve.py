@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from crawler.options import db_option
+from crawler.options import VeilleError, db_option, open_store
 
 
 @click.command("serve")
@@ -29,18 +29,14 @@ def serve(ctx, db, host, port, immutable, print_metadata):
       veille serve --db veille.db              # then open http://127.0.0.1:8001/
       veille serve --db veille.db --port 8080 --immutable
     """
-    from crawler.cli import VeilleError, _open_store
-    from crawler.config import db_path
     from db.serve import datasette_args, metadata
 
-    path = db_path(ctx.obj, db)
-    if not Path(path).exists():
-        raise VeilleError(f"no database at {path}: run `veille crawl` or pass --db")
+    path = db  # resolved by db_option, which refuses a path where no database is
     meta = metadata(Path(path).stem)
     if print_metadata:
         click.echo(json.dumps(meta, ensure_ascii=False, indent=2))
         return
-    _open_store(ctx, db).close()  # migrate first: the canned queries read the roll-ups
+    open_store(path).close()  # migrate first: the canned queries read the roll-ups
     with tempfile.TemporaryDirectory(prefix="veille-serve-") as tmp:
         meta_path = Path(tmp) / "metadata.json"
         meta_path.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")

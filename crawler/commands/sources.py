@@ -6,31 +6,27 @@ from pathlib import Path
 
 import click
 
+from crawler.config import db_path
+from crawler.options import VeilleError, json_option, open_store, settings_option
+
 HEALTH_COLUMNS = ("status", "entry_points_ok", "entry_points", "items_seen", "articles_fetched",
                   "articles_requested", "articles_forbidden", "robots_disallowed", "errors", "errors_total",
                   "avg_delay", "last_success", "last_error")
 
 
 def _load(ctx, sources_file):
-    from crawler.cli import VeilleError
-    from crawler.sources import SourceError, load_sources
+    """The watch list; a broken sources file raises SourceError (a VeilleError: the CLI prints it)."""
+    from crawler.sources import load_sources
 
-    try:
-        return load_sources(sources_file or ctx.obj.get("sources"))
-    except SourceError as exc:
-        raise VeilleError(str(exc)) from None
+    return load_sources(sources_file or ctx.obj["sources"])
 
 
-def _health(ctx, db) -> dict[str, dict]:
-    """Stored health rows by source name; empty when the database has none yet."""
-    from crawler.cli import _open_store
+def _health(path: str) -> dict[str, dict]:
+    """Stored health rows by source name, from an existing database."""
     from crawler.health import load_health
 
-    store = _open_store(ctx, db)
-    try:
+    with open_store(path) as store:
         return {r["source"]: r for r in load_health(store.db)}
-    finally:
-        store.close()
 
 
 @click.group("sources")
@@ -48,7 +44,7 @@ def sources_group():
 @sources_group.command("list")
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False), help="sources.toml (default: packaged).")
 @click.option("--db", "db", type=click.Path(dir_okay=False), help="Database whose health figures to show.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@json_option("One JSON array, an object per source.")
 @click.pass_context
 def list_sources(ctx, sources_file, db, as_json):
     """List the sources of the watch list, with their last health status when known.
@@ -58,16 +54,17 @@ def list_sources(ctx, sources_file, db, as_json):
       veille sources list --sources my-sources.toml --json
     """
     sources = _load(ctx, sources_file)
-    health = _health(ctx, db) if db or ctx.obj.get("db") else {}
+    health = _health(db_path(ctx.obj, db)) if db or ctx.obj["db"] else {}
+    if as_json:
+        click.echo(json.dumps([{"name": s.name, "homepage": s.homepage, "lang": s.lang, "country": s.country,
+                                "kind": s.kind, "feeds": list(s.feeds), "sitemaps": list(s.sitemaps),
+                                "follow": list(s.follow), "status": health.get(s.name, {}).get("status", "unknown")}
+                               for s in sources], ensure_ascii=False, indent=2))
+        return
     for s in sources:
         status = health.get(s.name, {}).get("status", "unknown")
-        if as_json:
-            click.echo(json.dumps({"name": s.name, "homepage": s.homepage, "lang": s.lang, "country": s.country,
-                                   "kind": s.kind, "feeds": list(s.feeds), "sitemaps": list(s.sitemaps),
-                                   "follow": list(s.follow), "status": status}, ensure_ascii=False))
-        else:
-            click.echo(f"{s.name:40} {s.kind:11} {s.lang:2} {s.country:2} feeds:{len(s.feeds)} "
-                       f"sitemaps:{len(s.sitemaps)} listings:{len(s.follow)}  {status}")
+        click.echo(f"{s.name:40} {s.kind:11} {s.lang:2} {s.country:2} feeds:{len(s.feeds)} "
+                   f"sitemaps:{len(s.sitemaps)} listings:{len(s.follow)}  {status}")
 
 
 @sources_group.command("add")
@@ -94,15 +91,11 @@ def add_source(ctx, url, target, name, kind, country, dry_run, as_json):
     """
     from importlib import resources
 
-    from crawler.cli import VeilleError
-    from crawler.discover import DiscoveryError, discover
-    from crawler.sources import SourceError, load_sources, parse_sources
+    from crawler.discover import discover
     from crawler.settings import USER_AGENT
+    from crawler.sources import SourceError, load_sources, parse_sources
 
-    try:
-        found = discover(url, user_agent=USER_AGENT)
-    except DiscoveryError as exc:
-        raise VeilleError(str(exc)) from None
+    found = discover(url, user_agent=USER_AGENT)  # DiscoveryError is a VeilleError: the CLI prints it
     if name:
         found.name = name
     block = found.to_toml(kind=kind, country=country)
@@ -122,15 +115,12 @@ def add_source(ctx, url, target, name, kind, country, dry_run, as_json):
             click.echo(f"note: {note}", err=True)
     if dry_run:
         return
-    target = target or ctx.obj.get("sources")
+    target = target or ctx.obj["sources"]
     if not target:
         raise VeilleError("say which sources file to add to: --to FILE (then crawl with --sources FILE)")
     path = Path(target)
     if path.exists():
-        try:
-            existing = load_sources(path)
-        except SourceError as exc:
-            raise VeilleError(str(exc)) from None
+        existing = load_sources(path)
         text = path.read_text("utf-8")
     else:
         text = resources.files("crawler").joinpath("sources.toml").read_text("utf-8")
@@ -152,8 +142,8 @@ def add_source(ctx, url, target, name, kind, country, dry_run, as_json):
 @click.option("--sample", default=3, show_default=True, type=click.IntRange(0, 50),
               help="Articles fetched per source to test that they answer.")
 @click.option("--offline", is_flag=True, help="Show the stored health table only; fetch nothing.")
-@click.option("-s", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
-@click.option("--json", "as_json", is_flag=True, help="One JSON object per source.")
+@settings_option
+@json_option("One JSON array, a health row per source.")
 @click.pass_context
 def check_sources(ctx, sources_file, db, only, sample, offline, settings, as_json):
     """Check each source: feed reachable, items listed, articles fetchable, robots, errors, delay.
@@ -167,9 +157,8 @@ def check_sources(ctx, sources_file, db, only, sample, offline, settings, as_jso
       veille sources check --only "CNIL,Bpifrance" --json
       veille sources check --offline
     """
-    from crawler.cli import VeilleError, _open_store, setting_overrides
-    from crawler.config import db_path
     from crawler.crawl import crawl_in_subprocess
+    from crawler.health import load_health
 
     sources = _load(ctx, sources_file)
     names = [n.strip() for n in only.split(",")] if only else None
@@ -178,26 +167,20 @@ def check_sources(ctx, sources_file, db, only, sample, offline, settings, as_jso
         if unknown:
             raise VeilleError(f"no source named {sorted(unknown)[0]!r} in the watch list")
     path = db_path(ctx.obj, db)
-    _open_store(ctx, db).close()
+    open_store(path, create=not offline).close()  # a check online writes the health table, so may create it
     if not offline:
-        overrides = setting_overrides(settings)
+        overrides = dict(settings)
         overrides.setdefault("VEILLE_CHECK_SAMPLE", str(sample))
         log_file = str(Path(path).with_suffix(".check.log"))
         try:
-            crawl_in_subprocess(path, sources_file or ctx.obj.get("sources"), "check", overrides,
+            crawl_in_subprocess(path, sources_file or ctx.obj["sources"], "check", overrides,
                                 timeout=3600, log_file=log_file, only=",".join(names) if names else None)
         except RuntimeError as exc:
             raise VeilleError(str(exc)) from None
-    from crawler.health import load_health
-
-    store = _open_store(ctx, db)
-    try:
+    with open_store(path) as store:
         rows = load_health(store.db, names or [s.name for s in sources])
-    finally:
-        store.close()
     if as_json:
-        for r in rows:
-            click.echo(json.dumps(r, ensure_ascii=False))
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     if not rows:
         click.echo("no health figures yet: run `veille sources check` or `veille crawl`")

@@ -1,14 +1,15 @@
 """Spiders that follow the watch list: every feed, news sitemap and listing page of every source.
 
 `sources` does all three kinds; `feeds` and `sitemaps` restrict it to one kind of entry point.
-Article pages already stored (by URL key) are not fetched again, so runs are incremental and a
-killed crawl started again resumes where it stopped.
+Article pages already stored (by URL key) are not fetched again (`KnownUrlMiddleware`), so runs
+are incremental and a killed crawl started again resumes where it stopped. What happens to each
+source is announced on the `source_counted` signal; `crawler.extensions.HealthRecorder` counts
+it and writes the source's health.
 """
 from __future__ import annotations
 
 import logging
 import re
-import sqlite3
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlparse
 
@@ -16,11 +17,13 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.feeds import Entry, FeedError, parse_feed, parse_sitemap
-from crawler.health import SourceRun, load_validators, record_run, save_health, save_validators
+from crawler.extensions import source_counted
+from crawler.feeds import Entry, FeedError, FeedRefused, parse_feed, parse_sitemap
 from crawler.items import PageItem
+from crawler.middlewares import AlreadyStored, RefusedDestination
 from crawler.sources import Source, load_sources
 from crawler.urls import url_key
+from db.health import load_validators
 
 log = logging.getLogger(__name__)
 
@@ -39,46 +42,39 @@ class SourcesSpider(scrapy.Spider):
         self.sources_path = sources
         self.only = {s.strip() for s in only.split(",")} if only else None
         self.since = datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since else None
-        self._known: sqlite3.Connection | None = None
-        self.health: dict[str, SourceRun] = {}
+        self.sources: list[Source] = []
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._new_validators: dict[str, tuple[str, str | None, str | None]] = {}
         self._entry_failed: set[str] = set()  # entry points with an article that failed: refetch next time
         self._requested: set[str] = set()  # URL keys asked for in this run (feed + sitemap listing one page)
         self._sampled: dict[str, int] = {}
-        self._started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self._sitemaps: set[str] = set()  # sitemap URLs asked for in this run: an index loop ends here
+        self._sitemaps_per_source: dict[str, int] = {}
+        self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.watch_languages: tuple[str, ...] = ()  # every source's language, `only` or not
 
     # -- set-up -------------------------------------------------------------------------------
 
     def _sources(self) -> list[Source]:
         path = self.sources_path or self.settings.get("VEILLE_SOURCES")
         sources = load_sources(path)
+        self.watch_languages = tuple(sorted({s.lang for s in sources if s.lang}))
         if self.only:
             sources = [s for s in sources if s.name in self.only]
         return sources
 
-    def _is_known(self, url: str) -> bool:
-        """True when the article at `url` is already stored (read-only lookup)."""
-        db_path = self.settings.get("VEILLE_DB")
-        if not db_path:
-            return False
-        if self._known is None:
-            try:
-                self._known = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, check_same_thread=False)
-                self._known.execute("SELECT 1 FROM articles LIMIT 1")
-            except sqlite3.Error:
-                self._known = None
-                return False
-        return self._known.execute("SELECT 1 FROM articles WHERE url_key = ?", [url_key(url)]).fetchone() is not None
+    @property
+    def declared_hosts(self) -> frozenset:
+        """(host, port) of every URL the sources file declares (see PrivateDestinationMiddleware)."""
+        return frozenset().union(*(s.declared_hosts for s in self.sources))
 
-    def _run(self, source: Source) -> SourceRun:
-        run = self.health.get(source.name)
-        if run is None:
-            run = self.health[source.name] = SourceRun(source.name)
-        return run
+    def _count(self, source: Source, counter: str, amount: int = 1, reason: str | None = None) -> None:
+        """Announce one event of `source` (a `db.health.SourceRun` counter, or "error" with its reason)."""
+        self.crawler.signals.send_catch_log(source_counted, source=source.name, counter=counter, amount=amount,
+                                            reason=reason)
 
     def _entry_request(self, url: str, callback, source: Source, **meta) -> scrapy.Request:
-        self._run(source).entry_points += 1
+        self._count(source, "entry_points")
         self.crawler.stats.inc_value("veille/entry_points")
         headers = {}
         etag, modified = self._validators.get(url, (None, None)) if self.conditional else (None, None)
@@ -94,28 +90,28 @@ class SourcesSpider(scrapy.Spider):
     async def start(self):
         if self.conditional:
             self._validators = load_validators(self.settings.get("VEILLE_DB"))
-        for source in self._sources():
+        self.sources = self._sources()
+        for source in self.sources:
             self.crawler.stats.inc_value("veille/sources")
-            self._run(source)
+            self._count(source, "entry_points", 0)  # a source with nothing to fetch still gets its row
             if "feeds" in self.entry_kinds:
                 for url in source.feeds:
                     yield self._entry_request(url, self.parse_feed, source)
             if "sitemaps" in self.entry_kinds:
                 for url in source.sitemaps:
-                    yield self._entry_request(url, self.parse_sitemap, source)
+                    if self._sitemap_allowed(url, source, 0):
+                        yield self._entry_request(url, self.parse_sitemap, source, sitemap_depth=0)
             if "follow" in self.entry_kinds:
                 for url in source.follow:
                     yield self._entry_request(url, self.parse_listing, source, depth_left=source.max_depth)
 
     def _entry_ok(self, response, source: Source) -> bool:
         """Book-keeping for an answered entry point; False when it was not modified since last time."""
-        run = self._run(source)
-        self._delay(response, run)
         if response.status == 304:
-            run.not_modified += 1
+            self._count(source, "not_modified")
             self.crawler.stats.inc_value("veille/entry_points_not_modified")
             return False
-        run.entry_points_ok += 1
+        self._count(source, "entry_points_ok")
         etag = response.headers.get(b"ETag")
         modified = response.headers.get(b"Last-Modified")
         url = response.meta.get("entry_point")
@@ -126,12 +122,6 @@ class SourcesSpider(scrapy.Spider):
                 modified.decode("latin-1") if modified else None,
             )
         return True
-
-    @staticmethod
-    def _delay(response, run: SourceRun) -> None:
-        latency = response.meta.get("download_latency")
-        if latency is not None:
-            run.delays.append(float(latency))
 
     # -- entry points -------------------------------------------------------------------------
 
@@ -144,11 +134,10 @@ class SourcesSpider(scrapy.Spider):
             return False
 
     def _article_requests(self, entries, source: Source, via: str, entry_point: str | None = None):
-        run = self._run(source)
         for entry in entries:
             url = entry.url
             if via != "listings":
-                run.items_seen += 1
+                self._count(source, "items_seen")
             if urlparse(url).scheme not in ("http", "https"):
                 self.crawler.stats.inc_value("veille/entries_bad_url")
                 continue
@@ -162,16 +151,14 @@ class SourcesSpider(scrapy.Spider):
                 if self._sampled.get(source.name, 0) >= self.sample:
                     continue
                 self._sampled[source.name] = self._sampled.get(source.name, 0) + 1
-            elif self._is_known(url):
-                self.crawler.stats.inc_value("veille/articles_known")
-                continue
             self._requested.add(key)
-            run.articles_requested += 1
+            self._count(source, "articles_requested")
             self.crawler.stats.inc_value(f"veille/entries_from_{via}")
             yield scrapy.Request(
                 url,
                 self.parse_article,
-                meta={"source": source, "entry": entry, "article": True, "from_entry": entry_point},
+                meta={"source": source, "entry": entry, "article": True, "from_entry": entry_point,
+                      "skip_known": self.sample is None},
                 errback=self.on_error,
                 # our URL keys already dedup; Scrapy's filter would also swallow a redirect loop
                 # silently instead of letting REDIRECT_MAX_TIMES report it
@@ -185,7 +172,7 @@ class SourcesSpider(scrapy.Spider):
         try:
             entries = parse_feed(response.body)
         except FeedError as exc:
-            self._entry_bad(source, response, f"bad feed: {exc}")
+            self._entry_bad(source, response, exc, "bad feed")
             return
         self.crawler.stats.inc_value("veille/feeds_ok")
         yield from self._article_requests(entries, source, "feeds", response.meta.get("entry_point"))
@@ -197,20 +184,42 @@ class SourcesSpider(scrapy.Spider):
         try:
             sitemap = parse_sitemap(response.body)
         except FeedError as exc:
-            self._entry_bad(source, response, f"bad sitemap: {exc}")
+            self._entry_bad(source, response, exc, "bad sitemap")
             return
         self.crawler.stats.inc_value("veille/sitemaps_ok")
+        self._sitemaps.add(response.url)  # after a redirect, the final URL counts as visited too
+        depth = response.meta.get("sitemap_depth", 0) + 1
         for child in sitemap.children:
             # an index's children are fetched in full each time; their lastmod says which changed
-            if not self._too_old(child):
-                yield self._entry_request(child.url, self.parse_sitemap, source)
+            if not self._too_old(child) and self._sitemap_allowed(child.url, source, depth):
+                yield self._entry_request(child.url, self.parse_sitemap, source, sitemap_depth=depth)
         yield from self._article_requests(sitemap.entries, source, "sitemaps", response.meta.get("entry_point"))
 
-    def _entry_bad(self, source: Source, response, reason: str) -> None:
-        run = self._run(source)
-        run.entry_points_ok -= 1  # answered, but unreadable
+    def _sitemap_allowed(self, url: str, source: Source, depth: int) -> bool:
+        """Each sitemap once per run, at most VEILLE_SITEMAP_MAX_DEPTH indexes deep and
+        VEILLE_SITEMAPS_PER_SOURCE per source: an index listing itself, or A -> B -> A, ends here."""
+        url = url.split("#", 1)[0]
+        if url in self._sitemaps:
+            self.crawler.stats.inc_value("veille/sitemaps_repeated")
+            return False
+        settings = self.crawler.settings
+        n = self._sitemaps_per_source.get(source.name, 0)
+        if depth > settings.getint("VEILLE_SITEMAP_MAX_DEPTH", 3) or n >= settings.getint("VEILLE_SITEMAPS_PER_SOURCE", 200):
+            self.crawler.stats.inc_value("veille/sitemaps_over_bounds")
+            self.logger.warning("%s: sitemap %s not fetched (depth %d, %d sitemaps already; see"
+                                " VEILLE_SITEMAP_MAX_DEPTH, VEILLE_SITEMAPS_PER_SOURCE)", source.name, url, depth, n)
+            return False
+        self._sitemaps.add(url)
+        self._sitemaps_per_source[source.name] = n + 1
+        return True
+
+    def _entry_bad(self, source: Source, response, exc: FeedError, what: str) -> None:
+        self._count(source, "entry_points_ok", -1)  # answered, but unreadable
+        if isinstance(exc, FeedRefused):
+            self._count(source, "feeds_refused")
+            self.crawler.stats.inc_value("veille/feeds_refused")
         self._new_validators.pop(response.meta.get("entry_point"), None)
-        self._fail(source, response.url, reason)
+        self._fail(source, response.url, str(exc) if isinstance(exc, FeedRefused) else f"{what}: {exc}")
 
     def parse_listing(self, response):
         source: Source = response.meta["source"]
@@ -241,9 +250,7 @@ class SourcesSpider(scrapy.Spider):
     def parse_article(self, response):
         source: Source = response.meta["source"]
         entry: Entry = response.meta["entry"]
-        run = self._run(source)
-        run.articles_fetched += 1
-        self._delay(response, run)
+        self._count(source, "articles_fetched")
         if self.sample is not None:
             return  # a health check: fetchable is all we wanted to know
         yield PageItem(
@@ -254,7 +261,9 @@ class SourcesSpider(scrapy.Spider):
             feed_title=entry.title,
             feed_published=entry.published,
             feed_author=entry.author,
+            feed_lang=entry.lang,
             lang_hint=source.lang,
+            lang_candidates=self.watch_languages,
             status=response.status,
         )
 
@@ -264,7 +273,7 @@ class SourcesSpider(scrapy.Spider):
         self.logger.warning("%s: %s (%s)", source.name, reason, url)
         self.crawler.stats.inc_value("veille/errors")
         self.crawler.stats.inc_value(f"veille/errors/{source.name}")
-        self._run(source).error(f"{reason} ({url})")
+        self._count(source, "error", reason=f"{reason} ({url})")
 
     def on_error(self, failure):
         request = failure.request
@@ -273,15 +282,19 @@ class SourcesSpider(scrapy.Spider):
         response = getattr(failure.value, "response", None)
         if source is None:
             return
-        run = self._run(source)
+        if failure.check(AlreadyStored):
+            self._count(source, "articles_requested", -1)  # stopped before it left: not a request to the site
+            return
         is_article = bool(request.meta.get("article"))
-        if failure.check(HttpError) and response is not None:
+        if failure.check(RefusedDestination):
+            self._count(source, "refused_private")
+        elif failure.check(HttpError) and response is not None:
             reason = f"HTTP {response.status}"
             if is_article and response.status in FORBIDDEN:
-                run.articles_forbidden += 1
+                self._count(source, "articles_forbidden")
                 self.crawler.stats.inc_value("veille/articles_forbidden")
         elif failure.check(IgnoreRequest) and "robots.txt" in reason:
-            run.robots_disallowed += 1
+            self._count(source, "robots_disallowed")
             self.crawler.stats.inc_value("veille/robots_disallowed")
         transient = not failure.check(IgnoreRequest) and (
             response is None or response.status >= 500 or response.status in (408, 429)
@@ -291,26 +304,15 @@ class SourcesSpider(scrapy.Spider):
             self._entry_failed.add(request.meta["from_entry"])
         self._fail(source, request.url, reason)
 
-    def closed(self, reason):
-        if self._known is not None:
-            self._known.close()
-        db_path = self.settings.get("VEILLE_DB")
-        if not db_path:
-            return
-        from db.store import Store
+    def validators_to_save(self, reason: str) -> dict[str, tuple[str, str | None, str | None]]:
+        """The feed validators this run may keep: none unless it went to its end.
 
-        store = Store(db_path)
-        try:
-            save_health(store, self.health)
-            # validators only after a crawl that went to its end: a killed or interrupted crawl
-            # must list its feeds again, or the articles it had not reached would be lost
-            if reason == "finished" and self.sample is None:
-                keep = {u: v for u, v in self._new_validators.items() if u not in self._entry_failed}
-                if keep:
-                    save_validators(store, keep)
-            record_run(store, self.name, self._started_at, reason, self.crawler.stats.get_stats())
-        finally:
-            store.close()
+        A killed or interrupted crawl must list its feeds again, or the articles it had not
+        reached would be lost; so must a feed with an article lost to a passing fault.
+        """
+        if reason != "finished" or self.sample is not None or not self.conditional:
+            return {}
+        return {u: v for u, v in self._new_validators.items() if u not in self._entry_failed}
 
 
 class FeedsSpider(SourcesSpider):
