@@ -12,8 +12,8 @@ import sys
 
 import click
 
-from crawler.commands.query import _open_existing, query
-from crawler.options import db_option
+from crawler.commands.query import _table, query
+from crawler.options import VeilleError, db_option, json_option, open_store
 
 KINDS = ("partnership", "investment", "acquisition", "public_funding", "expansion")
 _SYMBOL = {"partnership": "×", "investment": "→", "acquisition": "⊃", "public_funding": "→", "expansion": "@"}
@@ -60,26 +60,16 @@ def _emit(rows: list[dict], flat: list[dict], as_json: bool, as_csv: bool) -> No
         writer.writeheader()
         writer.writerows(flat)
         return
-    from crawler.commands.query import _table
-
     _table(flat, tuple(flat[0]) if flat else ())
     if not flat:
         click.echo("no results", err=True)
 
 
-def _run(ctx, db, fn):
-    """Open the database, run `fn(conn)`, turn query errors into messages."""
-    from crawler.cli import VeilleError
-    from db.queries import QueryError
-
-    try:
-        store = _open_existing(ctx, db)
-        try:
-            return fn(store.db)
-        finally:
-            store.close()
-    except QueryError as exc:
-        raise VeilleError(str(exc)) from None
+def _run(db: str, fn):
+    """Open the (existing) database and run `fn(conn)`; a bad name or date is a QueryError,
+    which the CLI prints as one line."""
+    with open_store(db) as store:
+        return fn(store.db)
 
 
 def _check_dates(since, until):
@@ -97,10 +87,9 @@ def _check_dates(since, until):
 @click.option("--min-amount", "min_eur", type=float, metavar="EUR", help="Smallest amount, in EUR (e.g. 1e6).")
 @click.option("--status", type=click.Choice(["announced", "reported"]), help="Only announced or only reported deals.")
 @click.option("--limit", default=100, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (parties and sources nested).")
+@json_option("Print JSON (parties and sources nested).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
-@click.pass_context
-def deals_cmd(ctx, db, entity_name, kind, since, until, min_eur, status, limit, as_json, as_csv):
+def deals_cmd(db, entity_name, kind, since, until, min_eur, status, limit, as_json, as_csv):
     """Deals found in the articles: partnerships, investments, acquisitions, public funding,
     openings; each with its parties and roles, amount, date and the articles telling it.
 
@@ -109,7 +98,6 @@ def deals_cmd(ctx, db, entity_name, kind, since, until, min_eur, status, limit, 
       veille query deals --entity OpenAI
       veille query deals --kind public_funding --since 2025-07-01 --min-amount 1e6 --json
     """
-    from crawler.cli import VeilleError
     from db.deals import list_deals
     from db.queries import resolve_entity
 
@@ -122,7 +110,7 @@ def deals_cmd(ctx, db, entity_name, kind, since, until, min_eur, status, limit, 
         return list_deals(conn, entity_id=entity_id, kind=kind, since=since, until=until, min_eur=min_eur,
                           status=status, limit=limit)
 
-    rows = _run(ctx, db, fn)
+    rows = _run(db, fn)
     _emit(rows, [_flat(d) for d in rows], as_json, as_csv)
 
 
@@ -131,10 +119,9 @@ def deals_cmd(ctx, db, entity_name, kind, since, until, min_eur, status, limit, 
 @db_option
 @click.option("--since", metavar="YYYY-MM-DD", help="Only deals dated on or after this day.")
 @click.option("--until", metavar="YYYY-MM-DD", help="Only deals dated on or before this day.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@json_option()
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
-@click.pass_context
-def partners_cmd(ctx, name, db, since, until, as_json, as_csv):
+def partners_cmd(name, db, since, until, as_json, as_csv):
     """NAME's counterparties in deals: kinds, how many deals, the last one, total amount (EUR).
 
     \b
@@ -142,7 +129,6 @@ def partners_cmd(ctx, name, db, since, until, as_json, as_csv):
       veille query partners OpenAI
       veille query partners Bpifrance --since 2025-01-01 --csv
     """
-    from crawler.cli import VeilleError
     from db.deals import partners
     from db.queries import resolve_entity
 
@@ -155,7 +141,7 @@ def partners_cmd(ctx, name, db, since, until, as_json, as_csv):
         return {"entity": {"id": e["id"], "name": e["name"], "label": e["label"]},
                 "partners": partners(conn, e["id"], since=since, until=until)}
 
-    result = _run(ctx, db, fn)
+    result = _run(db, fn)
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
         return
