@@ -297,3 +297,9 @@ def test_a_running_total_without_recipient_is_no_deal():
     assert analysis("en", text, [("France 2030", "PROG")]).deals == []
     fr = "Depuis 2021, France 2030 a financé des milliers de projets à hauteur de 30 milliards d'euros."
     assert analysis("fr", fr, [("France 2030", "PROG")]).deals == []
+
+
+def test_an_openings_place_the_model_missed_is_taken_after_its_preposition():
+    d = only(analysis("es", "Anthropic abrirá una oficina en París y otra en Múnich.", [("Anthropic", "ORG")]))
+    assert d.kind == "expansion" and {(p.name, p.role) for p in d.parties} == {("Anthropic", "investor"),
+                                                                                ("París", "place")}

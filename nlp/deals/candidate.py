@@ -111,6 +111,13 @@ def _missed_names(ctx: Ctx, trig: Trigger, t: Span, found: dict[str, list[Party]
             if m is not None and m.label != "LOC":
                 found[roles.PATIENT[trig.kind]] = [Party(m, frozenset(), False, 0)]
                 break
+    elif trig.kind == "expansion" and found.get("investor") and not found.get("place"):
+        # "abrirá una oficina en París": an opening's "in X" is a place, whatever the model missed
+        at = lex.place_prep.search(text, t.end, limit)
+        m = fallback.name_after(text, at.end(), limit, lex, taken, ctx.kb) if at else None
+        if m is not None and m.label in ("LOC", "ORG"):
+            found["place"] = [Party(EntityMention(m.text, "LOC", m.canonical, m.start, m.end, m.kb_id),
+                                    frozenset({"place"}), False, 0)]
     elif trig.kind == "partnership" and len(found.get("partner", [])) < 2:
         for p in list(found.get("partner", [])):
             m = fallback.coordinated_name(text, p.m, s, t.start, lex, taken, ctx.kb)

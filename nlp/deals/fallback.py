@@ -66,6 +66,14 @@ def object_name(text: str, start: int, end: int, lex: Lexicon, taken: list[Entit
     return _mention(text, s, e, kb, lex)
 
 
+def name_after(text: str, pos: int, end: int, lex: Lexicon, taken: list[EntityMention], kb=None) -> EntityMention | None:
+    """The capitalised name right after `pos` (a preposition's end): "en París", "in Munich"."""
+    m = _RUN_START.match(text, pos, end)
+    if m is None or any(t.start < m.end(1) and m.start(1) < t.end for t in taken):
+        return None
+    return _mention(text, m.start(1), m.end(1), kb, lex)
+
+
 def coordinated_name(text: str, party: EntityMention, lo: int, hi: int, lex: Lexicon,
                      taken: list[EntityMention], kb=None) -> EntityMention | None:
     """A name joined to `party` by a conjunction, after it ("Nscale and Aker") or before it

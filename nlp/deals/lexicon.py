@@ -91,6 +91,7 @@ class Lexicon:
     conjunction: re.Pattern[str]  # "and" right after a party
     conjunction_before: re.Pattern[str]  # "and" right before a party
     with_prep: re.Pattern[str]  # a "with" preposition ("avec", "mit")
+    place_prep: re.Pattern[str]  # a place preposition ("in", "à", "en")
     approx: frozenset[str]  # words of "about", "rund", "près de": between a name and its amount
     capitalised_nouns: bool  # de: a missed name is one word (every noun is capitalised)
     modifier_heads: frozenset[str]  # "investment bank": a noun trigger before these is no deal
@@ -199,7 +200,8 @@ def _prepositions(code: str, preps: dict) -> dict:
     words = r"(?:[^\s,;:()«»\"“”]+\s+){0,3}(?:[^\s,;:()«»\"“”]*['’])?"
     return {"prep": re.compile(rf"(?P<prep>{all_preps})\s*{words}$", re.IGNORECASE),
             "prep_classes": {k: frozenset(v) for k, v in classes.items()},
-            "with_prep": re.compile(alternation(preps.get("with", [])), re.IGNORECASE)}
+            "with_prep": re.compile(alternation(preps.get("with", [])), re.IGNORECASE),
+            "place_prep": re.compile(alternation(preps.get("place", [])), re.IGNORECASE)}
 
 
 def _cues(data: dict, kinds: dict) -> dict:
