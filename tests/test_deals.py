@@ -303,3 +303,8 @@ def test_an_openings_place_the_model_missed_is_taken_after_its_preposition():
     d = only(analysis("es", "Anthropic abrirá una oficina en París y otra en Múnich.", [("Anthropic", "ORG")]))
     assert d.kind == "expansion" and {(p.name, p.role) for p in d.parties} == {("Anthropic", "investor"),
                                                                                 ("París", "place")}
+
+
+def test_a_bare_year_dates_an_old_opening():
+    d = only(analysis("de", "OpenAI hat 2023 in London sein erstes Büro eröffnet.", [("OpenAI", "ORG"), ("London", "LOC")]))
+    assert d.kind == "expansion" and (d.date.value, d.date.precision) == ("2023", "year")

@@ -4,6 +4,7 @@ status and date, and whether all that makes a deal at all."""
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 from nlp.deals import fallback, figures, roles
@@ -21,6 +22,7 @@ from nlp.types import (
 _VERB_FORMS = ("agent_verb", "money_verb", "patient_verb", "verb")
 _NEEDS_AMOUNT = ("money_verb", "patient_verb")
 _AMOUNT_NEAR = 60  # characters between such a verb and its amount, either side
+_YEAR = re.compile(r"(?<![\d.,/])(?:19[5-9]\d|20[0-4]\d)(?![\d.,/])")
 
 
 @dataclass
@@ -224,6 +226,11 @@ def _date(ctx: Ctx, t: Span, s: int, e: int) -> DateMention | None:
     near = [d for d in ctx.an.dates if s <= d.start < e]
     if near:
         return min(near, key=lambda d: min(abs(d.start - t.end), abs(t.start - d.end)))
+    # "OpenAI hat 2023 in London sein erstes Büro eröffnet": a bare year the date rules leave
+    # alone (no cue word) still dates the deal, so an old opening is not this week's news
+    for m in _YEAR.finditer(ctx.an.text, s, e):
+        if not any(a.start <= m.start() < a.end for a in ctx.money):
+            return DateMention(text=m.group(), value=m.group(), precision="year", start=m.start(), end=m.end())
     pub = ctx.an.published
     if not pub:
         return None
