@@ -116,3 +116,25 @@ def test_summaries_skip_dangling_openers_and_repeated_facts():
     assert not any(s.startswith("Il s'adresse") for s in got)  # leans on the sentence before
     assert not any(s.startswith("L'objectif affiché") for s in got)  # 20 000 PME, six pays: said already
     assert any(s.startswith("Les formations") for s in got)
+
+
+def test_the_demo_brief_names_the_weeks_deals(tmp_path):
+    """Done-when of the deals issue: the demo's brief names the UK–OpenAI memorandum, OpenAI ×
+    Booking.com and Bpifrance's IA Booster funding, and `query deals --entity OpenAI` lists them."""
+    import json
+    import subprocess
+    import sys
+
+    db, out = tmp_path / "demo.db", tmp_path / "out"
+    run = subprocess.run([sys.executable, "-m", "crawler.cli", "demo", "--db", str(db), "-o", str(out), "--lang", "en"],
+                         capture_output=True, text=True, timeout=600, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    md = next(out.glob("*.md")).read_text("utf-8")
+    deals = md.split("## Deals of the week")[1].split("## Key figures")[0]
+    assert "| OpenAI × United Kingdom |" in deals
+    assert "Booking.com × OpenAI" in deals or "OpenAI × Booking.com" in deals
+    assert "| Bpifrance" in deals and "IA Booster France 2030" in deals and "€25m" in deals
+    listed = subprocess.run([sys.executable, "-m", "crawler.cli", "query", "deals", "--db", str(db), "--entity",
+                             "OpenAI", "--json"], capture_output=True, text=True, timeout=120, check=False)
+    names = [{p["canonical"] for p in d["parties"]} for d in json.loads(listed.stdout) if d["kind"] == "partnership"]
+    assert {"OpenAI", "Royaume-Uni"} in names and {"OpenAI", "Booking.com"} in names
