@@ -16,7 +16,7 @@ from crawler.commands.query import _table, query
 from crawler.options import VeilleError, db_option, json_option, open_store
 
 KINDS = ("partnership", "investment", "acquisition", "public_funding", "expansion")
-_SYMBOL = {"partnership": "×", "investment": "→", "acquisition": "⊃", "public_funding": "→", "expansion": "@"}
+_SYMBOL = {"partnership": "×", "investment": "→", "acquisition": "→", "public_funding": "→", "expansion": "@"}
 
 
 def deal_line(d: dict) -> str:
