@@ -308,3 +308,9 @@ def test_an_openings_place_the_model_missed_is_taken_after_its_preposition():
 def test_a_bare_year_dates_an_old_opening():
     d = only(analysis("de", "OpenAI hat 2023 in London sein erstes Büro eröffnet.", [("OpenAI", "ORG"), ("London", "LOC")]))
     assert d.kind == "expansion" and (d.date.value, d.date.precision) == ("2023", "year")
+
+
+def test_a_year_inside_a_name_or_ahead_is_no_date_of_the_deal():
+    d = only(analysis("fr", "Bpifrance mobilise 25 M€ pour le programme IA Booster France 2030.",
+                      [("Bpifrance", "ORG"), ("IA Booster France 2030", "PROG")]))
+    assert (d.date.value, d.date.precision) == ("2025-07-21", "day")  # the publication day

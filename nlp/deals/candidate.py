@@ -228,10 +228,11 @@ def _date(ctx: Ctx, t: Span, s: int, e: int) -> DateMention | None:
         return min(near, key=lambda d: min(abs(d.start - t.end), abs(t.start - d.end)))
     # "OpenAI hat 2023 in London sein erstes Büro eröffnet": a bare year the date rules leave
     # alone (no cue word) still dates the deal, so an old opening is not this week's news
-    for m in _YEAR.finditer(ctx.an.text, s, e):
-        if not any(a.start <= m.start() < a.end for a in ctx.money):
-            return DateMention(text=m.group(), value=m.group(), precision="year", start=m.start(), end=m.end())
     pub = ctx.an.published
+    for m in _YEAR.finditer(ctx.an.text, s, e):
+        inside = any(x.start <= m.start() < x.end for x in (*ctx.money, *ctx.ents))  # "France 2030"
+        if not inside and (not pub or m.group() <= pub[:4]):  # a past year: a later one is a target
+            return DateMention(text=m.group(), value=m.group(), precision="year", start=m.start(), end=m.end())
     if not pub:
         return None
     return DateMention(text="", value=pub[:10], precision="day", start=-1, end=-1, relative=True)
