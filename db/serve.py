@@ -162,6 +162,49 @@ TABLES = {
 }
 
 
+# -- deals (migration 8): who partners with, invests in, buys or funds whom ------------------------
+_DEAL_PARTIES = """(SELECT group_concat(e.name || ' (' || p.role || ')', '; ') FROM deal_parties p
+    JOIN entities e ON e.id = p.entity_id WHERE p.deal_id = d.id)"""
+CANNED["deals"] = {
+    "title": "Deals",
+    "description": "Partnerships, investments, acquisitions, public funding and openings found in articles, "
+                   "latest first; :name keeps the deals of one entity, :kind one kind, :min an amount in EUR, "
+                   ":since a first day.",
+    "sql": f"""SELECT coalesce(d.date, d.first_seen) AS date, d.kind, d.status, {_DEAL_PARTIES} AS parties,
+  d.amount_text AS amount, round(d.amount_eur) AS eur,
+  (SELECT count(*) FROM deal_sources s WHERE s.deal_id = d.id) AS sources,
+  (SELECT a.url FROM deal_sources s JOIN articles a ON a.id = s.article_id WHERE s.deal_id = d.id
+   ORDER BY a.published LIMIT 1) AS first_source
+FROM deals d
+WHERE (:name = '' OR d.id IN (SELECT deal_id FROM deal_parties WHERE entity_id = {_ENTITY}))
+  AND (:kind = '' OR d.kind = :kind) AND (:since = '' OR coalesce(d.date, d.first_seen) >= :since)
+  AND (:min = '' OR d.amount_eur >= :min + 0)
+ORDER BY coalesce(d.date, d.first_seen) DESC, d.id DESC LIMIT 100""",
+}
+CANNED["partners"] = {
+    "title": "Entity: its partners in deals",
+    "description": "The counterparties of :name in deals: kinds, number of deals, the last one, total EUR.",
+    "sql": f"""SELECT e.name, e.label, group_concat(DISTINCT d.kind) AS kinds, count(DISTINCT d.id) AS deals,
+  max(coalesce(d.date, d.first_seen)) AS last_deal, round(sum(d.amount_eur)) AS total_eur
+FROM deal_parties me JOIN deals d ON d.id = me.deal_id
+JOIN deal_parties other ON other.deal_id = me.deal_id AND other.entity_id <> me.entity_id
+JOIN entities e ON e.id = other.entity_id
+WHERE me.entity_id = {_ENTITY}
+GROUP BY e.id ORDER BY deals DESC, last_deal DESC LIMIT 50""",
+}
+TABLES["deals"] = {
+    "description": "Deals found in articles; one row per deal however many articles tell it.",
+    "sort_desc": "date",
+    "columns": {"kind": "partnership, investment, acquisition, public_funding or expansion",
+                "status": "announced, or reported (a rumour or plan)", "amount_eur": "EUR equivalent",
+                "date": "The sentence's date, else the publication day", "first_seen": "Earliest source's day"},
+}
+TABLES["deal_parties"] = {"description": "Parties of each deal, linked to entities, with their role.",
+                          "columns": {"role": "partner, investor, recipient, buyer, target, funder or place"}}
+TABLES["deal_sources"] = {"description": "The sentences (and articles) telling each deal.",
+                          "columns": {"sentence": "The sentence (or pair) telling the deal"}}
+
+
 # machinery, not findings: hidden from the home page and the database page (still reachable by
 # URL and SQL, which the read-only connections make harmless)
 INTERNAL_TABLES = ("_migrations", "articles_fts", "simhash_bands", "minhash_bands", "article_minhash", "embeddings",

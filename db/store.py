@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from db import deals
 from db.entity_lookup import by_kb_id, lookup
 from db.records import NewArticle  # callers import it from here too
 from db.schema import connect, transaction
@@ -201,8 +202,9 @@ class Store:
         )
         return cur.lastrowid
 
-    def _write_mentions(self, conn, article_id: int, analysis: Analysis, sent) -> None:
-        """The mentions of one analysis, each tied to its stored entity; new forms become aliases."""
+    def _write_mentions(self, conn, article_id: int, analysis: Analysis, sent) -> dict[tuple, int]:
+        """Entity ids by (canonical, kb_id) of one analysis, its mentions written, each tied to its
+        stored entity; new forms become aliases."""
         ids: dict[tuple, int] = {}
         rows = []
         for m in analysis.entities:
@@ -222,6 +224,7 @@ class Store:
             " VALUES (?,?,?,?,?,?,?)",
             rows,
         )
+        return ids
 
     def save_analysis(self, article_id: int, analysis: Analysis, sentence_of=None, topics=None) -> None:
         """Replace the stored analysis of one article, all or nothing.
@@ -242,6 +245,7 @@ class Store:
                              [topics.relevance, int(topics.on_topic), article_id])
             for table in ("mentions", "dates", "amounts"):
                 conn.execute(f"DELETE FROM {table} WHERE article_id = ?", [article_id])
+            deals.forget_article(conn, article_id)
             if analysis.skipped:
                 conn.execute(
                     "UPDATE articles SET status='skipped', skip_reason=?, lang=coalesce(?, lang), enriched_at=?"
@@ -249,7 +253,7 @@ class Store:
                     [analysis.skipped, analysis.lang, now_iso(), article_id],
                 )
                 return
-            self._write_mentions(conn, article_id, analysis, sent)
+            ids = self._write_mentions(conn, article_id, analysis, sent)
             conn.executemany(
                 'INSERT INTO dates (article_id, text, value, precision, relative, start, "end") VALUES (?,?,?,?,?,?,?)',
                 [(article_id, d.text, d.value, d.precision, int(d.relative), d.start, d.end) for d in analysis.dates],
@@ -263,6 +267,10 @@ class Store:
                     for a in analysis.amounts
                 ],
             )
+            if analysis.deals:
+                published = conn.execute("SELECT published FROM articles WHERE id = ?", [article_id]).fetchone()[0]
+                deals.save_deals(conn, article_id, published, analysis.deals, lambda p: ids.get(
+                    (p.canonical, p.kb_id)) or self._entity_id(conn, p.canonical, p.label, p.kb_id))
             conn.execute(
                 "UPDATE articles SET status='enriched', skip_reason=NULL, lang=coalesce(?, lang), enriched_at=?"
                 " WHERE id=?",

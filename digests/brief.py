@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
+from digests.deals import deal_figures, order_figures, week_deals
 from digests.summarize import SummarySentence, sentences
 from nlp.topics import ON_TOPIC
 
@@ -50,6 +51,8 @@ class Context:
     weeks: list[str] = field(default_factory=list)  # the chart's weeks, oldest first, ending with this one
     history: dict[str, list[int]] = field(default_factory=dict)  # entity -> articles per week, aligned on weeks
     filters: dict = field(default_factory=dict)  # what the brief was restricted to (topic, since, until)
+    deals: list[dict] = field(default_factory=list)  # rows of db.deals.deals_between for the period
+    names: dict[str, str] = field(default_factory=dict)  # stored entity name -> name in the brief's language
 
 
 @dataclass
@@ -76,7 +79,7 @@ class Digest:
     lang: str  # language of the brief's own words
     articles: list[BriefArticle]
     top_entities: list[tuple[str, str, int]]  # (name, label, number of articles)
-    money: list[dict]  # money amounts of the week, largest EUR first, with their article and actors
+    money: list[dict]  # money amounts of the week: this week's deal amounts first, then context figures
     stories: list[Story] = field(default_factory=list)  # ranked, most important first
     people: list[dict] = field(default_factory=list)  # {"name","label","n","previous","trend": new|rising|steady}
     dates_ahead: list[dict] = field(default_factory=list)  # {"value","precision","text","context","url","source"}
@@ -85,6 +88,7 @@ class Digest:
     charts: dict = field(default_factory=dict)  # chart data; PNGs are drawn by the renderer
     filters: dict = field(default_factory=dict)
     off_topic: int = 0  # articles of the period left out as off the watch topics
+    deals: list[dict] = field(default_factory=list)  # "Deals of the week" (see digests.deals.week_deals)
 
     def to_json(self) -> dict:
         """The JSON contract of `veille digest --format json` (see ARCHITECTURE.md and README)."""
@@ -179,11 +183,13 @@ def build(week: str, rows: list[dict], mentions: dict[int, list[dict]], amounts:
     story_of_article = {a.id: n for n, s in enumerate(built) for a in s.articles}
 
     money = _money(rows, amounts, art_of, ctx, built, story_of_article)
+    money = order_figures(money, deal_figures(ctx.deals, start, end))
     return Digest(
         week=week, start=start, end=end, lang=lang, articles=articles, top_entities=top, money=money,
         stories=built, people=_people(top, ctx), dates_ahead=_dates_ahead(rows, ctx, end, art_of, story_of_article),
         topics=_topic_sections(built), sources=_sources(rows, story_of_article),
         charts=_chart_data(ctx, top, money, built), filters=ctx.filters,
+        deals=week_deals(ctx.deals, start, end, ctx.names),
     )
 
 
@@ -240,7 +246,7 @@ def _money(rows, amounts, art_of, ctx: Context, stories: list[Story], story_of_a
                 "who": ctx.actors.get((art.id, a.get("sentence")), [])[:3],
                 "what": stories[n].title if n is not None else art.title,
                 "topic": stories[n].topic if n is not None else None,
-                "title": art.title, "url": art.url, "source": art.source,
+                "title": art.title, "url": art.url, "source": art.source, "lang": art.lang,
             })
     money.sort(key=lambda m: -(m["eur"] or 0))
     # the same sum repeated by several outlets is one figure: keep its first (largest) row

@@ -1,4 +1,5 @@
-"""Charts of the brief as PNG bytes: leading entities over eight weeks, money by topic.
+"""Charts of the brief as PNG bytes: leading entities over eight weeks, money by topic, the
+week's deal network.
 
 PNG rather than SVG because mail clients (Outlook, Gmail) drop SVG; drawn with matplotlib's
 Agg backend so no display is needed. The renderer embeds them as data URIs for browsers, or
@@ -73,6 +74,63 @@ def money_chart(eur: dict[str, float], title: str, lang: str = "fr") -> bytes | 
     ax.set_xlabel(unit, fontsize=9)
     ax.set_title(title, fontsize=10, loc="left", color="#1f3a5f")
     ax.margins(x=0.2)
+    return _png(plt, fig)
+
+
+KIND_COLOURS = {"partnership": "#2a9d8f", "investment": "#1f3a5f", "acquisition": "#c8553d",
+                "public_funding": "#e9a03b", "expansion": "#6d597a"}
+
+
+def network_worth_drawing(deals: list[dict]) -> bool:
+    """A picture helps over the table when several deals share organisations: three deals or
+    more, one organisation in two of them at least."""
+    if len(deals) < 3:
+        return False
+    seen: dict[str, int] = {}
+    for d in deals:
+        for name in set(d["who"]) | set(d["whom"]):
+            seen[name] = seen.get(name, 0) + 1
+    return max(seen.values(), default=0) >= 2
+
+
+def deals_chart(deals: list[dict], title: str, kind_names: dict[str, str]) -> bytes | None:
+    """The week's deal network: organisations as nodes on a circle, deals as edges coloured
+    by kind (a funding's or a purchase's edge ends with an arrow on the recipient or target)."""
+    import math
+
+    edges = []
+    for d in deals:
+        acting, receiving = d["who"], d["whom"]
+        if d["kind"] == "partnership" or not receiving:
+            pairs = [(a, b) for i, a in enumerate(acting) for b in acting[i + 1:]]
+        else:
+            pairs = [(a, b) for a in acting for b in receiving]
+        edges += [(a, b, d["kind"]) for a, b in pairs if a != b]
+    nodes = list(dict.fromkeys(n for a, b, _ in edges for n in (a, b)))
+    if len(nodes) < 2:
+        return None
+    plt, fig, ax = _figure(height=3.6)
+    ax.axis("off")
+    pos = {n: (math.cos(2 * math.pi * i / len(nodes)), math.sin(2 * math.pi * i / len(nodes)))
+           for i, n in enumerate(nodes)}
+    for a, b, kind in edges:
+        (x1, y1), (x2, y2) = pos[a], pos[b]
+        style = "-" if kind == "partnership" else "-|>"
+        ax.annotate("", xy=(x2, y2), xytext=(x1, y1),
+                    arrowprops={"arrowstyle": style, "color": KIND_COLOURS.get(kind, "#888888"), "lw": 1.8,
+                                "shrinkA": 12, "shrinkB": 12})
+    for n, (x, y) in pos.items():
+        ax.plot([x], [y], "o", markersize=9, color="#ffffff", markeredgecolor="#1f3a5f", markeredgewidth=1.5)
+        side = "left" if x > 0.3 else "right" if x < -0.3 else "center"  # labels outside the circle
+        dx = 0.1 if side == "left" else -0.1 if side == "right" else 0
+        ax.text(x + dx, y * 1.16, n, ha=side, va="center", fontsize=8.5, color="#1d1d1b")
+    used = list(dict.fromkeys(k for _, _, k in edges))
+    for kind in used:
+        ax.plot([], [], color=KIND_COLOURS.get(kind, "#888888"), lw=2, label=kind_names.get(kind, kind))
+    ax.legend(fontsize=8, frameon=False, loc="lower left", ncol=min(len(used), 3), bbox_to_anchor=(0, -0.08))
+    ax.set_xlim(-1.6, 1.6)
+    ax.set_ylim(-1.4, 1.4)
+    ax.set_title(title, fontsize=10, loc="left", color="#1f3a5f")
     return _png(plt, fig)
 
 

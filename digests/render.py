@@ -40,6 +40,17 @@ LABELS = {
         "entities": "Acteurs les plus cités",
         "people": "Personnes et organisations de la semaine",
         "money": "Chiffres clés",
+        "deals": "Les deals de la semaine",
+        "only_in": "récit en {langs} seulement",
+        "chart_deals": "Qui s'allie, investit ou finance qui cette semaine",
+        "deal_kinds": {"partnership": "partenariat", "investment": "investissement", "acquisition": "rachat",
+                       "public_funding": "financement public", "expansion": "implantation"},
+        "whom": "Avec / bénéficiaire",
+        "kind": "Nature",
+        "date": "Date",
+        "reported": "en discussion",
+        "context": "contexte",
+        "context_note": "Les montants marqués « contexte » ne sont pas des annonces de la semaine (budget d'un plan, taille d'un marché, montant plus ancien).",
         "dates": "À venir",
         "topics": "Par thème",
         "sources": "Sources",
@@ -82,6 +93,17 @@ LABELS = {
         "entities": "Most mentioned",
         "people": "People and organisations of the week",
         "money": "Key figures",
+        "deals": "Deals of the week",
+        "only_in": "told in {langs} only",
+        "chart_deals": "Who partners with, invests in or funds whom this week",
+        "deal_kinds": {"partnership": "partnership", "investment": "investment", "acquisition": "acquisition",
+                       "public_funding": "public funding", "expansion": "opening"},
+        "whom": "With / recipient",
+        "kind": "What",
+        "date": "Date",
+        "reported": "reported",
+        "context": "context",
+        "context_note": "Amounts marked “context” are not this week's announcements (a plan's budget, a market size, an older sum).",
         "dates": "Dates ahead",
         "topics": "By topic",
         "sources": "Sources",
@@ -138,6 +160,29 @@ def fmt_eur(value: float | None, lang: str = "fr") -> str:
     return f"{value:.0f} €" if lang == "fr" else f"€{value:.0f}"
 
 
+_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
+
+
+def fmt_money(value: float | None, unit: str | None, lang: str = "fr") -> str:
+    """An amount in its currency, written the brief's way: "£2bn", "$665m" in English, "2 Md£",
+    "665 M$" in French (a French text's "2 milliards de livres sterling" in an English brief)."""
+    if value is None or not unit:
+        return "—"
+    if unit == "EUR":
+        return fmt_eur(value, lang)
+    sym = _SYMBOLS.get(unit)
+    for size, fr, en in ((1e9, "Md", "bn"), (1e6, "M", "m"), (1e3, "k", "k")):
+        if abs(value) >= size:
+            n = f"{value / size:.1f}".rstrip("0").rstrip(".")
+            break
+    else:
+        size, fr, en, n = 1, "", "", f"{value:,.0f}"
+    if lang == "fr":
+        n = n.replace(".", ",")
+        return f"{n} {fr}{sym}" if sym else f"{n} {fr} {unit}".replace("  ", " ")
+    return f"{sym}{n}{en}" if sym else f"{unit} {n}{en}"
+
+
 def distinct_amounts(amounts: list[dict], articles: list | None = None, lang: str | None = None) -> list[dict]:
     """`amounts` less repeats of one sum (same value and unit): "25 M€" and "25 millions d'euros" are one figure.
 
@@ -150,7 +195,9 @@ def distinct_amounts(amounts: list[dict], articles: list | None = None, lang: st
         key = (m.get("unit"), round(m.get("value") or 0, 2))
         if key not in seen:
             seen.add(key)
-            out.append(m)
+            # a figure only told in another language is written the brief's way ("€54bn")
+            other = lang is not None and lang_of.get(m.get("url"), lang) != lang
+            out.append({**m, "shown": fmt_money(m.get("value"), m.get("unit"), lang) if other else m.get("text")})
     return out
 
 
@@ -171,6 +218,7 @@ def _env():
         lstrip_blocks=True,
     )
     env.filters["eur"] = fmt_eur
+    env.filters["money"] = fmt_money
     env.filters["mdtext"] = _md_text
     env.filters["url"] = safe_url
     env.filters["distinct_amounts"] = distinct_amounts
@@ -190,6 +238,10 @@ def chart_images(d: Digest) -> list[dict]:
         png = charts.mentions_chart(mentions["weeks"], mentions["series"], t["chart_mentions"])
         if png:
             out.append({"cid": "chart-mentions", "title": t["chart_mentions"], "png": png})
+    if charts.network_worth_drawing(d.deals):
+        png = charts.deals_chart(d.deals, t["chart_deals"], t["deal_kinds"])
+        if png:
+            out.append({"cid": "chart-deals", "title": t["chart_deals"], "png": png})
     money = d.charts.get("money") or {}
     if money.get("eur"):
         title = t["chart_money_topic"] if money.get("by") == "topic" else t["chart_money_story"]

@@ -30,6 +30,32 @@ _ABBREV = r"(?<!\bM\.)(?<!\bMM\.)(?<!\bMme\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMrs\.)(
 _SPLIT = re.compile(r"(?<=[.!?…])" + _ABBREV + r"\s+(?=[«\"“A-ZÀ-ÖØ-Þ0-9])")
 
 
+# sentences that lean on the one before them ("Instead, ...", "Their ...", "Il ...", "Ce dernier
+# ..."): used only as the first sentence of an article, where nothing is missing before them
+_DANGLING = {
+    "fr": r"Il|Elle|Ils|Elles|Ce dernier|Cette dernière|Ces derniers|Celui-ci|Celle-ci|Leur|Leurs|Son|Sa|Ses|"
+          r"Mais|Pourtant|En revanche|Cependant|Toutefois|De son côté|Lui|Eux",
+    "en": r"Instead|Their|They|It|Its|This|These|Those|He|She|His|Her|But|However|Meanwhile|The latter|Also|Still|Yet",
+    "de": r"Er|Sie|Es|Dieser|Diese|Dieses|Deren|Dessen|Ihr|Ihre|Sein|Seine|Aber|Doch|Stattdessen|Allerdings|Letzterer",
+}
+_DANGLING_RE = {lang: re.compile(rf"^[«\"“]?(?:{words})\b") for lang, words in _DANGLING.items()}
+# numbers of a sentence, separators removed: "20 000 PME dans six pays" told twice is one fact
+_NUMBER = re.compile(r"\d[\d\s\u00a0\u202f.,']*\d|\d")
+
+
+def _facts(sentence: str) -> set[str]:
+    return {re.sub(r"[\s\u00a0\u202f.,']", "", n) for n in _NUMBER.findall(sentence)}
+
+
+def _repeats(sentence: str, kept: list[str]) -> bool:
+    """True when every number of `sentence` (one at least that is not a year) is already in
+    one kept sentence: the same fact twice, however differently worded."""
+    facts = _facts(sentence)
+    if not any(not (len(f) == 4 and f.isdigit() and 1900 <= int(f) <= 2100) for f in facts):
+        return False
+    return any(facts <= _facts(k) for k in kept)
+
+
 @dataclass
 class Source:
     """One article of a story, as the summariser needs it."""
@@ -81,6 +107,9 @@ def candidates(sources: list[Source], lang: str, per_article: int = 4) -> list[t
         title = " ".join((src.title or "").split()).rstrip(".").lower()
         for pos, sent in enumerate(sentences(src.text, per_article + 1)):
             # extractors often keep the headline as the first line: the story's title already says it
+            dangling = _DANGLING_RE.get(src.lang or "")
+            if pos and dangling is not None and dangling.match(sent):
+                continue  # "Instead, ...": its reader needs the sentence before
             if _usable(sent) and sent.rstrip(".").lower() != title:
                 out.append((src, pos, sent))
     return out
@@ -130,8 +159,12 @@ def extractive(sources: list[Source], lang: str, embed: Callable[[list[str]], np
     picked = mmr(vecs, relevance, k)
     # first the lead sentence chosen, then the rest in the order the reader expects: by article, by position
     head, rest = picked[0], sorted(picked[1:], key=lambda i: (cands[i][1], cands[i][0].id))
+    kept: list[int] = []
+    for i in [head, *rest]:
+        if not _repeats(cands[i][2], [cands[k][2] for k in kept]):
+            kept.append(i)
     return [SummarySentence(cands[i][2], cands[i][0].id, cands[i][0].url, cands[i][0].source, cands[i][0].lang)
-            for i in [head, *rest]]
+            for i in kept]
 
 
 # -- abstractive (optional) --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from db import briefs as bq
 from db import reads
+from db.deals import deals_between
 from digests import brief
 from digests.stories import ClusterParams, Item, cluster, day_number, link_continuations
 from digests.summarize import LLMConfig, Source, summarise
@@ -125,7 +126,8 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
     history = {shown.get(n, n): v for n, v in history.items()}
     actors = {k: [shown.get(n, n) for n in v] for k, v in bq.amount_actors(db, ids).items()}
     ctx = brief.Context(dates=bq.dates_of(db, ids), topics=topics, actors=actors,
-                        weeks=weeks, history=history,
+                        weeks=weeks, history=history, deals=deals_between(db, period.start, period.end),
+                        names=shown,
                         filters={k: v for k, v in {"topic": topic, "since": None if period.whole_week else period.start,
                                                    "until": None if period.whole_week else period.end}.items() if v})
     digest = brief.build(period.label, rows, mentions, amounts, lang, stories=inputs, context=ctx,

@@ -148,6 +148,7 @@ class Analyzer:
     def _analyze_language(self, lang: str, docs: list[Document], results: list[Analysis]) -> None:
         from nlp.amounts import find_amounts
         from nlp.dates import find_dates
+        from nlp.deals import find_deals
         from nlp.entities import entities_from_doc
         from nlp.models import layers, spacy_pipeline
 
@@ -165,6 +166,7 @@ class Analyzer:
             res.dates = find_dates(res.text, lang, anchor) if found["dates"] else []
             res.amounts = find_amounts(res.text, lang, anchor) if found["amounts"] else []
             res.sentence_starts = _sentence_starts(sdoc)
+            res.deals = find_deals(res, self.kb)  # reads the entities, amounts and sentences above
 
 
 @cache

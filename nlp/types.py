@@ -44,6 +44,40 @@ class AmountMention:
 
 
 @dataclass(slots=True)
+class DealParty:
+    name: str  # as written in the sentence
+    canonical: str
+    role: str  # partner | investor | recipient | buyer | target | funder | place
+    label: str = "ORG"
+    kb_id: str | None = None
+
+
+@dataclass(slots=True)
+class Deal:
+    """One partnership, investment, acquisition, public funding or expansion told by a sentence
+    (or a sentence and the one continuing it); `start`/`end` are that text's offsets."""
+
+    kind: str  # partnership | investment | acquisition | public_funding | expansion
+    status: str  # announced | reported (rumour, plan, talks)
+    parties: list[DealParty]
+    amount: AmountMention | None
+    date: DateMention | None  # the sentence's date, else the publication date (no offsets then)
+    text: str
+    start: int
+    end: int
+
+    def to_json(self) -> dict:
+        a, d = self.amount, self.date
+        return {
+            "kind": self.kind, "status": self.status,
+            "parties": [{"name": p.name, "canonical": p.canonical, "role": p.role} for p in self.parties],
+            "amount": None if a is None else {"text": a.text, "value": a.value, "unit": a.unit, "eur": a.eur},
+            "date": None if d is None else {"value": d.value, "precision": d.precision},
+            "text": self.text, "start": self.start, "end": self.end,
+        }
+
+
+@dataclass(slots=True)
 class Analysis:
     lang: str | None
     title: str | None
@@ -53,6 +87,7 @@ class Analysis:
     entities: list[EntityMention] = field(default_factory=list)
     dates: list[DateMention] = field(default_factory=list)
     amounts: list[AmountMention] = field(default_factory=list)
+    deals: list[Deal] = field(default_factory=list)
     skipped: str | None = None  # why the text was not analysed (unsupported language, empty)
     # which layers ran: {"entities": "statistical" | "rules-only" | "none", "dates": bool,
     # "amounts": bool}; `missing` names the absent ones ("ner", "entities", "dates", "amounts")
@@ -70,6 +105,7 @@ class Analysis:
         """The JSON contract of `veille analyze --json` (see README)."""
         d = asdict(self)
         d.pop("sentence_starts", None)
+        d["deals"] = [deal.to_json() for deal in self.deals]
         if d.get("skipped") is None:
             d.pop("skipped", None)
         return d

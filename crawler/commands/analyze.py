@@ -99,6 +99,16 @@ def _print_plain(path, res, top) -> None:
     for a in res.amounts:
         eur = f" ≈ {a.eur:,.0f} EUR" if a.eur is not None and a.unit != "EUR" else ""
         click.echo(f"  {a.kind.upper():5} {a.text} → {a.value:g} {a.unit}{eur}")
+    for deal in res.deals:
+        from crawler.commands.deal_text import deal_line
+
+        click.echo(f"  DEAL  {deal_line(_deal_row(deal))}")
+
+
+def _deal_row(deal) -> dict:
+    """A found deal in the shape `deal_line` reads (the stored one's)."""
+    j = deal.to_json()
+    return {**j, "amount_text": j["amount"]["text"] if j["amount"] else None}
 
 
 @click.command()

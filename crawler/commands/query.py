@@ -14,6 +14,7 @@ from functools import wraps
 
 import click
 
+from crawler.commands.tables import print_table
 from crawler.options import VeilleError, db_option, json_option, open_store
 
 TYPES = ("PER", "ORG", "LOC", "PROG", "MISC")
@@ -64,7 +65,7 @@ def _common(f):
 
 # for CSV and tables: which lists of a nested result become rows, under a `section` column
 _SECTIONS = {
-    "entity": ("weeks", "cooccurring", "latest", "amounts"),
+    "entity": ("weeks", "cooccurring", "latest", "amounts", "deals"),
     "entities": ("top", "rising"),
     "timeline": ("points",),
     "cooccur": ("weeks", "latest"),
@@ -76,6 +77,7 @@ _COLUMNS = {  # columns shown in tables (JSON and CSV carry every column)
     "latest": ("published", "source", "title", "sentence"),
     "amounts_s": ("published", "text", "unit", "eur", "sentence_text"),
     "top": ("rank", "name", "label", "articles", "previous", "change"),
+    "deals": ("date", "deal", "sources"),
     "rising": ("rank", "name", "label", "articles", "previous", "change"),
 }
 
@@ -105,7 +107,7 @@ def _print(result, fmt: str, name: str) -> None:
             writer.writerow(r)
         return
     if isinstance(result, list):
-        _table(result, _COLUMNS.get(name, ()))
+        print_table(result, _COLUMNS.get(name, ()))
         if not result:
             click.echo("no results", err=True)
         elif name == "articles" and result[0].get("more"):
@@ -139,27 +141,7 @@ def _print_nested(result: dict, name: str) -> None:
             if not rows:
                 click.echo("  (none)")
             continue
-        _table(rows, _COLUMNS.get("amounts_s" if section == "amounts" else section, ()))
-
-
-def _table(rows: list[dict], cols) -> None:
-    if not rows:
-        click.echo("  (none)")
-        return
-    cols = [c for c in cols if c in rows[0]] or list(rows[0])
-    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
-    widths = [min(max(len(c), *(len(row[i]) for row in cells)), 60) for i, c in enumerate(cols)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(cols, widths)))
-    for row in cells:
-        click.echo("  ".join(v[:w].ljust(w) for v, w in zip(row, widths)).rstrip())
-
-
-def _cell(v) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:g}"
-    return " ".join(str(v).split())
+        print_table(rows, _COLUMNS.get("amounts_s" if section == "amounts" else section, ()))
 
 
 # -- commands -------------------------------------------------------------------------------------
@@ -221,9 +203,12 @@ def entity(db, filters, name, weeks, top):
       veille query entity Bpifrance
       veille query entity "open ai" --weeks 26 --json
     """
+    from crawler.commands.deal_text import entity_deals
     from db.entity_queries import entity_profile
 
-    return entity_profile(db, name, filters, weeks=weeks, top=top)
+    profile = entity_profile(db, name, filters, weeks=weeks, top=top)
+    profile["deals"] = entity_deals(db, profile["id"], filters, limit=top)
+    return profile
 
 
 @query.command("entities")
