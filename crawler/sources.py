@@ -1,7 +1,8 @@
 """The registry of sources (outlets and institutions) a team watches, read from TOML.
 
 Format (see README): one `[[source]]` table per source with `name`, `homepage`, `lang`,
-`country`, `kind`, `feeds`, `sitemaps`, and optional `follow`, `allow`, `deny`, `max_depth`.
+`country`, `kind`, `feeds`, `sitemaps`, and optional `follow`, `allow`, `deny`, `max_depth`, and
+`every` (how often `veille watch` polls it: "15m", "2h").
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ class Source:
     allow: tuple[str, ...] = ()  # regexes an article URL must match (any)
     deny: tuple[str, ...] = ()  # regexes that exclude an URL
     max_depth: int = 1
+    every: float | None = None  # seconds between two polls by `veille watch`; None: its --every default
 
     @property
     def domain(self) -> str:
@@ -44,6 +46,16 @@ class Source:
         if any(re.search(p, url) for p in self.deny):
             return False
         return not self.allow or any(re.search(p, url) for p in self.allow)
+
+
+def parse_every(value, where: str = "every") -> float:
+    """Seconds from a poll interval: "90s", "15m", "2h", "1d", or a number of minutes."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = str(value).strip().lower()
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd]?)", text) if not isinstance(value, bool) else None
+    if not match or float(match[1]) <= 0:
+        raise SourceError(f"{where}: every must be a duration like '90s', '15m' or '2h', got {value!r}")
+    return float(match[1]) * units[match[2] or "m"]
 
 
 def _check_url(url: str, where: str) -> str:
@@ -89,6 +101,7 @@ def parse_sources(data: dict, origin: str = "<sources>") -> list[Source]:
                 allow=tuple(raw.get("allow", [])),
                 deny=tuple(raw.get("deny", [])),
                 max_depth=int(raw.get("max_depth", 1)),
+                every=parse_every(raw["every"], where) if "every" in raw else None,
             )
         )
     return out
