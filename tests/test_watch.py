@@ -12,13 +12,14 @@ import signal
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
 
 from tests.alert_receivers import Mailbox
 from tests.crawl_sites import write_sources
-from tests.watch_sites import WatchedSite, serve_sites
+from tests.watch_sites import WatchedSite, serve_sites, varied_text
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["-s", "VEILLE_ONLY_LOOPBACK=True", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
@@ -118,3 +119,77 @@ def test_watch_sends_a_new_items_alert_once_and_polls_unchanged_feeds_conditiona
     by_name = {s["source"]: s for s in status["sources"]}
     assert by_name["La Gazette"]["new_total"] == 3 and by_name["Le Courrier"]["new_total"] == 2
     assert by_name["Le Courrier"]["outcome"] == "unchanged"
+
+
+def _db_rows(db: str, sql: str) -> list[tuple]:
+    import sqlite3
+
+    try:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    except sqlite3.OperationalError:  # no database yet
+        return []
+    try:
+        return conn.execute(sql).fetchall()
+    except sqlite3.OperationalError:  # no table yet
+        return []
+    finally:
+        conn.close()
+
+
+def test_sigterm_mid_crawl_loses_nothing_and_a_restart_sends_each_alert_once(tmp_path, mail):
+    sites = [WatchedSite(name, articles=0, delay=1.5) for name in ("La Gazette", "Le Courrier")]
+    for site in sites:
+        for i in range(6):
+            lead = f"Bpifrance soutient le projet {i} de {site.name}."
+            site.add(f"Bpifrance, épisode {i} : {site.name}", varied_text(zlib.crc32(lead.encode()), lead), stamp=False)
+    total = 12
+    with serve_sites(sites):
+        sources = write_sources(tmp_path / "sources.toml", [s.source() for s in sites])
+        db, config = str(tmp_path / "veille.db"), write_config(tmp_path, mail)
+        # two pages at a time, 1.5 s each: the crawl takes ~9 s, and is stopped within its first seconds
+        watch = Watch(tmp_path, db, sources, "--every", "1h", "-s", "CONCURRENT_REQUESTS=2", config=config)
+        try:
+            watch.wait_for(lambda: _db_rows(db, "SELECT COUNT(*) FROM articles") not in ([], [(0,)]),
+                           what="the first stored article")
+            t0 = time.monotonic()
+            assert watch.stop() == 0
+            stop_seconds = time.monotonic() - t0
+        finally:
+            watch.kill()
+        stored = _db_rows(db, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles")[0]
+        assert 0 < stored[0] < total and stored[0] == stored[1]  # stopped mid-crawl, nothing twice
+        assert not _db_rows(db, "SELECT id FROM outbox WHERE status IN ('claimed', 'handing')")
+        assert stop_seconds < 25, watch.tail()  # promptly: the crawl's grace, not its whole run
+        status = json.loads(watch.status_file.read_text("utf-8"))
+        assert status["stopped_at"] and all(s["polls"] == 0 for s in status["sources"])  # still due
+
+        again = Watch(tmp_path, db, sources, "--every", "1h", "--rounds", "1", config=config)
+        try:
+            assert again.proc.wait(90) == 0, again.tail()
+        finally:
+            again.kill()
+    assert _db_rows(db, "SELECT COUNT(*), COUNT(DISTINCT url) FROM articles")[0] == (total, total)
+    assert _db_rows(db, "SELECT status, COUNT(*) FROM outbox GROUP BY status") == [("sent", total)]
+    urls = [u for s in sites for u in (f"{s.base}/a{i}.html" for i in range(1, 7))]
+    texts = mail.texts()
+    assert len(texts) == total and all(sum(u in t for t in texts) == 1 for u in urls)
+
+
+def test_a_failing_source_is_polled_less_and_less_often(tmp_path):
+    good, bad = WatchedSite("La Gazette"), WatchedSite("En panne", status=503)
+    with serve_sites([good, bad]):
+        sources = write_sources(tmp_path / "sources.toml", [good.source(), bad.source()])
+        db = str(tmp_path / "veille.db")
+        watch = Watch(tmp_path, db, sources, "--every", "1s", "--quiet-factor", "1", "--max-backoff", "4s",
+                      "--rounds", "6")
+        try:
+            assert watch.proc.wait(120) == 0, watch.tail()
+        finally:
+            watch.kill()
+    by_name = {s["source"]: s for s in watch.status()["sources"]}
+    failing, healthy = by_name["En panne"], by_name["La Gazette"]
+    assert failing["outcome"] == "failed" and "503" in failing["last_error"]
+    assert failing["failures"] == failing["polls"] >= 2
+    assert failing["interval"] == min(2 ** failing["failures"], 4)  # doubled, up to --max-backoff
+    assert healthy["failures"] == 0 and healthy["interval"] == 1 and healthy["outcome"] == "unchanged"
+    assert bad.hits["/feed.xml"] == failing["polls"] < good.hits["/feed.xml"] == healthy["polls"]

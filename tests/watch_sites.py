@@ -16,6 +16,30 @@ from urllib.parse import urlsplit
 from tests.crawl_sites import article_html
 
 
+SUBJECTS = ["La Commission européenne", "Le ministère de l'Économie", "Un consortium de laboratoires",
+            "La région Occitanie", "Une start-up lyonnaise", "Le Parlement européen", "L'agence spatiale",
+            "Un groupe de chercheurs", "La métropole de Lille", "Un fonds d'investissement"]
+VERBS = ["annonce", "prépare", "finance", "évalue", "lance", "suspend", "présente", "révise"]
+OBJECTS = ["un programme de calcul haute performance", "une plateforme de données de santé",
+           "un appel à projets sur la cybersécurité", "un réseau de bornes de recharge",
+           "une filière de semi-conducteurs", "un plan pour l'hydrogène vert", "un observatoire du climat",
+           "une école de la donnée", "un satellite d'observation", "un marché public de logiciels libres"]
+PLACES = ["à Toulouse", "à Bruxelles", "à Grenoble", "à Nantes", "à Strasbourg", "à Marseille", "à Rennes",
+          "à Bordeaux"]
+
+
+def varied_text(seed: int, lead: str = "", sentences: int = 8) -> str:
+    """Paragraphs of `sentences` sentences drawn by `seed`: articles that are not near-copies of each other."""
+    import random
+
+    rng = random.Random(seed)
+    out = [lead] if lead else []
+    for _ in range(sentences):
+        out.append(f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)} {rng.choice(PLACES)}, "
+                   f"pour {rng.randint(2, 900)} millions d'euros d'ici {rng.randint(2027, 2040)}.")
+    return "".join(f"<p>{' '.join(out[i:i + 2])}</p>" for i in range(0, len(out), 2))
+
+
 class WatchedSite:
     def __init__(self, name: str, *, host: str = "127.0.0.1", articles: int = 2, status: int = 200,
                  delay: float = 0.0, lang: str = "fr"):
