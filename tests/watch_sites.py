@@ -51,6 +51,7 @@ class WatchedSite:
         self.modified = time.time() - 3600
         self.hits: dict[str, int] = {}
         self.feed_200 = self.feed_304 = 0
+        self.served: list[float] = []  # time.time() of each full (200) feed answer
         self.lock = threading.Lock()
         self.base = ""
         for i in range(articles):
@@ -113,6 +114,7 @@ class WatchedSite:
             self.feed_304 += 1
             return 304, "application/rss+xml", b"", validators
         self.feed_200 += 1
+        self.served.append(time.time())
         return 200, "application/rss+xml", self.feed(), validators
 
 
