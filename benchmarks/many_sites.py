@@ -184,6 +184,7 @@ def watch_round(sources: str, db: str, processes: int) -> dict:
                      "--every", "1h", "--processes", str(processes), *CRAWL])
     last = json.loads(Path(db).with_name(Path(db).stem + ".watch.json").read_text("utf-8"))["last_round"]
     return {**window(), "stored": last["stored"], "analysed": last["analysed"], "round_seconds": last["seconds"],
+            "crawl_seconds_in_round": last["crawl_seconds"], "analysed_during_crawl": last["analysed_during_crawl"],
             "wall_seconds_with_model_load": round(wall, 1),
             "articles_per_s_round": round(last["analysed"] / last["seconds"], 2)}
 

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 IDLE_LOOK = 30.0  # seconds between two looks at the schedule (and the sources file) when idle
 AFTER_ERROR = 30.0  # seconds before a round that failed on an error is tried again
+GATHER = 1.0  # seconds stored articles may wait, during a crawl, for more to make a batch
 
 
 @dataclass
@@ -65,6 +66,7 @@ class Watcher:
         self.child: CrawlChild | None = None
         self.started_at = iso(utcnow())
         self._brief_retry_at = 0.0
+        self._pending_since: float | None = None
 
     # -- signals ------------------------------------------------------------------------------
 
@@ -104,9 +106,6 @@ class Watcher:
             finally:
                 self.models.close()
         finally:
-            if self.child is not None:  # only after a second signal: the child must not outlive us
-                self.child.proc.kill()
-                self.child.result()
             self._write_status(stopped=True)
             self.store.close()
         log.info("stopped after %d round(s)", self.rounds)
@@ -162,19 +161,9 @@ class Watcher:
         started, t0 = utcnow(), time.monotonic()
         before = watch_state.last_article_id(self.store.db)
         log_file = c.log_file or str(Path(self.db).with_suffix(".crawl.log"))
-        self.child = child = CrawlChild(self.db, due, spider=c.spider, settings=c.settings, since=c.since,
-                                        log_file=log_file)
-        log.info("round %d: polling %d source(s), crawl pid %d", self.rounds + 1, len(due), child.pid)
-        analysed = sent = 0
-        while (code := child.poll()) is None:
-            if self.stopping or child.timed_out(c.crawl_timeout):
-                child.stop()
-            a, s = self._analyse()
-            analysed, sent = analysed + a, sent + s
-            if not a:
-                time.sleep(0.3)
-        stats = child.result()
-        self.child = None
+        log.info("round %d: polling %d source(s)", self.rounds + 1, len(due))
+        code, stats, analysed, sent = self._crawl(due, log_file)
+        crawl_seconds = round(time.monotonic() - t0, 1)
         if self.stopping:  # an interrupted poll counts for no source: they stay due
             log.info("crawl stopped (exit %s); its sources are polled again at the next start", code)
             return
@@ -187,6 +176,7 @@ class Watcher:
             "number": self.rounds, "started_at": iso(started), "finished_at": iso(utcnow()), "sources": len(due),
             "stored": stats.get("veille/articles_stored", 0), "pages": stats.get("response_received_count", 0),
             "not_modified": stats.get("veille/entry_points_not_modified", 0), "analysed": analysed + a,
+            "analysed_during_crawl": analysed, "crawl_seconds": crawl_seconds,
             "alerts_sent": sent + s + alerts.sent, "alerts_failed": alerts.failed, "crawl_exit": code,
             "seconds": round(time.monotonic() - t0, 1),
             **{k: sum(r.outcome == k for r in results.values()) for k in ("new", "unchanged", "failed")}}
@@ -196,10 +186,44 @@ class Watcher:
                  self.last_round)
         self._write_status()
 
-    def _analyse(self) -> tuple[int, int]:
-        """Analyse what is stored and not yet analysed, queue its alerts and send them now."""
-        if self.stopping or not self.store.count_pending():
+    def _crawl(self, due: list[Source], log_file: str) -> tuple[int, dict, int, int]:
+        """Run the round's crawl, analysing and alerting on what it stores meanwhile."""
+        c = self.o.cycle
+        self.child = child = CrawlChild(self.db, due, spider=c.spider, settings=c.settings, since=c.since,
+                                        log_file=log_file)
+        analysed = sent = 0
+        try:
+            while (code := child.poll()) is None:
+                if self.stopping or child.timed_out(c.crawl_timeout):
+                    child.stop()
+                a, s = self._analyse(gather=True)
+                analysed, sent = analysed + a, sent + s
+                if not a:
+                    time.sleep(0.3)
+        except BaseException:  # an error here or a second signal: the crawl must not outlive its round
+            child.proc.kill()
+            child.result()
+            raise
+        finally:
+            self.child = None
+        return code, child.result(), analysed, sent
+
+    def _analyse(self, gather: bool = False) -> tuple[int, int]:
+        """Analyse what is stored and not yet analysed, queue its alerts and send them now.
+
+        With `gather` (while a crawl stores), a few articles wait up to GATHER seconds for a
+        full batch: each pass has a fixed cost (topic scoring, entity votes, matching), which
+        one article at a time would pay hundreds of times in a big round.
+        """
+        pending = 0 if self.stopping else self.store.count_pending()
+        if not pending:
+            self._pending_since = None
             return 0, 0
+        if gather and pending < self.o.cycle.enrichment.batch_size:
+            self._pending_since = self._pending_since or time.monotonic()
+            if time.monotonic() - self._pending_since < GATHER:
+                return 0, 0
+        self._pending_since = None
         c = self.o.cycle
         report, queued = enrich_and_queue(self.store, c.enrichment, c.subscriptions, models=self.models,
                                           stop=self.stop_requested)
