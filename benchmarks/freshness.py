@@ -29,9 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.alert_receivers import Mailbox  # noqa: E402
-from tests.crawl_sites import write_sources  # noqa: E402
-from tests.watch_sites import WatchedSite, serve_sites, varied_text  # noqa: E402
+from tests.alert_receivers import Mailbox
+from tests.crawl_sites import write_sources
+from tests.watch_sites import WatchedSite, serve_sites, varied_text
 
 
 class TimedMailbox(Mailbox):
@@ -97,7 +97,7 @@ def measure(sites, mail: TimedMailbox, proc, args, rng) -> tuple[list[float], li
         lead = f"Bpifrance investit dans le projet {n} suivi par {site.name}."
         url = site.add(f"Bpifrance : le projet {n}", varied_text(10_000 + n, lead))
         added = site.appeared[url]
-        if not wait(lambda: len(mail.arrived) > before_mail, args.timeout, proc):
+        if not wait(lambda n=before_mail: len(mail.arrived) > n, args.timeout, proc):
             missed += 1
             continue
         arrived = mail.arrived[before_mail]

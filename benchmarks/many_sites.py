@@ -40,8 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.crawl_throughput import extraction_baseline, load_pages  # noqa: E402
-from tests.watch_sites import varied_text  # noqa: E402
+from benchmarks.crawl_throughput import extraction_baseline, load_pages
+from tests.watch_sites import varied_text
 
 CRAWL = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "VEILLE_ONLY_LOOPBACK=True",
          "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8", "-s", "RETRY_BACKOFF_BASE=0.5"]
@@ -95,7 +95,7 @@ def serve(site: dict):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             with LOCK:
                 REQUESTS.append(time.time())
             status, body, ctype = files.get(self.path.split("?")[0], (404, b"not found", "text/plain"))
@@ -139,7 +139,7 @@ def window() -> dict:
 
 def run(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float]:
     t0 = time.perf_counter()
-    out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(cmd[2:5])} failed: {out.stderr[-3000:]}")
     return out, time.perf_counter() - t0
@@ -180,7 +180,7 @@ def enrich_alone(db: str, processes: int) -> dict:
 
 
 def watch_round(sources: str, db: str, processes: int) -> dict:
-    out, wall = run([sys.executable, "-m", "crawler.cli", "watch", "--db", db, "--sources", sources, "--rounds", "1",
+    _, wall = run([sys.executable, "-m", "crawler.cli", "watch", "--db", db, "--sources", sources, "--rounds", "1",
                      "--every", "1h", "--processes", str(processes), *CRAWL])
     last = json.loads(Path(db).with_name(Path(db).stem + ".watch.json").read_text("utf-8"))["last_round"]
     return {**window(), "stored": last["stored"], "analysed": last["analysed"], "round_seconds": last["seconds"],

@@ -1,17 +1,23 @@
 """The watch schedule: intervals, backoff, the weekly brief slot, and a brief written once per week."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from crawler.sources import SourceError, parse_every, parse_sources
 from crawler.watch import schedule
-from crawler.watch.schedule import BriefSlot, PollResult, ScheduleError, after_poll, next_interval
+from crawler.watch.schedule import (
+    BriefSlot,
+    PollResult,
+    ScheduleError,
+    after_poll,
+    next_interval,
+)
 from db.watch_state import PollState, load_states, save_states
 
-T0 = datetime(2026, 11, 30, 7, 30, tzinfo=timezone.utc)  # a Monday
+T0 = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)  # a Monday
 
 
 def test_every_reads_durations_and_refuses_nonsense():

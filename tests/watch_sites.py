@@ -15,7 +15,6 @@ from urllib.parse import urlsplit
 
 from tests.crawl_sites import article_html
 
-
 SUBJECTS = ["La Commission européenne", "Le ministère de l'Économie", "Un consortium de laboratoires",
             "La région Occitanie", "Une start-up lyonnaise", "Le Parlement européen", "L'agence spatiale",
             "Un groupe de chercheurs", "La métropole de Lille", "Un fonds d'investissement"]
@@ -122,7 +121,7 @@ def _handler(site: WatchedSite):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             status, ctype, body, headers = site.answer(urlsplit(self.path).path, self.headers)
             try:
                 self.send_response(status)

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from crawler.options import db_option, json_option, settings_option, since_option, sources_option
+from crawler.options import (
+    db_option,
+    json_option,
+    settings_option,
+    since_option,
+    sources_option,
+)
 
 
 def _duration(ctx, param, value):

@@ -23,7 +23,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from crawler.cycle import CycleOptions, Models, deliver_alerts, enrich_and_queue, prepare
+from crawler.cycle import (
+    CycleOptions,
+    Models,
+    deliver_alerts,
+    enrich_and_queue,
+    prepare,
+)
 from crawler.sources import Source, SourceError, load_sources
 from crawler.watch import schedule
 from crawler.watch.child import CrawlChild

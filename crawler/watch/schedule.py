@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from db.watch_state import PollState
 from nlp.errors import VeilleError
@@ -24,11 +24,11 @@ class ScheduleError(VeilleError, ValueError):
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(t: datetime) -> str:
-    return t.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    return t.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def parse_time(text: str | None) -> datetime | None:

@@ -67,11 +67,11 @@ def format_status(status: dict) -> list[str]:
     """The lines `veille watch --status` prints: the process, then one line per source."""
     state = "running" if status["running"] else f"stopped {_short(status.get('stopped_at'))}"
     last = status.get("last_round") or {}
-    lines = [f"veille watch pid {status.get('pid')} · {state} · since {_short(status.get('started_at'))}"
-             f" · rounds {status.get('rounds', 0)}",
-             f"last round: {_short(last.get('finished_at'))} · {last.get('sources', 0)} source(s) polled"
-             f" · {last.get('stored', 0)} stored · {last.get('analysed', 0)} analysed"
-             f" · {last.get('alerts_sent', 0)} alert(s) sent · {last.get('seconds', 0)} s"]
+    lines = [(f"veille watch pid {status.get('pid')} · {state} · since {_short(status.get('started_at'))}"
+              f" · rounds {status.get('rounds', 0)}"),
+             (f"last round: {_short(last.get('finished_at'))} · {last.get('sources', 0)} source(s) polled"
+              f" · {last.get('stored', 0)} stored · {last.get('analysed', 0)} analysed"
+              f" · {last.get('alerts_sent', 0)} alert(s) sent · {last.get('seconds', 0)} s")]
     if status.get("brief"):
         b = status["brief"]
         lines.append(f"brief: last {b.get('last_week') or '-'} · next {_short(b.get('next_at'))}")
