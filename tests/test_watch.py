@@ -112,9 +112,12 @@ def test_watch_sends_a_new_items_alert_once_and_polls_unchanged_feeds_conditiona
     # every poll after the first of an unchanged feed was answered 304
     assert sites[1].feed_200 == 1 and sites[1].feed_304 >= 2
     assert sites[0].feed_200 == 2  # the first poll, and the one after the new item
-    status = json.loads(subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "watch", "--status", "--json", "--db", db], capture_output=True,
-        text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True).stdout)
+    show = lambda *a: subprocess.run([sys.executable, "-m", "crawler.cli", "watch", "--status", *a, "--db", db],  # noqa: E731
+                                     capture_output=True, text=True, cwd=ROOT, check=True,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout
+    text = show()
+    assert "stopped" in text and "La Gazette" in text and "unchanged" in text
+    status = json.loads(show("--json"))
     assert status["running"] is False and status["stopped_at"]
     by_name = {s["source"]: s for s in status["sources"]}
     assert by_name["La Gazette"]["new_total"] == 3 and by_name["Le Courrier"]["new_total"] == 2
