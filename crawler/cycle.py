@@ -1,8 +1,10 @@
 """One monitoring cycle: crawl → enrich → queue alerts → deliver them, as a library call.
 
-`veille crawl` and `veille run` (and a later `veille watch`) call `run_cycle` and print the
-`CycleReport` it returns; `veille enrich` calls `enrich_and_queue`, the middle of the cycle.
-Everything here takes plain values: the CLI turns the configuration into `CycleOptions`.
+`veille crawl` and `veille run` call `run_cycle` and print the `CycleReport` it returns;
+`veille enrich` calls `enrich_and_queue`, the middle of the cycle. `veille watch`
+(`crawler.watch`) runs the same steps, `prepare`, a crawl, `enrich_and_queue` and
+`deliver_alerts`, with its `Models` kept loaded between cycles. Everything here takes plain
+values: the CLI turns the configuration into `CycleOptions`.
 """
 from __future__ import annotations
 
@@ -125,6 +127,45 @@ class CycleReport:
                 "log": self.log_file, "stats": self.stats}
 
 
+class Models:
+    """The models a long-running caller keeps loaded from one cycle to the next: the analyzer
+    (with its worker processes, if any) and the topic scorer with its embedding encoder.
+
+    Loading them costs seconds to tens of seconds; a resident `veille watch` pays it once.
+    The knowledge base is read once too: entity edits made meanwhile apply after a restart.
+    """
+
+    def __init__(self, store: Store, options: EnrichOptions, *, processes: int = 1, langs=()):
+        from crawler.enrich import topic_stage
+        from db.entity_edits import load_kb
+        from nlp.analyze import Analyzer
+        from nlp.topics import parse_topics
+
+        topics = parse_topics(options.topics)  # a bad [[topic]] table fails before any model loads
+        self.analyzer = Analyzer(load_kb(store.path), size=options.model_size, n_process=processes,
+                                 batch_size=options.batch_size)
+        self.scorer = topic_stage(store, topics, options.embedding)
+        self._warm(options, langs)
+
+    def _warm(self, options: EnrichOptions, langs) -> None:
+        """Load every model now, not inside the first article's alert."""
+        from nlp.models import spacy_pipeline, supported
+
+        started = time.monotonic()
+        self.analyzer.start()  # worker processes, each loading its pipelines
+        if self.analyzer.n_process == 1:
+            for lang in sorted(set(langs) & set(supported())):
+                spacy_pipeline(lang, kb=self.analyzer.kb, size=options.model_size)
+        if options.embedding:
+            from nlp.embed import get_encoder
+
+            get_encoder(options.embedding).encode(["warm-up"])
+        log.info("models loaded in %.1f s", time.monotonic() - started)
+
+    def close(self) -> None:
+        self.analyzer.close()
+
+
 def sync_subscriptions(store: Store, tables: list[dict]) -> None:
     """Save the `[[alert]]` subscriptions of the configuration; raises SubscriptionError."""
     from digests import alerts
@@ -159,8 +200,13 @@ def deliver_alerts(store: Store, tables: list[dict], *, lang: str, timeout: floa
 
 
 def enrich_and_queue(store: Store, options: EnrichOptions, subscriptions: list[dict], *, redo: bool = False,
-                     progress: Callable[[int], None] | None = None) -> tuple[EnrichReport, AlertSummary]:
-    """Analyse the pending articles (all with `redo`), then queue their alerts in the same run."""
+                     progress: Callable[[int], None] | None = None, models: Models | None = None,
+                     stop: Callable[[], bool] | None = None) -> tuple[EnrichReport, AlertSummary]:
+    """Analyse the pending articles (all with `redo`), then queue their alerts in the same run.
+
+    With `models` (kept loaded by `veille watch`) nothing is loaded here; `stop()` is asked
+    between batches (see `crawler.enrich.enrich`).
+    """
     from crawler.enrich import run_enrichment
     from nlp.topics import parse_topics
 
@@ -170,7 +216,9 @@ def enrich_and_queue(store: Store, options: EnrichOptions, subscriptions: list[d
     if total:
         report = run_enrichment(store, model_size=options.model_size, batch_size=options.batch_size,
                                 processes=options.processes, embedding=options.embedding, topics=topics,
-                                redo=redo, progress=progress)
+                                redo=redo, progress=progress, stop=stop,
+                                analyzer=models.analyzer if models else None,
+                                scorer=models.scorer if models else None)
     # with nothing pending this still matches articles analysed by a run that stopped before matching
     return report, queue_alerts(store, subscriptions)
 
@@ -193,6 +241,13 @@ def crawl(options: CycleOptions) -> tuple[dict, str]:
     return stats, log_file
 
 
+def prepare(options: CycleOptions) -> None:
+    """Before a first crawl: the database created and migrated, the configured subscriptions saved."""
+    Path(options.db).parent.mkdir(parents=True, exist_ok=True)  # the user data directory, on a first run
+    with Store(options.db) as store:
+        sync_subscriptions(store, options.subscriptions)
+
+
 def run_cycle(options: CycleOptions) -> CycleReport:
     """Crawl the watch list, analyse what is new, queue its alerts and (with `deliver`) send them.
 
@@ -200,9 +255,7 @@ def run_cycle(options: CycleOptions) -> CycleReport:
     the crawl and the matching see them. Raises a `VeilleError` (CrawlFailed, TopicError,
     SubscriptionError...) that says what went wrong.
     """
-    Path(options.db).parent.mkdir(parents=True, exist_ok=True)  # the user data directory, on a first run
-    with Store(options.db) as store:
-        sync_subscriptions(store, options.subscriptions)
+    prepare(options)
     started = time.monotonic()
     stats, log_file = crawl(options)
     report = CycleReport(crawl=CrawlSummary.from_stats(stats, time.monotonic() - started), stats=stats,

@@ -49,7 +49,8 @@ def topic_stage(store: Store, topics=None, embedding: str | None = "use"):
 
 def enrich(store: Store, analyzer: Analyzer | None = None, *, batch: int = 64, redo: bool = False,
            progress: Callable[[int], None] | None = None, topics=None,
-           kb_path: str | None = None, min_sources: int | None = 3, report: EnrichReport | None = None) -> int:
+           kb_path: str | None = None, min_sources: int | None = 3, report: EnrichReport | None = None,
+           stop: Callable[[], bool] | None = None) -> int:
     """Analyse every pending article (all with `redo`); returns how many were analysed.
 
     Each article's analysis and topic scores are committed in one transaction, which also flips
@@ -58,11 +59,12 @@ def enrich(store: Store, analyzer: Analyzer | None = None, *, batch: int = 64, r
     `topics` is an `nlp.topics.TopicScorer` (see `topic_stage`); None: no topic scores.
     `kb_path` is the user's knowledge-base file: with it, entities named by `min_sources`
     distinct sources are promoted to canonical entries there (None: no promotion).
+    `stop()` is asked before each batch: True ends the run there, every finished batch kept.
     """
     analyzer = analyzer or Analyzer()
     report = report if report is not None else EnrichReport()
     last_id = 0
-    while True:
+    while not (stop and stop()):
         rows = store.pending(limit=batch, redo=redo, after=last_id)
         if not rows:
             break
@@ -141,13 +143,25 @@ def worker_count(setting, pending: int) -> int:
 
 
 def run_enrichment(store: Store, *, model_size: str, batch_size: int, processes, embedding: str | None,
-                   topics=None, redo: bool = False, progress: Callable[[int], None] | None = None) -> EnrichReport:
+                   topics=None, redo: bool = False, progress: Callable[[int], None] | None = None,
+                   analyzer: Analyzer | None = None, scorer=None,
+                   stop: Callable[[], bool] | None = None) -> EnrichReport:
     """Enrichment as the CLI runs it: the database's knowledge base (packaged plus user edits),
     `topics` (parsed `nlp.topics.Topic`s; None: the defaults) scored with the `embedding` backend,
-    `processes` worker processes ("auto" or a number, see `worker_count`)."""
+    `processes` worker processes ("auto" or a number, see `worker_count`).
+
+    A long-running caller (`veille watch`) passes the `analyzer` and topic `scorer` it keeps
+    loaded: they are used as they are and left open, so no model loads again.
+    """
     from db.entity_edits import load_kb, replay_edits, user_kb_path
 
     replay_edits(store.db, store.path)  # an edit killed between its log line and its rows
+    if analyzer is not None:
+        report = EnrichReport()
+        enrich(store, analyzer, batch=max(batch_size, 8 * analyzer.n_process), redo=redo, progress=progress,
+               topics=scorer if scorer is not None else topic_stage(store, topics, embedding),
+               kb_path=str(user_kb_path(store.path)), report=report, stop=stop)
+        return report
     kb = load_kb(store.path)
     pending = store.db["articles"].count if redo else store.count_pending()
     n = worker_count(processes, pending)
@@ -155,5 +169,5 @@ def run_enrichment(store: Store, *, model_size: str, batch_size: int, processes,
     with Analyzer(kb, size=model_size, n_process=n, batch_size=batch_size) as analyzer:
         scorer = topic_stage(store, topics, embedding)
         enrich(store, analyzer, batch=max(batch_size, 8 * n), redo=redo, progress=progress,
-               topics=scorer, kb_path=str(user_kb_path(store.path)), report=report)
+               topics=scorer, kb_path=str(user_kb_path(store.path)), report=report, stop=stop)
     return report

@@ -1,7 +1,8 @@
 """The registry of sources (outlets and institutions) a team watches, read from TOML.
 
 Format (see README): one `[[source]]` table per source with `name`, `homepage`, `lang`,
-`country`, `kind`, `feeds`, `sitemaps`, and optional `follow`, `allow`, `deny`, `max_depth`.
+`country`, `kind`, `feeds`, `sitemaps`, and optional `follow`, `allow`, `deny`, `max_depth`, and
+`every` (how often `veille watch` polls it: "15m", "2h").
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ class Source:
     allow: tuple[str, ...] = ()  # regexes an article URL must match (any)
     deny: tuple[str, ...] = ()  # regexes that exclude an URL
     max_depth: int = 1
+    every: float | None = None  # seconds between two polls by `veille watch`; None: its --every default
 
     @property
     def domain(self) -> str:
@@ -54,8 +56,19 @@ class Source:
 
 
 FIELDS = {"name": str, "homepage": str, "lang": str, "country": str, "kind": str, "feeds": list,
-          "sitemaps": list, "follow": list, "allow": list, "deny": list, "max_depth": int}
+          "sitemaps": list, "follow": list, "allow": list, "deny": list, "max_depth": int,
+          "every": (str, int, float)}
 URL_LISTS = ("feeds", "sitemaps", "follow")
+
+
+def parse_every(value, where: str = "every") -> float:
+    """Seconds from a poll interval: "90s", "15m", "2h", "1d", or a number of minutes."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = str(value).strip().lower()
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([smhd]?)", text) if not isinstance(value, bool) else None
+    if not match or float(match[1]) <= 0:
+        raise SourceError(f"{where}: every must be a duration like '90s', '15m' or '2h', got {value!r}")
+    return float(match[1]) * units[match[2] or "m"]
 
 
 def _check_url(url, where: str) -> str:
@@ -79,7 +92,8 @@ def _check_fields(raw: dict, where: str) -> None:
             raise SourceError(f"{where}: unknown field {key!r} (known: {', '.join(FIELDS)})")
         want = FIELDS[key]
         if not isinstance(value, want) or (want is int and isinstance(value, bool)):
-            raise SourceError(f"{where}: field {key!r} must be {'a list' if want is list else want.__name__},"
+            what = "a list" if want is list else "a duration" if isinstance(want, tuple) else want.__name__
+            raise SourceError(f"{where}: field {key!r} must be {what},"
                               f" got {value!r}")
         if want is list and not all(isinstance(v, str) for v in value):
             raise SourceError(f"{where}: field {key!r} must list strings, got {value!r}")
@@ -127,6 +141,7 @@ def parse_sources(data: dict, origin: str = "<sources>", text: str | None = None
                 allow=tuple(raw.get("allow", [])),
                 deny=tuple(raw.get("deny", [])),
                 max_depth=raw.get("max_depth", 1),
+                every=parse_every(raw["every"], where) if "every" in raw else None,
                 **urls,
             )
         )

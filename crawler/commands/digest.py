@@ -32,7 +32,7 @@ def _stored_entry(row: dict):
                  html=row["html"] or "")
 
 
-def _render(store, d, fmt: str, lang: str, weekly: bool) -> str:
+def render_brief(store, d, fmt: str, lang: str, weekly: bool) -> str:
     """The brief in `fmt`; a weekly brief is saved too, and its Atom feed carries the earlier ones."""
     from digests.render import render
 
@@ -106,7 +106,7 @@ def digest(ctx, db, week, since, until, topic, lang, fmt, output, channel, llm_u
                              embedding=ctx.obj["embedding"], llm=llm, include_off_topic=include_off_topic)
         except ValueError as exc:  # resolve_period: a bad --week, --since or --until
             raise VeilleError(str(exc)) from None
-        text = _render(store, d, fmt, lang, weekly=not (topic or since or until))
+        text = render_brief(store, d, fmt, lang, weekly=not (topic or since or until))
     if output:  # written before any delivery: a channel that is down must not cost the file
         Path(output).write_text(text, "utf-8")
         click.echo(output)
