@@ -25,10 +25,10 @@ WORDS = ("budget subvention région commune université laboratoire réseau calc
          "musée tribunal contrat marché emploi formation logement climat océan montagne rail douane").split()
 
 
-def article_text(site: int, k: int) -> str:
+def article_text(site: int, k: int, n_articles: int = ARTICLES) -> str:
     """Eight sentences drawn from a vocabulary by a generator seeded with the article: texts differ enough
     for MinHash, except the copy (article 4 of site i is article 0 of site i-1)."""
-    if k == ARTICLES - 1 and site > 0:
+    if k == n_articles - 1 and site > 0:
         site, k = site - 1, 0
     rng = random.Random(f"{site}-{k}")
     return " ".join(f"Le dossier {site}-{k} évoque {' '.join(rng.choices(WORDS, k=12))} et {rng.randint(2, 999)} "
@@ -49,8 +49,8 @@ def lastmod(site: int, k: int) -> str:
 
 
 class NewsSite:
-    def __init__(self, index: int, n_sites: int, delay: float = 0.0):
-        self.index, self.n_sites, self.delay = index, n_sites, delay
+    def __init__(self, index: int, n_sites: int, delay: float = 0.0, n_articles: int = ARTICLES):
+        self.index, self.n_sites, self.delay, self.n_articles = index, n_sites, delay, n_articles
         self.base = ""
         self.hits: dict[str, int] = {}
         self.in_flight = 0
@@ -62,13 +62,13 @@ class NewsSite:
         return f"/a/{self.index}-{k}.html"
 
     def article_paths(self) -> list[str]:
-        return [self.article_path(k) for k in range(ARTICLES)]
+        return [self.article_path(k) for k in range(self.n_articles)]
 
     def page(self, path: str) -> tuple[int, str, bytes]:
         i = self.index
         if path == "/feed.xml":
             nxt = self.peers[(i + 1) % self.n_sites]
-            items = [(self.base + self.article_path(k), i, k) for k in range(4)]
+            items = [(self.base + self.article_path(k), i, k) for k in range(self.n_articles - 1)]
             items.append((nxt.base + nxt.article_path(0), nxt.index, 0))
             body = "".join(f"<item><title>Article {s}-{k}</title><link>{u}</link><pubDate>{pub_date(s, k)}"
                            "</pubDate></item>" for u, s, k in items)
@@ -76,12 +76,12 @@ class NewsSite:
                                                 f"<channel><title>Site {i}</title>{body}</channel></rss>").encode()
         if path == "/sitemap.xml":
             urls = "".join(f"<url><loc>{self.base}{self.article_path(k)}</loc><lastmod>{lastmod(i, k)}</lastmod></url>"
-                           for k in range(2, ARTICLES))
+                           for k in range(2, self.n_articles))
             return 200, "application/xml", (f'<?xml version="1.0" encoding="utf-8"?><urlset xmlns='
                                             f'"http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode()
         if path.startswith("/a/") and path in self.article_paths():
             k = int(path.rsplit("-", 1)[1].split(".")[0])
-            paras = "".join(f"<p>{s}.</p>" for s in article_text(i, k).split(". "))
+            paras = "".join(f"<p>{s}.</p>" for s in article_text(i, k, self.n_articles).split(". "))
             html = (f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Article {i}-{k}</title>'
                     f"</head><body><nav>Accueil</nav><article><h1>Article {i}-{k}</h1>{paras}</article>"
                     "<footer>Mentions légales</footer></body></html>")
@@ -131,9 +131,9 @@ def _handler(site: NewsSite):
 
 
 @contextmanager
-def serve_sites(n: int, delay: float = 0.0):
+def serve_sites(n: int, delay: float = 0.0, n_articles: int = ARTICLES):
     """`n` NewsSites on 127.0.0.1, each on its own free port."""
-    sites = [NewsSite(i, n, delay) for i in range(n)]
+    sites = [NewsSite(i, n, delay, n_articles) for i in range(n)]
     with ExitStack() as stack:
         for site in sites:
             site.peers = sites
@@ -153,3 +153,64 @@ def write_sources(path, sites: list[NewsSite]) -> str:
                   f'feeds = ["{s.base}/feed.xml"]', f'sitemaps = ["{s.base}/sitemap.xml"]', ""]
     path.write_text("\n".join(lines), "utf-8")
     return str(path)
+
+
+# -- running the cluster's processes -------------------------------------------------------------
+
+CRAWL_SETTINGS = {"VEILLE_ONLY_LOOPBACK": "True", "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
+                  "VEILLE_EXTRACT_PROCESSES": "0", "LOG_LEVEL": "WARNING", "RETRY_BACKOFF_BASE": "0"}
+
+
+def veille(*args: str) -> list[str]:
+    import sys
+
+    return [sys.executable, "-m", "crawler.cli", "cluster", *args]
+
+
+def crawl_worker(redis_url: str, name: str, *extra: str, settings: dict | None = None, log=None, **popen):
+    """A `veille cluster crawl --until-done` process."""
+    import subprocess
+
+    cmd = veille("crawl", "--redis", redis_url, "--name", name, "--until-done", *extra)
+    for k, v in {**CRAWL_SETTINGS, **(settings or {})}.items():
+        cmd += ["-s", f"{k}={v}"]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log or subprocess.DEVNULL, text=True, **popen)
+
+
+def writer(redis_url: str, db: str, *extra: str, env: dict | None = None, log=None):
+    import os
+    import subprocess
+
+    return subprocess.Popen(veille("store", "--redis", redis_url, "--db", db, "--lease", "3s", *extra),
+                            stdout=subprocess.PIPE, stderr=log or subprocess.DEVNULL, text=True,
+                            env={**os.environ, **(env or {})})
+
+
+def wait_drained(client, keys, timeout: float = 120.0, streams=("articles",)) -> None:
+    """Until the named streams hold nothing (every entry stored and acknowledged)."""
+    deadline = time.monotonic() + timeout
+    while any(client.xlen(getattr(keys, s)) for s in streams):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"streams {streams} not drained after {timeout} s")
+        time.sleep(0.2)
+
+
+def stop(proc, timeout: float = 30.0) -> str:
+    """SIGTERM `proc` (as systemd stops a service) and return its stdout."""
+    proc.terminate()
+    out, _ = proc.communicate(timeout=timeout)
+    return out
+
+
+def article_rows(db: str) -> dict[str, tuple]:
+    """{url: (title, text, published, lang, content_hash, published_at, url of its original)}."""
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute(
+            "SELECT a.url, a.title, a.text, a.published, a.lang, a.content_hash, a.published_at, o.url"
+            " FROM articles a LEFT JOIN articles o ON o.id = a.duplicate_of").fetchall()
+    finally:
+        conn.close()
+    return {r[0]: r[1:] for r in rows}
