@@ -3,7 +3,8 @@
 It takes the place of `crawler.pipelines.StorePipeline` in a cluster crawl job (see
 `crawler.cluster.job`); the writer stores what it sends. XADD is synchronous and quick on
 the reactor thread (one round trip), and once it returns the article is Redis's to keep:
-the job can be acknowledged as soon as the crawl process ends.
+the job can be acknowledged as soon as the crawl process ends. The article's URL claim is
+marked handed on in the same transaction.
 """
 from __future__ import annotations
 
@@ -36,7 +37,9 @@ class StreamPipeline:
 
         self.crawler = crawler
         self.redis = connect(url)
-        self.stream = Keys(prefix).articles
+        keys = Keys(prefix)
+        self.stream = keys.articles
+        self.claim_prefix = keys.claim("")
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -48,6 +51,12 @@ class StreamPipeline:
     def process_item(self, item):
         if not isinstance(item, ArticleItem):
             return item
-        self.redis.xadd(self.stream, article_fields(item))
+        fields = article_fields(item)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.xadd(self.stream, fields)
+        # handed on: a job taken over from this worker must not claim (and fetch) it again before
+        # the writer has stored it; the claim's lease still bounds how long it is kept off
+        pipe.set(self.claim_prefix + json.loads(fields["data"])["url_key"], "handed", xx=True, keepttl=True)
+        pipe.execute()
         self.crawler.stats.inc_value("veille/articles_handed_on")
         return item
