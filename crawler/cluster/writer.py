@@ -63,7 +63,7 @@ class Writer:
     # -- life cycle ---------------------------------------------------------------------------
 
     def run(self, *, until_empty: bool = False, max_seconds: float | None = None) -> WriterReport:
-        """Write until stopped; with `until_empty`, until both incoming streams are empty."""
+        """Write until stopped; with `until_empty`, until nothing is left to store (or being analysed)."""
         deadline = time.monotonic() + max_seconds if max_seconds else None
         self._lock()
         self.store = Store(self.db_path)
@@ -115,7 +115,9 @@ class Writer:
                 return
 
     def _incoming(self) -> int:
-        return self.r.xlen(self.keys.articles) + self.r.xlen(self.keys.analyses)
+        """Work still on its way to us (with enrichment on, the articles being analysed too)."""
+        n = self.r.xlen(self.keys.articles) + self.r.xlen(self.keys.analyses)
+        return n + (self.r.xlen(self.keys.enrich) if self.enrich else 0)
 
     def _seed_stored(self) -> None:
         """Redis's set of stored URL keys from the database: a new or flushed Redis knows what is stored."""
