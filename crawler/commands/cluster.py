@@ -75,7 +75,13 @@ def cluster():
 @click.option("--every", callback=parse_duration, metavar="DURATION", help="Seed again every DURATION (15m, 1h).")
 @_cluster_options
 def seed_cmd(ctx, sources, every, redis_option, prefix):
-    """Queue one crawl job per due source (one not queued or running already)."""
+    """Queue one crawl job per due source (one not queued or running already).
+
+    \b
+    Examples:
+      veille cluster seed --sources my-sources.toml
+      veille cluster seed --every 15m          # as a service, instead of cron
+    """
     from crawler.cluster.seed import seed, seed_every
 
     client, keys, _ = _connect(ctx, redis_option, prefix)
@@ -97,7 +103,16 @@ def seed_cmd(ctx, sources, every, redis_option, prefix):
 @settings_option
 @_cluster_options
 def crawl_cmd(ctx, name, parallel, lease, until_done, settings, redis_option, prefix):
-    """Crawl worker: take source jobs, crawl each with the usual spider, hand articles to the writer."""
+    """Crawl worker: take source jobs, crawl each with the usual spider, hand articles to the writer.
+
+    Each job runs in its own crawl process with the usual politeness; across workers no host gets
+    more than CONCURRENT_REQUESTS_PER_DOMAIN requests at once, and no URL is fetched twice.
+
+    \b
+    Examples:
+      veille cluster crawl --parallel 4 --redis redis://queue.internal:6379/0
+      veille cluster crawl -s DOWNLOAD_DELAY=1 --name crawl-2
+    """
     from crawler.cluster import default_name
     from crawler.cluster.worker import CrawlWorker
 
@@ -120,7 +135,16 @@ def crawl_cmd(ctx, name, parallel, lease, until_done, settings, redis_option, pr
 @click.option("--until-empty", is_flag=True, help="Exit once the articles and analyses streams are empty.")
 @_cluster_options
 def store_cmd(ctx, db, name, batch, lease, no_enrich, until_empty, redis_option, prefix):
-    """The writer: store articles and analyses from the streams into the database, each once."""
+    """The writer: store articles and analyses from the streams into the database, each once.
+
+    Run exactly one, on the machine that holds the database; alerts, briefs and `veille serve`
+    read that database as on one machine.
+
+    \b
+    Examples:
+      veille cluster store --db /var/lib/veille/veille.db
+      veille cluster store --db veille.db --no-enrich --until-empty
+    """
     from crawler.cluster.writer import Writer
 
     client, keys, _ = _connect(ctx, redis_option, prefix)
@@ -137,7 +161,15 @@ def store_cmd(ctx, db, name, batch, lease, no_enrich, until_empty, redis_option,
 @click.option("--until-empty", is_flag=True, help="Exit once the enrich stream is empty.")
 @_cluster_options
 def enrich_cmd(ctx, name, lease, until_empty, redis_option, prefix):
-    """Enrichment worker: analyse article batches from the enrich stream, send analyses to the writer."""
+    """Enrichment worker: analyse article batches from the enrich stream, send analyses to the writer.
+
+    Uses the model_size, batch_size, embedding and [[topic]] settings, as `veille enrich` does.
+
+    \b
+    Examples:
+      veille cluster enrich
+      VEILLE_MODEL_SIZE=sm veille cluster enrich --name enrich-1
+    """
     from crawler.cluster import default_name
     from crawler.cluster.enrich import EnrichWorker
     from nlp.topics import parse_topics
@@ -156,7 +188,13 @@ def enrich_cmd(ctx, name, lease, until_empty, redis_option, prefix):
 @json_option("One JSON document: per stream length, pending, consumers, oldest lease, dead workers.")
 @_cluster_options
 def status_cmd(ctx, as_json, redis_option, prefix):
-    """Backlog and pending work of every stream, its consumers (dead ones marked), the writer's lag."""
+    """Backlog and pending work of every stream, its consumers (dead ones marked), the writer's lag.
+
+    \b
+    Examples:
+      veille cluster status
+      veille cluster status --json | jq .writer.lag_s
+    """
     from crawler.cluster.status import cluster_status, format_status
 
     client, keys, _ = _connect(ctx, redis_option, prefix)
