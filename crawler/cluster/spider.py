@@ -18,8 +18,10 @@ from crawler.cluster import Keys
 from crawler.spiders.sources import SourcesSpider
 from crawler.urls import url_key
 
-# Take the claim when it is free, or renew it when this very job already holds it.
+# One round trip per URL: 2 when stored already; else take the claim when it is free, or renew
+# it when this very job already holds it (1); 0 when another job holds it.
 CLAIM = """
+if redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then return 2 end
 local held = redis.call('GET', KEYS[1])
 if not held then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -65,11 +67,11 @@ class ClusterSpider(SourcesSpider):
 
     def _is_known(self, url: str) -> bool:
         key = url_key(url)
-        if self.redis.sismember(self.keys.stored, key):
-            return True
-        if self._claim(keys=[self.keys.claim(key)], args=[self.job_id, self.claim_ms]):
+        got = self._claim(keys=[self.keys.claim(key), self.keys.stored], args=[self.job_id, self.claim_ms, key])
+        if got == 1:
             return False
-        self.crawler.stats.inc_value("veille/cluster_claimed_elsewhere")
+        if got == 0:
+            self.crawler.stats.inc_value("veille/cluster_claimed_elsewhere")
         return True
 
     def on_error(self, failure):
