@@ -11,7 +11,8 @@ Writer: --articles synthetic articles (distinct texts, fingerprints computed bef
 crawl workers do) put on the articles stream, then one `Writer` drains it into a new database
 (without the enrich feed). Prints JSON with os.cpu_count().
 
-    python benchmarks/cluster_scaling.py [--sites 12] [--articles-per-site 16] [--delay 1.0] [--workers 1,2,3]
+    python benchmarks/cluster_scaling.py [--sites 6] [--articles-per-site 12] [--delay 4] [--parallel 1]
+                                         [--workers 1,2,3] [--cpu-bound 1,3] [--articles 5000]
 """
 from __future__ import annotations
 
@@ -105,10 +106,11 @@ def writer_run(url: str, n: int, work: Path) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    p.add_argument("--sites", type=int, default=12)
-    p.add_argument("--articles-per-site", type=int, default=16)
-    p.add_argument("--delay", type=float, default=1.0, help="seconds each article page takes to answer")
-    p.add_argument("--parallel", type=int, default=2, help="jobs per worker")
+    p.add_argument("--sites", type=int, default=6)
+    p.add_argument("--articles-per-site", type=int, default=12)
+    p.add_argument("--delay", type=float, default=4.0,
+                   help="seconds each article page takes to answer (latency plus the politeness delay it stands for)")
+    p.add_argument("--parallel", type=int, default=1, help="jobs per worker")
     p.add_argument("--workers", default="1,2,3")
     p.add_argument("--cpu-bound", default="1,3", help="worker counts for the --delay 0 crawl ('' to skip)")
     p.add_argument("--articles", type=int, default=5000, help="articles for the writer run")

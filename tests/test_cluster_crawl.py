@@ -69,3 +69,24 @@ def test_one_host_never_sees_more_than_its_concurrency_from_all_workers(redis_ur
         hits = site.article_hits()
         assert [hits[p] for p in site.article_paths()[:-1]] == [1] * 15  # the feed's; the last is in no feed
         assert site.max_in_flight == 2  # reached, never passed
+
+
+def test_validators_saved_by_the_writer_make_the_next_jobs_feed_request_conditional(redis_url, tmp_path):
+    from tests.crawl_sites import Route, article_html, rss, serve
+
+    routes = {"/a/1.html": Route(article_html("Un article à lire").encode()), "/feed.xml": Route(etag='"v1"')}
+    with serve(routes) as site:
+        routes["/feed.xml"].ctype = "application/rss+xml"
+        routes["/feed.xml"].body = rss([(site.url("/a/1.html"), "Un article à lire", "Mon, 01 Sep 2025 08:00:00 GMT")])
+        path = tmp_path / "sources.toml"
+        path.write_text(f'[[source]]\nname = "one"\nhomepage = "{site.base}/"\nfeeds = ["{site.url("/feed.xml")}"]\n',
+                        "utf-8")
+        db = str(tmp_path / "v.db")
+        for _ in range(2):  # two rounds: seed, crawl, store
+            _run_cluster(redis_url, db, str(path), workers=1)
+        feeds = [h for p, h in site.hits if p == "/feed.xml"]
+    assert len(feeds) == 2 and "If-None-Match" not in feeds[0] and feeds[1]["If-None-Match"] == '"v1"'
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT runs, not_modified FROM source_health").fetchone() == (2, 1)
+    assert conn.execute("SELECT etag FROM feed_validators").fetchone() == ('"v1"',)
+    assert site.count("/a/1.html") == 1

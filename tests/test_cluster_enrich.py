@@ -24,7 +24,8 @@ ENV = {**os.environ, "VEILLE_MODEL_SIZE": "sm", "VEILLE_BATCH_SIZE": "2"}
 
 TEXTS = [
     ("Bpifrance finance Mistral AI", "Le 12 mars 2025, Bpifrance a annoncé un financement de 30 millions d'euros pour "
-     "Mistral AI à Paris. Le ministre Jean-Noël Barrot salue un signal pour l'intelligence artificielle européenne."),
+     "Mistral AI à Paris. Le ministre Jean-Noël Barrot salue un signal pour l'intelligence artificielle "
+     "européenne."),
     ("La Commission européenne et l'IA Act", "La Commission européenne a publié le 2 février 2025 les lignes "
      "directrices de l'AI Act. Thierry Breton rappelle que les amendes atteignent 35 millions d'euros."),
     ("Un supercalculateur à Grenoble", "Le CNRS installera en septembre 2026 un supercalculateur de 500 millions "

@@ -1,8 +1,8 @@
 """veille on several machines: Redis Streams carry the work, SQLite stays the one source of truth.
 
-    seed ──► sources stream ──► crawl workers ──► articles stream ──► writer (SQLite) ──► enrich stream
-                                                                        ▲                     │
-                                                                        └── analyses stream ◄─┘ enrich workers
+    seed ──► sources ──► crawl workers ──► articles ──► writer (SQLite) ──► enrich
+                                                          ▲                    │
+                                                          └──── analyses ◄─────┘ enrich workers
 
 Every message is acknowledged (XACK, then XDEL) only once its effect is committed further on;
 a consumer that dies leaves its messages pending, and another takes them over (XAUTOCLAIM)

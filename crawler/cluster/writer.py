@@ -75,7 +75,7 @@ class Writer:
             self._seed_stored()
             self._publish_kb()
             while self._step("0"):  # our own pending entries first: a batch we may have committed
-                pass
+                self._renew()
             while True:
                 self._renew()
                 got = self._step(">")
@@ -125,6 +125,7 @@ class Writer:
         while rows := stored_keys(self.store.db, after):
             self.r.sadd(self.keys.stored, *[k for _, k in rows])
             after = rows[-1][0]
+            self._renew()  # a big database takes a while: keep the lock
 
     def _publish_kb(self) -> None:
         """The user's knowledge-base file, for enrich workers on other machines (read when they start)."""
