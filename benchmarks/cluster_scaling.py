@@ -111,7 +111,7 @@ def main() -> None:
     p.add_argument("--delay", type=float, default=4.0,
                    help="seconds each article page takes to answer (latency plus the politeness delay it stands for)")
     p.add_argument("--parallel", type=int, default=1, help="jobs per worker")
-    p.add_argument("--workers", default="1,2,3")
+    p.add_argument("--workers", default="1,2,3", help="worker counts for the network-bound crawl ('' to skip)")
     p.add_argument("--cpu-bound", default="1,3", help="worker counts for the --delay 0 crawl ('' to skip)")
     p.add_argument("--articles", type=int, default=5000, help="articles for the writer run")
     args = p.parse_args()
@@ -120,13 +120,13 @@ def main() -> None:
     url = f"redis://127.0.0.1:{port}/0"
     try:
         network = [crawl_run(url, int(n), args.sites, args.articles_per_site, args.delay, args.parallel, work)
-                   for n in args.workers.split(",")]
+                   for n in args.workers.split(",") if n]
         cpu = [crawl_run(url, int(n), args.sites, args.articles_per_site, 0.0, args.parallel, work)
                for n in args.cpu_bound.split(",") if n]
         result = {
             "cpu_count": os.cpu_count(), "sites": args.sites, "articles_per_site": args.articles_per_site,
             "network_bound": network,
-            "speedup_network": round(network[-1]["pages_per_s"] / network[0]["pages_per_s"], 2),
+            "speedup_network": round(network[-1]["pages_per_s"] / network[0]["pages_per_s"], 2) if network else None,
             "cpu_bound": cpu,
             "speedup_cpu": round(cpu[-1]["pages_per_s"] / cpu[0]["pages_per_s"], 2) if len(cpu) > 1 else None,
             "writer": writer_run(url, args.articles, work),

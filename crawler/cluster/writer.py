@@ -59,12 +59,15 @@ class Writer:
         self.report = WriterReport()
         self.store: Store | None = None
         self.kb = None
+        self.block_ms = 1000
 
     # -- life cycle ---------------------------------------------------------------------------
 
     def run(self, *, until_empty: bool = False, max_seconds: float | None = None) -> WriterReport:
         """Write until stopped; with `until_empty`, until nothing is left to store (or being analysed)."""
         deadline = time.monotonic() + max_seconds if max_seconds else None
+        # a writer that stops once the streams are empty must not sit out a long blocking read first
+        self.block_ms = 100 if until_empty else 1000
         self._lock()
         self.store = Store(self.db_path)
         try:
@@ -140,7 +143,7 @@ class Writer:
 
     def _step(self, start: str) -> int:
         got = self.r.xreadgroup(GROUP, self.name, {self.keys.articles: start, self.keys.analyses: start},
-                                count=self.batch, block=None if start == "0" else 1000)
+                                count=self.batch, block=None if start == "0" else self.block_ms)
         n = 0
         for stream, entries in got or []:
             gone = [i for i, f in entries if not f]  # pending, but deleted from the stream: nothing to do
