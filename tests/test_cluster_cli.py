@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -102,3 +103,19 @@ def test_analyses_travel_as_json_and_come_back_equal():
                  sentence_starts=[0])
     back = analysis_from_json(json.loads(json.dumps(analysis_to_json(a))))
     assert back == a and back.sentence_of(25) == 0
+
+
+def test_a_job_whose_workers_keep_dying_is_set_aside_as_failed(redis_url, tmp_path):
+    from crawler.cluster.worker import MAX_DELIVERIES, CrawlWorker
+
+    client, keys = connect(redis_url), Keys()
+    seed(client, keys, _sources(tmp_path, 1))
+    (job_id, _f), = client.xreadgroup("crawl", "ghost", {keys.sources: ">"}, count=1)[0][1]
+    # handed out to (dead) workers as often as allowed, and once more by the worker below
+    client.xclaim(keys.sources, "crawl", "ghost", 0, [job_id], retrycount=MAX_DELIVERIES)
+    worker = CrawlWorker(client, keys, redis_url, "w", lease=0.001)
+    time.sleep(0.01)
+    assert worker._fill() == 0 and not worker.running
+    assert worker.report.failed == 1
+    assert client.xlen(keys.sources) == 0 and client.xlen(keys.failed) == 1
+    assert seed(client, keys, _sources(tmp_path, 1)) == ["s0"]  # the next seed queues the source again

@@ -23,6 +23,7 @@ from crawler.cluster.seed import job_source
 
 log = logging.getLogger(__name__)
 GROUP = GROUPS["sources"]
+MAX_DELIVERIES = 5  # a job handed out more often than this killed its workers: set it aside
 
 
 @dataclass
@@ -81,6 +82,7 @@ class CrawlWorker:
                                                start_id="0-0", count=free)
         # our own running jobs come back here when a renewal was late: they are running already
         jobs = [(i, f) for i, f in claimed if f and i not in self.running]
+        jobs = [(i, f) for i, f in jobs if not self._poisoned(i, f)]
         self.report.reclaimed += len(jobs)
         for msg_id, _f in jobs:
             log.warning("taking over job %s of a worker whose lease ran out", text(msg_id))
@@ -91,6 +93,22 @@ class CrawlWorker:
         for msg_id, fields in jobs:
             self._start(msg_id, fields)
         return len(jobs)
+
+    def _poisoned(self, msg_id: bytes, fields: dict) -> bool:
+        """A job whose workers keep dying (a source that exhausts memory, say) is set aside as failed
+        after MAX_DELIVERIES tries, rather than killing every worker in turn."""
+        pending = self.r.xpending_range(self.keys.sources, GROUP, min=msg_id, max=msg_id, count=1)
+        if not pending or pending[0]["times_delivered"] <= MAX_DELIVERIES:
+            return False
+        source, _ = job_source(fields)
+        self.r.xadd(self.keys.failed, {"source": source.name, "job": msg_id, "exit": "workers died",
+                                       "worker": self.name})
+        drop(self.r, self.keys.sources, GROUP, [msg_id])
+        self.r.delete(self.keys.queued(source.name))
+        self.report.failed += 1
+        log.error("job %s (%s) was taken over %d times: set aside as failed", text(msg_id), source.name,
+                  pending[0]["times_delivered"] - 1)
+        return True
 
     def _start(self, msg_id: bytes, fields: dict) -> None:
         source, _ = job_source(fields)
