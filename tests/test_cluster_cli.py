@@ -119,3 +119,26 @@ def test_a_job_whose_workers_keep_dying_is_set_aside_as_failed(redis_url, tmp_pa
     assert worker.report.failed == 1
     assert client.xlen(keys.sources) == 0 and client.xlen(keys.failed) == 1
     assert seed(client, keys, _sources(tmp_path, 1)) == ["s0"]  # the next seed queues the source again
+
+
+def test_a_worker_that_loses_redis_stops_with_one_line(tmp_path):
+    import subprocess
+
+    from tests.cluster_sites import veille
+    from tests.redis_server import start_server
+
+    proc, port = start_server(str(tmp_path))  # its own server: this test stops it
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        worker = subprocess.Popen(veille("crawl", "--redis", url, "--name", "w"), stderr=subprocess.PIPE, text=True)
+        client = connect(url)
+        deadline = time.monotonic() + 60
+        while not client.exists(Keys().alive("crawl", "w")):
+            assert time.monotonic() < deadline and worker.poll() is None
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+        proc.wait()
+    _, err = worker.communicate(timeout=120)
+    assert worker.returncode == 1
+    assert err.startswith(f"Error: lost Redis at {url}") and "Traceback" not in err

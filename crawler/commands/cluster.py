@@ -5,6 +5,7 @@ Redis on this machine. Each command checks it first and says clearly when it can
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -48,6 +49,19 @@ def _connect(ctx, redis_option, prefix):
     return connect(url), Keys(prefix), url
 
 
+@contextlib.contextmanager
+def _lost_redis(url: str):
+    """Redis going away mid-run ends the command with one line, as an unreachable one does."""
+    import redis
+
+    from crawler.cluster import ClusterError
+
+    try:
+        yield
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        raise ClusterError(f"lost Redis at {url}: {exc}") from None
+
+
 def _stop_on_sigterm() -> None:
     """systemd stops services with SIGTERM: unwind (finally blocks release locks, kill crawl processes)."""
     def stop(signum, frame):
@@ -84,13 +98,14 @@ def seed_cmd(ctx, sources, every, redis_option, prefix):
     """
     from crawler.cluster.seed import seed, seed_every
 
-    client, keys, _ = _connect(ctx, redis_option, prefix)
+    client, keys, url = _connect(ctx, redis_option, prefix)
     path = sources or ctx.obj.get("sources")
-    if every is None:
-        click.echo(f"queued {len(seed(client, keys, path))} source(s)")
-        return
-    _stop_on_sigterm()
-    seed_every(client, keys, every, path, on_pass=lambda q: click.echo(f"queued {len(q)} source(s)"))
+    with _lost_redis(url):
+        if every is None:
+            click.echo(f"queued {len(seed(client, keys, path))} source(s)")
+            return
+        _stop_on_sigterm()
+        seed_every(client, keys, every, path, on_pass=lambda q: click.echo(f"queued {len(q)} source(s)"))
 
 
 @cluster.command("crawl")
@@ -120,7 +135,8 @@ def crawl_cmd(ctx, name, parallel, lease, until_done, settings, redis_option, pr
     _stop_on_sigterm()
     worker = CrawlWorker(client, keys, url, name or default_name(), parallel=parallel, lease=lease,
                          settings=settings)
-    report = worker.run(until_done=until_done)
+    with _lost_redis(url):
+        report = worker.run(until_done=until_done)
     click.echo(json.dumps(asdict(report)))
 
 
@@ -147,10 +163,11 @@ def store_cmd(ctx, db, name, batch, lease, no_enrich, until_empty, redis_option,
     """
     from crawler.cluster.writer import Writer
 
-    client, keys, _ = _connect(ctx, redis_option, prefix)
+    client, keys, url = _connect(ctx, redis_option, prefix)
     _stop_on_sigterm()
     writer = Writer(client, keys, db, name=name, batch=batch, lease=lease, enrich=not no_enrich)
-    report = writer.run(until_empty=until_empty)
+    with _lost_redis(url):
+        report = writer.run(until_empty=until_empty)
     click.echo(json.dumps(asdict(report)))
 
 
@@ -176,11 +193,12 @@ def enrich_cmd(ctx, name, lease, until_empty, redis_option, prefix):
 
     config = ctx.obj
     topics = parse_topics(config["topic"])
-    client, keys, _ = _connect(ctx, redis_option, prefix)
+    client, keys, url = _connect(ctx, redis_option, prefix)
     _stop_on_sigterm()
     worker = EnrichWorker(client, keys, name or default_name(), model_size=config["model_size"],
                           batch=config["batch_size"], embedding=config["embedding"], topics=topics, lease=lease)
-    report = worker.run(until_empty=until_empty)
+    with _lost_redis(url):
+        report = worker.run(until_empty=until_empty)
     click.echo(json.dumps(asdict(report)))
 
 
@@ -197,8 +215,9 @@ def status_cmd(ctx, as_json, redis_option, prefix):
     """
     from crawler.cluster.status import cluster_status, format_status
 
-    client, keys, _ = _connect(ctx, redis_option, prefix)
-    status = cluster_status(client, keys)
+    client, keys, url = _connect(ctx, redis_option, prefix)
+    with _lost_redis(url):
+        status = cluster_status(client, keys)
     click.echo(json.dumps(status, indent=2) if as_json else format_status(status))
 
 
