@@ -98,3 +98,37 @@ def test_two_enrich_workers_give_one_analysis_per_article_equal_to_veille_enrich
     assert any(v["mentions"] for k, v in cluster.items() if k.startswith("https"))  # the models did run
     assert cluster == alone
     assert client.xlen(keys.enrich) == 0 and client.xlen(keys.analyses) == 0
+
+
+def test_a_killed_enrich_worker_leaves_its_batch_to_another(redis_url, tmp_path):
+    import signal
+
+    db = str(tmp_path / "cluster.db")
+    _articles(db)
+    client, keys = connect(redis_url), Keys()
+    w = writer(redis_url, db, "--until-empty", env=ENV)
+    doomed = subprocess.Popen(veille("enrich", "--redis", redis_url, "--name", "doomed"), env=ENV,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def holding() -> bool:  # models loaded, a batch taken
+        return bool(client.exists(keys.enrich)) and any(
+            c["pending"] for c in client.xinfo_consumers(keys.enrich, "enrich"))
+
+    deadline = time.monotonic() + 300
+    while not holding():
+        assert time.monotonic() < deadline and doomed.poll() is None
+        time.sleep(0.05)
+    os.kill(doomed.pid, signal.SIGKILL)
+    doomed.wait()
+    heir = subprocess.Popen(veille("enrich", "--redis", redis_url, "--name", "heir", "--lease", "2s", "--until-empty"),
+                            env=ENV, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    report = json.loads(heir.communicate(timeout=600)[0])
+    w.communicate(timeout=120)
+    assert w.returncode == 0
+    assert report["reclaimed"] >= 1  # the dead worker's batch
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM articles WHERE status = 'enriched'").fetchone()[0] == len(TEXTS)
+    # analysed once or twice, stored once: no mention twice
+    assert conn.execute("SELECT count(*) FROM (SELECT article_id, start, \"end\" FROM mentions"
+                        " GROUP BY 1, 2, 3 HAVING count(*) > 1)").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM mentions").fetchone()[0] > 0
