@@ -11,9 +11,9 @@ from __future__ import annotations
 import random
 import threading
 import time
+from contextlib import ExitStack, contextmanager
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
-from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 

