@@ -70,6 +70,14 @@ def _tables(value):
     return value
 
 
+def _cluster(value):
+    if not isinstance(value, dict) or set(value) - {"redis"}:
+        raise ValueError("a [cluster] table with only `redis = \"redis://...\"`")
+    if "redis" in value and not str(value["redis"]).startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError("a [cluster] table whose redis is a redis://, rediss:// or unix:// URL")
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -103,6 +111,9 @@ SETTINGS = [
             unset="(the five default topics)"),
     Setting("alert", "[[alert]] tables", [], "alert subscriptions (the keys of `veille alerts add`), synced "
                                              "into the database on each run", _tables, env=False),
+    Setting("cluster", "[cluster] table", {}, "several machines: `redis = \"redis://host:6379/0\"` (or "
+                                              "`VEILLE_REDIS`), the Redis of `veille cluster` commands",
+            _cluster, env=False),
 ]
 BY_NAME = {s.name: s for s in SETTINGS}
 DEFAULTS = {s.name: s.default for s in SETTINGS}

@@ -1,0 +1,87 @@
+"""One cluster crawl job in its own process: `python -m crawler.cluster.job` (run by crawl workers).
+
+The crawl worker starts one such process per job, as `crawler.crawl` runs one crawl: a
+Twisted reactor cannot be restarted, and a process per job means a hostile page that crashes
+lxml, or a leak, costs one job, never the worker. Settings are the project's, with the store
+pipeline replaced by the stream pipeline and no database.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+STORE = "crawler.pipelines.StorePipeline"
+STREAM = "crawler.cluster.pipelines.StreamPipeline"
+HOST_SLOTS = "crawler.cluster.politeness.HostSlotsMiddleware"
+
+
+def job_settings(redis_url: str, prefix: str, overrides: dict | None = None):
+    """The project's Scrapy settings for a cluster job: articles to the stream, nothing to SQLite."""
+    from scrapy.utils.project import get_project_settings
+
+    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
+    s = get_project_settings()
+    pipelines = dict(s.getdict("ITEM_PIPELINES"))
+    priority = pipelines.pop(STORE, 800)
+    pipelines[STREAM] = priority
+    s.set("ITEM_PIPELINES", pipelines, priority="cmdline")
+    middlewares = dict(s.getdict("DOWNLOADER_MIDDLEWARES"))
+    middlewares[HOST_SLOTS] = 970  # nearest the downloader (past SkipNonHtml, 960): sees every raw response
+    s.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
+    s.set("SPIDER_MODULES", [*s.getlist("SPIDER_MODULES"), "crawler.cluster.spider"], priority="cmdline")
+    s.set("VEILLE_DB", None, priority="cmdline")
+    s.set("VEILLE_CLUSTER_REDIS", redis_url, priority="cmdline")
+    s.set("VEILLE_CLUSTER_PREFIX", prefix, priority="cmdline")
+    for k, v in (overrides or {}).items():
+        s.set(k, v, priority="cmdline")
+    return s
+
+
+def run_job(job: dict, job_id: str, redis_url: str, prefix: str, overrides: dict | None = None,
+            claim_ms: int = 900_000) -> dict:
+    """Crawl the source of `job` (its stream fields, as text) in this process; returns Scrapy's stats."""
+    from scrapy.crawler import CrawlerProcess
+
+    process = CrawlerProcess(job_settings(redis_url, prefix, overrides))
+    crawler = process.create_crawler("cluster")
+    process.crawl(crawler, job=json.dumps(job), job_id=job_id, redis_url=redis_url, prefix=prefix,
+                  claim_ms=str(claim_ms))
+    process.start()
+    return crawler.stats.get_stats()
+
+
+def _die_with_parent() -> None:
+    """Linux: this process gets SIGKILL when the crawl worker that started it dies.
+
+    A job whose worker died is taken over by another worker; a crawl left running here would
+    fetch its pages a second time, alongside the new owner.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the worker died before prctl took effect
+            os._exit(1)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description="Run one veille cluster crawl job (used by `veille cluster crawl`).")
+    p.add_argument("--redis", required=True)
+    p.add_argument("--prefix", default="veille")
+    p.add_argument("--job-id", required=True)
+    p.add_argument("--claim-ms", type=int, default=900_000)
+    p.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
+    args = p.parse_args(argv)
+    _die_with_parent()
+    job = json.loads(sys.stdin.read())  # the job's fields: a source table can be long for argv
+    stats = run_job(job, args.job_id, args.redis, args.prefix, dict(kv.split("=", 1) for kv in args.settings),
+                    args.claim_ms)
+    return 0 if stats.get("finish_reason") == "finished" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
