@@ -51,7 +51,8 @@ def test_convert_writes_docbins_with_misc_mapped_to_o(tmp_path):
 
     data = _corpus(tmp_path)
     out = tmp_path / "out"
-    assert convert_main(["--lang", "de", "--data", str(data), "--out", str(out), "--misc", "drop"]) == 0
+    assert convert_main(["--lang", "de", "--data", str(data), "--out", str(out), "--misc", "drop",
+                         "--wikiann-cap", "-1"]) == 0
     nlp = spacy.blank("de")
     train = list(DocBin().from_disk(out / "train.spacy").get_docs(nlp.vocab))
     dev = list(DocBin().from_disk(out / "dev.spacy").get_docs(nlp.vocab))

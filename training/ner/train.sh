@@ -18,7 +18,7 @@ DATA=${DATA:-$root/../shared/corpus/ner-train}
 OUT=${OUT:-$here/output/$lang}
 CORPUS=${CORPUS:-$here/corpus/$lang}
 # Per-language choices, measured on German first (see README.md and the model cards).
-CONVERT_ARGS=${CONVERT_ARGS:---misc drop --wikiann-cap 5000}
+CONVERT_ARGS=${CONVERT_ARGS:---misc drop --wikiann-cap 0}
 export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}" OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 # shellcheck disable=SC2086  # CONVERT_ARGS is a list of options on purpose
