@@ -67,6 +67,7 @@ def score(nlp, sents, label_map: dict | None = None, labels=SCORED) -> dict:
     out = summarise(totals)
     out["words"] = words
     out["words_per_s"] = round(words / elapsed) if elapsed else None
+    out["load_avg_1min"] = round(os.getloadavg()[0], 2)   # the machine is shared: context for the speed
     return out
 
 

@@ -80,7 +80,7 @@ def render_card(lang: str, stats: dict, info: dict, scores: dict, compare: list[
              f"(width {st['width']}, depth {st['depth']}, embed rows {st['embed_size']}, hidden "
              f"{st['hidden_width']}; no pretrained vectors). Size on disk: {size / 1e6:.1f} MB. "
              f"NER speed: {pol['words_per_s']:,} words/s on one core (dev split, pre-tokenised, "
-             "OMP_NUM_THREADS=1).", ""]
+             f"OMP_NUM_THREADS=1, on a shared 2-core machine with load average {pol.get('load_avg_1min', '?')}).", ""]
     lines += _data_section(stats) + [""] + _dropped_section(stats) + [""]
     lines += ["## Training", "",
               f"`training/ner/train.sh {lang}` (fixed seed {st['seed']}, max_steps {st['max_steps']}, "

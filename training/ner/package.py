@@ -63,10 +63,11 @@ def same_predictions(a: Path, b: Path, sents) -> bool:
 
 def write_meta(dest: Path, lang: str, version: str, stats: dict) -> None:
     meta = json.loads((dest / "meta.json").read_text(encoding="utf-8"))
+    labels = "/".join(meta.get("labels", {}).get("ner", []))
     meta.update({
         "lang": lang, "name": f"veille_{lang}_ner", "version": version,
-        "description": f"veille {lang} NER (PER/ORG/LOC/MISC-free unless labelled), CNN tok2vec inside ner; "
-                       "see MODEL_CARD.md",
+        "description": f"veille {lang} NER ({labels}), HashEmbedCNN tok2vec inside the ner component, "
+                       "trained on ../shared/corpus/ner-train; see MODEL_CARD.md",
         "author": "veille", "license": "research/internal use only: inherits the non-commercial terms "
                   "of its training data (see MODEL_CARD.md)",
         "sources": [s["source"] for s in stats["train_sources"] if s["used"]],
@@ -96,7 +97,7 @@ def main(argv=None) -> int:
     scores = evaluate(str(dest), args.lang, args.data)
     compare = [evaluate(name, args.lang, args.data) for name in args.compare]
     card = render_card(args.lang, stats, info, scores, compare, dir_size(dest),
-                       (src.parent / "config.cfg"))
+                       dest / "config.cfg")
     (dest / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     (src.parent / "package_scores.json").write_text(json.dumps({"shipped": scores, "compare": compare},
                                                                indent=1), encoding="utf-8")
