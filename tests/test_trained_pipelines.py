@@ -20,8 +20,8 @@ CARD_SECTIONS = ("## Data", "## Dropped from training", "## Dev scores", "## Lic
 
 # One sentence per language, each naming a real person, organisation and place: (text, expected spans).
 SENTENCES = {
-    "de": ("Bundeskanzler Olaf Scholz hat am Montag in Hamburg die Werft von ThyssenKrupp besucht.",
-           {("Olaf Scholz", "PER"), ("Hamburg", "LOC"), ("ThyssenKrupp", "ORG")}),
+    "de": ("Der Vorstand von Volkswagen hat sich am Dienstag in Wolfsburg mit Bundeskanzler Olaf Scholz getroffen.",
+           {("Volkswagen", "ORG"), ("Wolfsburg", "LOC"), ("Olaf Scholz", "PER")}),
     "es": ("El presidente Pedro Sánchez se reunió ayer en Sevilla con directivos de Telefónica.",
            {("Pedro Sánchez", "PER"), ("Sevilla", "LOC"), ("Telefónica", "ORG")}),
     "it": ("Il ministro Giancarlo Giorgetti ha incontrato a Torino i vertici della Fiat.",

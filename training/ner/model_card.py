@@ -79,8 +79,9 @@ def render_card(lang: str, stats: dict, info: dict, scores: dict, compare: list[
              "component with its own HashEmbedCNN tok2vec "
              f"(width {st['width']}, depth {st['depth']}, embed rows {st['embed_size']}, hidden "
              f"{st['hidden_width']}; no pretrained vectors). Size on disk: {size / 1e6:.1f} MB. "
-             f"NER speed: {pol['words_per_s']:,} words/s on one core (dev split, pre-tokenised, "
-             f"OMP_NUM_THREADS=1, on a shared 2-core machine with load average {pol.get('load_avg_1min', '?')}).", ""]
+             f"NER speed, one thread (OMP_NUM_THREADS=1) on the pre-tokenised dev split: "
+             f"{pol.get('words_per_cpu_s') or 0:,} words per CPU-second; {pol['words_per_s']:,} words/s wall clock "
+             f"on a shared 2-core machine (load average {pol.get('load_avg_1min', '?')}).", ""]
     lines += _data_section(stats) + [""] + _dropped_section(stats) + [""]
     lines += ["## Training", "",
               f"`training/ner/train.sh {lang}` (fixed seed {st['seed']}, max_steps {st['max_steps']}, "
