@@ -24,7 +24,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")   # must precede numpy's import to take effect
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from training.ner.conll import (ALL_LABELS, DEFAULT_DATA, SCORED, count_matches,  # noqa: E402
-                                load_split, spans, summarise)
+                                load_split, prf, spans, summarise)
 
 ONTONOTES = {"PERSON": "PER", "PER": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG"}
 NEEDED = ("tok2vec", "ner")   # components the NER needs; the rest is switched off for speed
@@ -41,8 +41,9 @@ def load_ner(name: str):
     return nlp
 
 
-def dev_sentences(data: Path, lang: str, limit: int = 0) -> list[tuple[list[str], list[tuple]]]:
-    sents = [(toks, spans(tags)) for _r, toks, tags in load_split(data, lang, "dev")]
+def dev_sentences(data: Path, lang: str, limit: int = 0) -> list[tuple[list[str], list[tuple], str]]:
+    """[(tokens, gold spans, source name)] of a dev split."""
+    sents = [(toks, spans(tags), r["source"]) for r, toks, tags in load_split(data, lang, "dev")]
     return sents[:limit] if limit else sents
 
 
@@ -50,13 +51,14 @@ def score(nlp, sents, label_map: dict | None = None, labels=SCORED) -> dict:
     """Per-label and micro P/R/F1 over `labels`, plus words/s of the NER pass."""
     from spacy.tokens import Doc
 
-    docs = [Doc(nlp.vocab, words=toks) for toks, _g in sents]
+    docs = [Doc(nlp.vocab, words=toks) for toks, _g, _s in sents]
     words = sum(len(d) for d in docs)
     t0, c0 = time.perf_counter(), time.process_time()
     docs = list(nlp.pipe(docs, batch_size=256))
     elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
     totals = {lab: Counter() for lab in labels}
-    for doc, (_toks, gold) in zip(docs, sents):
+    per_source: dict[str, Counter] = {}   # dev splits that mix domains are also scored per part
+    for doc, (_toks, gold, source) in zip(docs, sents):
         pred = []
         for e in doc.ents:
             lab = label_map.get(e.label_) if label_map is not None else e.label_
@@ -64,7 +66,10 @@ def score(nlp, sents, label_map: dict | None = None, labels=SCORED) -> dict:
                 pred.append((e.start, e.end, lab))
         for lab, c in count_matches(gold, pred, labels).items():
             totals[lab] += c
+            per_source.setdefault(source, Counter()).update(c)
     out = summarise(totals)
+    if len(per_source) > 1:
+        out["by_source"] = {src: prf(c) for src, c in per_source.items()}
     out["words"] = words
     out["words_per_s"] = round(words / elapsed) if elapsed else None
     # Per CPU-second of this one-thread process: what one core delivers, less skewed than

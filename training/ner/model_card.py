@@ -95,6 +95,10 @@ def render_card(lang: str, stats: dict, info: dict, scores: dict, compare: list[
               f"Exact span and label, {scores['sentences']:,} dev sentences, corpus tokenisation "
               f"(`python training/ner/evaluate.py nlp/pipelines/{lang} --lang {lang}`). PER/ORG/LOC:", ""]
     lines += _table(pol, ("PER", "ORG", "LOC"))
+    if "by_source" in pol:
+        lines += ["", "PER/ORG/LOC micro per part of the dev split:", "",
+                  "| dev source | P | R | F1 |", "|---|---:|---:|---:|"]
+        lines += [f"| {src} | {s['p']:.3f} | {s['r']:.3f} | {s['f1']:.3f} |" for src, s in pol["by_source"].items()]
     if "all_labels" in scores:
         lines += ["", "All four labels:", ""] + _table(scores["all_labels"], ("PER", "ORG", "LOC", "MISC"))
     for c in compare:

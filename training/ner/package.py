@@ -55,8 +55,8 @@ def same_predictions(a: Path, b: Path, sents) -> bool:
     from spacy.tokens import Doc
 
     na, nb = load_ner(str(a)), load_ner(str(b))
-    da = na.pipe([Doc(na.vocab, words=t) for t, _g in sents])
-    db = nb.pipe([Doc(nb.vocab, words=t) for t, _g in sents])
+    da = na.pipe([Doc(na.vocab, words=t) for t, _g, _s in sents])
+    db = nb.pipe([Doc(nb.vocab, words=t) for t, _g, _s in sents])
     return all([(e.start, e.end, e.label_) for e in x.ents] == [(e.start, e.end, e.label_) for e in y.ents]
                for x, y in zip(da, db))
 
