@@ -1,0 +1,74 @@
+"""training/ner: the corpus conversion keeps official test splits out and caps silver fragments,
+and the span scorer counts exact matches only."""
+from __future__ import annotations
+
+import gzip
+from collections import Counter
+
+import pytest
+
+from training.ner.conll import count_matches, load_split, spans, summarise
+from training.ner.convert import main as convert_main, select_train
+
+HEADER = "lang\tsplit\tsource\tstart\tend\tsentences\ttokens\tPER\tORG\tLOC\tMISC\thas_misc\trepo\tcommit\tpath\tdomain\tlicence\n"
+
+
+def _corpus(tmp_path):
+    """A tiny ner-train look-alike: gold 0-2, a -test source 2-4, WikiANN 4-8; dev 0-1."""
+    train = [("Anna", "B-PER"), ("Berlin", "B-LOC"), ("Kiel", "B-LOC"), ("Bosch", "B-ORG"),
+             ("Hans", "B-PER"), ("Ulm", "B-LOC"), ("Lidl", "B-ORG"), ("Jena", "B-LOC")]
+    rows = [("train", "gold-train", 0, 2, "True"), ("train", "wikineural-xx-test", 2, 4, "True"),
+            ("train", "wikiann-xx-train", 4, 8, "False"), ("dev", "gold-dev", 0, 1, "True")]
+    (tmp_path / "de").mkdir()
+    with gzip.open(tmp_path / "de" / "train.conll.gz", "wt", encoding="utf-8") as f:
+        for tok, tag in train:
+            f.write(f"{tok}\t{tag}\nwohnt\tO\nhier\tO\n\n")
+    with gzip.open(tmp_path / "de" / "dev.conll.gz", "wt", encoding="utf-8") as f:
+        f.write("Die\tO\nDeutsche\tB-ORG\nBahn\tI-ORG\nfährt\tO\n.\tO\n\nEM\tB-MISC\n\n")
+    rows[-1] = ("dev", "gold-dev", 0, 2, "True")
+    with open(tmp_path / "sources.tsv", "w", encoding="utf-8") as f:
+        f.write(HEADER)
+        for split, name, a, b, misc in rows:
+            f.write(f"de\t{split}\t{name}\t{a}\t{b}\t{b - a}\t0\t0\t0\t0\t0\t{misc}\tr\tc\tp\td\tlic {name}\n")
+    return tmp_path
+
+
+def test_test_splits_never_reach_training_and_wikiann_is_capped(tmp_path):
+    data = _corpus(tmp_path)
+    kept, stats = select_train(load_split(data, "de", "train"), wikiann_cap=2, seed=0)
+    first = {toks[0] for _r, toks, _t in kept}
+    assert not first & {"Kiel", "Bosch"}           # the -test source's sentences
+    assert {"Anna", "Berlin"} <= first
+    assert len(first & {"Hans", "Ulm", "Lidl", "Jena"}) == 2
+    by = {s["source"]: s for s in stats}
+    assert by["wikineural-xx-test"]["used"] == 0 and "test split" in by["wikineural-xx-test"]["dropped"]
+    assert by["wikiann-xx-train"]["used"] == 2
+
+
+def test_convert_writes_docbins_with_misc_mapped_to_o(tmp_path):
+    import spacy
+    from spacy.tokens import DocBin
+
+    data = _corpus(tmp_path)
+    out = tmp_path / "out"
+    assert convert_main(["--lang", "de", "--data", str(data), "--out", str(out), "--misc", "drop",
+                         "--wikiann-cap", "-1"]) == 0
+    nlp = spacy.blank("de")
+    train = list(DocBin().from_disk(out / "train.spacy").get_docs(nlp.vocab))
+    dev = list(DocBin().from_disk(out / "dev.spacy").get_docs(nlp.vocab))
+    assert len(train) == 6 and all(d[0].text not in ("Kiel", "Bosch") for d in train)
+    assert [(e.text, e.label_) for e in dev[0].ents] == [("Deutsche Bahn", "ORG")]
+    assert list(dev[1].ents) == []                  # MISC became O
+
+
+def test_exact_span_scoring():
+    gold = spans(["B-PER", "I-PER", "O", "B-LOC", "B-ORG"])
+    assert gold == [(0, 2, "PER"), (3, 4, "LOC"), (4, 5, "ORG")]
+    pred = [(0, 1, "PER"), (3, 4, "LOC"), (4, 5, "LOC")]   # short span, right, wrong label
+    totals = {lab: Counter() for lab in ("PER", "ORG", "LOC")}
+    for lab, c in count_matches(gold, pred).items():
+        totals[lab] += c
+    s = summarise(totals)
+    assert (s["LOC"]["tp"], s["LOC"]["fp"]) == (1, 1)
+    assert (s["PER"]["tp"], s["PER"]["fn"], s["ORG"]["fn"]) == (0, 1, 1)
+    assert s["micro"]["p"] == pytest.approx(1 / 3, abs=1e-3) and s["micro"]["r"] == pytest.approx(1 / 3, abs=1e-3)
