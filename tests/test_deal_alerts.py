@@ -118,7 +118,7 @@ def test_the_entity_must_be_a_party_of_the_deal_not_only_mentioned(store):
 
 def test_a_dry_run_shows_the_deal_filter_and_the_deal(store, db_path):
     add_deal_articles(store)
-    run = lambda *a: CliRunner().invoke(main, [*a, "--db", db_path], catch_exceptions=False)  # noqa: E731
+    run = lambda *a: CliRunner().invoke(main, [*a, "--db", db_path], catch_exceptions=False)
     res = run("alerts", "add", "big-deals", "--deal", "any", "--min-amount", "10e6", "--notify", "ntfy://veille")
     assert res.exit_code == 0 and "deal: any; deal amount ≥ 10,000,000 EUR" in res.output
     store.db.execute("UPDATE articles SET published = date('now')")
@@ -204,3 +204,25 @@ def test_a_deal_alert_is_delivered_once_to_a_webhook_with_the_deal_line(store):
     line = "Bpifrance × IA Booster France 2030 — public funding, €25m, 22 Jul 2025"
     assert line in single and single.index(line) < single.index("**Bpifrance mobilise")
     assert "Why: deal public funding; deal amount ≥ 10,000,000 EUR" in single
+
+
+def test_migration_15_keeps_the_subscriptions_saved_before_it(db_path, monkeypatch):
+    from db import schema
+    from db.store import Store
+
+    everything = list(schema.MIGRATIONS)
+    monkeypatch.setattr(schema, "MIGRATIONS", [m for m in everything if m[0] < 15])
+    old = Store(db_path)
+    old.db.execute(  # a row as migration 3 stored it, before subscriptions had a deal column
+        "INSERT INTO subscriptions (name, query, entities, created_at, updated_at)"
+        " VALUES ('openai', 'OpenAI', '[]', '2025-07-24T09:30:00+00:00', '2025-07-24T09:30:00+00:00')")
+    old.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", everything)
+    new = Store(db_path)
+    try:
+        (sub,) = alerts.all_subscriptions(new.db)
+        assert (sub.name, sub.query, sub.deal) == ("openai", "OpenAI", None)
+        saved = alerts.save(new.db, alerts.parse("deals", deal="acquisition"), now=T0)
+        assert alerts.get(new.db, "deals").deal == saved.deal == "acquisition"
+    finally:
+        new.close()
