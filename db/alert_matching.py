@@ -22,6 +22,38 @@ class Criteria:
     topic: str | None
     lang: str | None
     min_amount: float | None
+    deal: str | None = None  # a deal kind or "any": then entities are its parties, min_amount its amount
+
+
+ANY_DEAL = "any"
+
+
+def _deal_conds(c: Criteria) -> tuple[list[str], list]:
+    """Conditions on a deal `d` that `c` asks for: its kind, every entity of `c` among the parties
+    of that one deal, an amount of at least the minimum."""
+    conds, params = ["1"], []
+    if c.deal != ANY_DEAL:
+        conds.append("d.kind = ?")
+        params.append(c.deal)
+    if c.min_amount is not None:
+        conds.append("d.amount_eur >= ?")
+        params.append(c.min_amount)
+    for eid in c.entity_ids:
+        conds.append("EXISTS (SELECT 1 FROM deal_parties p WHERE p.deal_id = d.id AND p.entity_id = ?)")
+        params.append(eid)
+    return conds, params
+
+
+def deal_ids(db, c: Criteria, article_ids: list[int]) -> dict[int, list[int]]:
+    """{article id: ids of the deals it reports that `c` asks for}, for a match's reasons."""
+    conds, params = _deal_conds(c)
+    out: dict[int, list[int]] = {}
+    for aid, did in db.execute(
+            "SELECT DISTINCT s.article_id, d.id FROM deal_sources s JOIN deals d ON d.id = s.deal_id"
+            f" WHERE s.article_id IN (SELECT value FROM json_each(?)) AND {' AND '.join(conds)}"
+            " ORDER BY s.article_id, d.id", [json.dumps(article_ids), *params]):
+        out.setdefault(aid, []).append(did)
+    return out
 
 
 def parse_query(query: str) -> None:
@@ -69,7 +101,11 @@ def _head(c: Criteria, lo: int, hi: int) -> tuple[str, list, list[int], bool]:
     if c.query:
         return ("SELECT rowid AS id, snippet(articles_fts, -1, char(2), char(3), '…', 24) AS snip"
                 " FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ?",
-                [c.query, lo, hi], c.entity_ids, False)
+                [c.query, lo, hi], [] if c.deal else c.entity_ids, False)
+    if c.deal:
+        # entities and amount are the deal's own (deal_filter), not mentions or quoted sums
+        return ("SELECT DISTINCT article_id AS id, NULL AS snip FROM deal_sources WHERE article_id BETWEEN ? AND ?",
+                [lo, hi], [], False)
     if c.entity_ids:
         return ("SELECT DISTINCT article_id AS id, NULL AS snip FROM mentions WHERE entity_id = ?"
                 " AND article_id BETWEEN ? AND ?", [c.entity_ids[0], lo, hi], c.entity_ids[1:], False)
@@ -89,7 +125,12 @@ def _sql_for(c: Criteria, ids: list[int], ids_json: str | None, on_topic: float)
         # idx_mentions_entity (entity_id, article_id): one range read per entity
         where.append("h.id IN (SELECT article_id FROM mentions WHERE entity_id = ? AND article_id BETWEEN ? AND ?)")
         rest += [eid, lo, hi]
-    if c.min_amount is not None and not amount_driven:
+    if c.deal:
+        conds, deal_params = _deal_conds(c)
+        where.append("EXISTS (SELECT 1 FROM deal_sources s JOIN deals d ON d.id = s.deal_id"
+                     f" WHERE s.article_id = h.id AND {' AND '.join(conds)})")
+        rest += deal_params
+    elif c.min_amount is not None and not amount_driven:
         # unary + keeps SQLite on idx_amounts_article (a lookup per candidate) rather than a scan
         # of every large amount in the database through an index on (kind, eur)
         where.append("EXISTS (SELECT 1 FROM amounts x WHERE x.article_id = h.id AND +x.kind = 'money'"

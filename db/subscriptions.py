@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from db.schema import transaction
 
-FIELDS = ("query", "entities", "topic", "lang", "min_amount", "notify", "every", "origin")
+FIELDS = ("query", "entities", "topic", "lang", "min_amount", "notify", "every", "origin", "deal")
 
 
 def rows(cursor) -> list[dict]:
@@ -34,12 +34,12 @@ def upsert(db, name: str, values: dict, ts: str, *, replace: bool) -> tuple[bool
         if row:
             conn.execute(
                 "UPDATE subscriptions SET query=?, entities=?, topic=?, lang=?, min_amount=?, notify=?, every=?,"
-                " origin=?, updated_at=?, error=NULL, error_at=NULL WHERE id=?", [*fields, ts, row[0]])
+                " origin=?, deal=?, updated_at=?, error=NULL, error_at=NULL WHERE id=?", [*fields, ts, row[0]])
             return True, row[1]
         start = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
         conn.execute(
-            "INSERT INTO subscriptions (query, entities, topic, lang, min_amount, notify, every, origin, name,"
-            " start_after, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO subscriptions (query, entities, topic, lang, min_amount, notify, every, origin, deal,"
+            " name, start_after, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [*fields, name, start, ts, ts])
     return True, None
 
@@ -68,7 +68,7 @@ def overview(db) -> list[dict]:
     """One row per subscription with its outbox counts and the latest error, for `alerts list`."""
     return rows(db.execute(
         """SELECT s.id, s.name, s.active, s.every, s.notify, s.query, s.entities, s.topic, s.lang, s.min_amount,
-                  s.origin, s.error,
+                  s.deal, s.origin, s.error,
                   sum(o.status = 'pending') AS pending, sum(o.status = 'sent') AS sent,
                   sum(o.status = 'failed') AS failed, sum(o.status = 'in_doubt') AS in_doubt,
                   sum(o.status IN ('claimed', 'handing')) AS sending, sum(o.status = 'feed') AS feed,

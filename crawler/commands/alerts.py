@@ -52,7 +52,11 @@ def alerts_group():
 @click.option("--entity", "entities", multiple=True, help="An entity every match must mention (repeatable).")
 @click.option("--topic", help="A topic every match must have.")
 @click.option("--lang", help="Only articles in this language (fr, en, ...).")
-@click.option("--min-amount", type=str, help="Only articles with a money amount of at least this many EUR (1e6).")
+@click.option("--min-amount", type=str, help="Only articles with a money amount of at least this many EUR (1e6); "
+                                             "with --deal, the deal's own amount.")
+@click.option("--deal", metavar="KIND", help="Only articles reporting a deal of this kind: partnership, investment, "
+                                             "acquisition, public_funding, expansion, or any; --entity then names "
+                                             "a party of the deal.")
 @click.option("--notify", help="Apprise URL of the channel (mailto://, slack://, ntfy://, json://...); "
                                "without it the subscription only feeds its Atom feed.")
 @click.option("--every", type=click.Choice(["immediate", "hourly", "daily"]), default="immediate",
@@ -60,7 +64,7 @@ def alerts_group():
 @click.option("--replace", is_flag=True, help="Replace a subscription of the same name.")
 @json_option("Print the stored subscription as JSON.")
 @click.pass_context
-def alerts_add(ctx, name, db, query, entities, topic, lang, min_amount, notify, every, replace, as_json):
+def alerts_add(ctx, name, db, query, entities, topic, lang, min_amount, deal, notify, every, replace, as_json):
     """Subscribe: store a named subscription, checked before it is saved.
 
     It matches articles stored from now on; `veille alerts test NAME` shows what it would
@@ -72,12 +76,14 @@ def alerts_add(ctx, name, db, query, entities, topic, lang, min_amount, notify, 
           --notify 'mailtos://user:pass@smtp.example.org?to=veille@example.org'
       veille alerts add bpi --entity Bpifrance --min-amount 1e6 --notify ntfy://veille-bpi --every daily
       veille alerts add ia-uk --query '"AI Growth Zones"' --lang en --notify 'slack://T1/B2/C3'
+      veille alerts add mistral-deals --deal partnership --entity "Mistral AI" --notify ntfy://veille-deals
+      veille alerts add big-deals --deal any --min-amount 10e6 --notify ntfy://veille-deals
     """
     from digests import alerts
 
     # checked before the database is opened: a bad subscription changes nothing
     sub = alerts.parse(name, query=query, entities=entities, topic=topic, lang=lang, min_amount=min_amount,
-                       notify=notify, every=every)
+                       deal=deal, notify=notify, every=every)
     with alerts_store(ctx, db) as store:
         saved = alerts.save(store.db, sub, replace=replace)
         shown = subscription_json(store, saved)
@@ -93,7 +99,7 @@ def subscription_json(store, sub) -> dict:
     # `notify` keeps its masked form for scripts written before `channel` existed
     channel = shown_channel(store.db, sub.notify)
     return {"name": sub.name, "query": sub.query, "entities": sub.entities, "topic": sub.topic, "lang": sub.lang,
-            "min_amount": sub.min_amount, "notify": channel if sub.notify else None, "channel": channel,
+            "min_amount": sub.min_amount, "deal": sub.deal, "notify": channel if sub.notify else None, "channel": channel,
             "every": sub.every, "active": sub.active, "origin": sub.origin, "error": sub.error}
 
 

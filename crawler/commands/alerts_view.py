@@ -84,17 +84,23 @@ def alerts_test(ctx, name, db, days, as_json):
             # file (sqlite3.DatabaseError) goes on to the CLI's one message about the database.
             raise VeilleError(f"{name}: {exc}") from None
         rows = articles(store.db, [m.article_id for m in found])
+    from digests.alerts.messages import deal_line
+
     out = []
     for m in found:
         a = rows[m.article_id]
+        deals = m.why.get("deals") or []
         out.append({**a, "terms": m.why["terms"], "snippet": highlighted(m.why["snippet"]),
-                    "entities": m.why["entities"], "amounts": m.why["amounts"]})
+                    "entities": m.why["entities"], "amounts": m.why["amounts"],
+                    **({"deals": [{**d, "line": deal_line(d, ctx.obj["lang"])} for d in deals]} if sub.deal else {})})
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{name}: {len(out)} match(es) in the last {days} day(s)")
+    click.echo(f"{name}: {len(out)} match(es) in the last {days} day(s) · {'; '.join(sub.criteria())}")
     for a in out:
         click.secho(f"- {a['published'] or '':10} {a['title']} ({a['source']})", bold=True)
+        for d in a.get("deals", []):
+            click.echo(f"    {d['line']}")
         if a["snippet"]:
             click.echo(f"    {a['snippet']}")
         click.echo(f"    {a['url']}")

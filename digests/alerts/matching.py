@@ -26,7 +26,7 @@ HIT_OPEN, HIT_CLOSE = sql.HIT_OPEN, sql.HIT_CLOSE
 @dataclass
 class Match:
     article_id: int
-    why: dict  # {"snippet", "terms", "entities", "amounts"}
+    why: dict  # {"snippet", "terms", "entities", "amounts"}, and "deals" for a deal subscription
 
 
 @dataclass
@@ -61,18 +61,43 @@ def match(db, sub: Subscription, ids: list[int], *, ids_json: str | None = None)
         return []  # an entity never seen yet: nothing can mention it
     from nlp.topics import ON_TOPIC
 
-    crit = sql.Criteria(sub.query, [e.id for e in found], sub.topic, sub.lang, sub.min_amount)
+    crit = sql.Criteria(sub.query, [e.id for e in found], sub.topic, sub.lang, sub.min_amount, sub.deal)
     hits = sql.hits(db, crit, ids, on_topic=ON_TOPIC, ids_json=ids_json)
     if not hits:
         return []
     aids = [h[0] for h in hits]
     ents = sql.mentioned(db, aids, crit.entity_ids)
-    amounts = sql.large_amounts(db, aids, sub.min_amount) if sub.min_amount is not None else {}
+    amounts = sql.large_amounts(db, aids, sub.min_amount) if sub.min_amount is not None and not sub.deal else {}
+    deals = _deal_reasons(db, crit, aids) if sub.deal else {}
     out = []
     for aid, snip in hits:
         terms = sorted({t.lower() for t in re.findall(f"{HIT_OPEN}(.*?){HIT_CLOSE}", snip or "")})
-        out.append(Match(aid, {"snippet": snip, "terms": terms, "entities": ents.get(aid, []),
-                               "amounts": amounts.get(aid, [])[:3]}))
+        why = {"snippet": snip, "terms": terms, "entities": ents.get(aid, []), "amounts": amounts.get(aid, [])[:3]}
+        if sub.deal:
+            why["deals"] = deals.get(aid, [])
+        out.append(Match(aid, why))
+    return out
+
+
+_DEAL_KEYS = ("id", "kind", "status", "amount_text", "amount_value", "amount_unit", "amount_eur", "date",
+              "date_precision")
+
+
+def _deal_reasons(db, crit: sql.Criteria, aids: list[int]) -> dict[int, list[dict]]:
+    """{article id: the deals it reports that the subscription asked for (three at most)}, kept in
+    the outbox row so the message states them as they were when matched."""
+    from db.deals import deals_for_articles
+
+    wanted = sql.deal_ids(db, crit, aids)
+    told = deals_for_articles(db, list(wanted))
+    out: dict[int, list[dict]] = {}
+    for aid, ids in wanted.items():
+        seen: dict[int, dict] = {}
+        for d in told.get(aid, []):
+            if d["id"] in ids and d["id"] not in seen:
+                seen[d["id"]] = {**{k: d[k] for k in _DEAL_KEYS},
+                                 "parties": [{"name": p["canonical"], "role": p["role"]} for p in d["parties"]]}
+        out[aid] = list(seen.values())[:3]
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from db import outbox
@@ -15,10 +15,15 @@ from digests.alerts.matching import HIT_CLOSE, HIT_OPEN
 from digests.alerts.subscriptions import Subscription
 
 WORDS = {
-    "fr": {"new": "nouveaux articles", "entities": "Acteurs", "amounts": "Montants", "why": "Pourquoi",
-           "query": "requête", "entity": "entité", "amount": "montant ≥", "read": "Lire"},
-    "en": {"new": "new articles", "entities": "Actors", "amounts": "Amounts", "why": "Why",
-           "query": "query", "entity": "entity", "amount": "amount ≥", "read": "Read"},
+    "fr": {"code": "fr", "new": "nouveaux articles", "entities": "Acteurs", "amounts": "Montants", "why": "Pourquoi",
+           "query": "requête", "entity": "entité", "amount": "montant ≥", "read": "Lire", "deal": "deal",
+           "any_deal": "tout deal", "deal_amount": "montant du deal ≥", "reported": "envisagé",
+           "months": ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+                      "déc.")},
+    "en": {"code": "en", "new": "new articles", "entities": "Actors", "amounts": "Amounts", "why": "Why",
+           "query": "query", "entity": "entity", "amount": "amount ≥", "read": "Read", "deal": "deal",
+           "any_deal": "any deal", "deal_amount": "deal amount ≥", "reported": "reported",
+           "months": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")},
 }
 
 
@@ -34,6 +39,7 @@ class AlertItem:
     entities: list[str]
     amounts: list[str]
     why_line: str = ""  # set by render()
+    deal_lines: list[str] = field(default_factory=list)  # set by render(): the deals matched, one line each
 
     @property
     def link(self) -> str | None:
@@ -83,15 +89,64 @@ def _env():
     return env
 
 
+_ACTING = ("partner", "buyer", "investor", "funder")
+_RECEIVING = ("target", "recipient")
+
+
+def _deal_date(value: str | None, precision: str | None, w: dict) -> str:
+    """"9 Sep 2025", "Sep 2025" or "2025" (French: "9 sept. 2025") as precise as the deal's date."""
+    if not value:
+        return ""
+    bits = value.split("-")
+    try:
+        year, month, day = (int(bits[i]) if len(bits) > i else 0 for i in range(3))
+    except ValueError:
+        return value
+    if precision == "year" or not 1 <= month <= 12:
+        return str(year)
+    if precision == "month" or not day:
+        return f"{w['months'][month - 1]} {year}"
+    return f"{day} {w['months'][month - 1]} {year}"
+
+
+def deal_line(deal: dict, lang: str = "fr") -> str:
+    """A matched deal in one line: "Mistral AI × ASML — investment, €1.3bn, 9 Sep 2025"
+    (French: "… — investissement, 1,3 Md€, 9 sept. 2025"); `deal` as kept in an outbox row's why."""
+    from digests.render import fmt_money, labels
+
+    w = WORDS.get(lang, WORDS["fr"])
+    parties = deal.get("parties") or []
+    names = [p["name"] for role in (_ACTING, _RECEIVING) for p in parties if p["role"] in role]
+    places = [p["name"] for p in parties if p["role"] == "place"]
+    who = " × ".join(names) + (f" ({', '.join(places)})" if names and places else ", ".join(places) if places else "")
+    parts = [labels(lang)["deal_kinds"].get(deal["kind"], deal["kind"])]
+    if deal.get("amount_value") is not None and deal.get("amount_unit"):
+        parts.append(fmt_money(deal["amount_value"], deal["amount_unit"], lang))
+    elif deal.get("amount_text"):
+        parts.append(deal["amount_text"])
+    when = _deal_date(deal.get("date"), deal.get("date_precision"), w)
+    if when:
+        parts.append(when)
+    line = f"{who} — {', '.join(parts)}" if who else ", ".join(parts)
+    return line + (f" ({w['reported']})" if deal.get("status") == "reported" else "")
+
+
 def why_line(sub: Subscription, item: AlertItem, w: dict) -> str:
     """Why this article matched, in words: the query and its terms, entities, amounts, language."""
     parts = []
     if sub.query:
         terms = ", ".join(item.why.get("terms") or [])
         parts.append(f"{w['query']} « {sub.query} »" + (f" ({terms})" if terms else ""))
+    if sub.deal:
+        from digests.render import labels
+
+        kind = labels(w["code"])["deal_kinds"].get(sub.deal)
+        parts.append(f"{w['deal']} {kind}" if kind else w["any_deal"])
     for e in item.why.get("entities") or sub.entities:
         parts.append(f"{w['entity']} {e}")
-    if sub.min_amount is not None:
+    if sub.min_amount is not None and sub.deal:
+        parts.append(f"{w['deal_amount']} {sub.min_amount:,.0f} EUR")
+    elif sub.min_amount is not None:
         found = ", ".join(a["text"] for a in item.why.get("amounts") or [])
         parts.append(f"{w['amount']} {sub.min_amount:,.0f} EUR" + (f" ({found})" if found else ""))
     if sub.lang:
@@ -111,6 +166,7 @@ def render(sub: Subscription, items: list[AlertItem], lang: str = "fr") -> Messa
         key = f"veille-{sub.id}-batch-{digest}"
     for it in items:
         it.why_line = why_line(sub, it, w)
+        it.deal_lines = [deal_line(d, lang) for d in it.why.get("deals") or []]
     env = _env()
     md = env.get_template("alert.md.j2").render(items=items, w=w)
     html = env.get_template("alert.html.j2").render(items=items, w=w)
@@ -149,7 +205,9 @@ def feed(db, sub: Subscription, *, limit: int = 50, lang: str = "fr") -> str:
     for r in recent(db, sub.id, limit):
         item = AlertItem(r["id"], r["article_id"], r["title"] or r["url"], r["url"], r["source"], r["published"],
                          json.loads(r["why"] or "{}"), [], [])
-        summary = " ".join(x for x in (plain_snippet(item.snippet), f"{w['why']}: {why_line(sub, item, w)}") if x)
+        deals = " · ".join(deal_line(d, lang) for d in item.why.get("deals") or [])
+        summary = " ".join(x for x in (deals, plain_snippet(item.snippet), f"{w['why']}: {why_line(sub, item, w)}")
+                           if x)
         entries.append(atom.Entry(id=f"urn:veille:alert:{sub.id}:{r['article_id']}", title=item.title,
                                   link=item.link, updated=r["created_at"], summary=summary, author=r["source"]))
     return atom.feed(entries, lang=None, feed_id=f"urn:veille:alert:{sub.id}", title=f"veille · {sub.name}")

@@ -16,6 +16,9 @@ from digests.clock import iso, utc
 from nlp.errors import VeilleError
 
 EVERY = ("immediate", "hourly", "daily")
+# the deal kinds of nlp.deals (kept here too: parsing a subscription must not load the extractor)
+DEAL_KINDS = ("partnership", "investment", "acquisition", "public_funding", "expansion")
+ANY_DEAL = "any"
 _NAME_RE = re.compile(r"^[\w][\w.\- ]{0,63}$")
 _ENV_RE = re.compile(r"^env:[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -32,6 +35,7 @@ class Subscription:
     topic: str | None = None
     lang: str | None = None
     min_amount: float | None = None
+    deal: str | None = None  # a deal kind or "any": matches articles that report such a deal
     notify: str | None = None  # a URL or env:NAME as given; once stored, a reference (db.credentials)
     every: str = "immediate"
     active: bool = True
@@ -50,8 +54,11 @@ class Subscription:
             out.append(f"topic: {self.topic}")
         if self.lang:
             out.append(f"lang: {self.lang}")
+        if self.deal:
+            out.append(f"deal: {self.deal}")
         if self.min_amount is not None:
-            out.append(f"amount ≥ {self.min_amount:,.0f} EUR")
+            # with a deal, the minimum is the deal's amount, not any sum the article quotes
+            out.append(f"{'deal amount' if self.deal else 'amount'} ≥ {self.min_amount:,.0f} EUR")
         return out
 
 
@@ -80,6 +87,15 @@ def _amount(min_amount) -> float | None:
     return amount
 
 
+def _deal(deal: str | None) -> str | None:
+    if deal is None or not str(deal).strip():
+        return None
+    kind = str(deal).strip().lower().replace("-", "_")
+    if kind not in (*DEAL_KINDS, ANY_DEAL):
+        raise SubscriptionError(f"invalid --deal {deal!r}: one of {', '.join(DEAL_KINDS)} or {ANY_DEAL}")
+    return kind
+
+
 def _notify(notify: str | None) -> str | None:
     if notify is None or not notify.strip():
         return None
@@ -97,7 +113,7 @@ def _notify(notify: str | None) -> str | None:
 
 def parse(name: str, *, query: str | None = None, entities: Iterable[str] = (), topic: str | None = None,
           lang: str | None = None, min_amount: float | str | None = None, notify: str | None = None,
-          every: str | None = None, origin: str = "cli") -> Subscription:
+          every: str | None = None, origin: str = "cli", deal: str | None = None) -> Subscription:
     """A validated Subscription; raises SubscriptionError with what to fix."""
     name = (name or "").strip()
     if not _NAME_RE.match(name):
@@ -111,19 +127,21 @@ def parse(name: str, *, query: str | None = None, entities: Iterable[str] = (), 
     if lang is not None and not re.fullmatch(r"[a-z]{2}", lang.strip().lower()):
         raise SubscriptionError(f"invalid language {lang!r}: a two-letter code such as fr or en")
     amount = _amount(min_amount)
-    if not (query or ents or topic or amount is not None):
-        raise SubscriptionError(f"subscription {name!r} has no criterion: give --query, --entity, --topic or --min-amount")
+    kind = _deal(deal)
+    if not (query or ents or topic or amount is not None or kind):
+        raise SubscriptionError(f"subscription {name!r} has no criterion: give --query, --entity, --topic,"
+                                " --min-amount or --deal")
     every = (every or "immediate").strip().lower()
     if every not in EVERY:
         raise SubscriptionError(f"invalid --every {every!r}: one of {', '.join(EVERY)}")
     return Subscription(name=name, query=query, entities=ents, topic=topic.strip() if topic else None,
-                        lang=lang.strip().lower() if lang else None, min_amount=amount, notify=_notify(notify),
-                        every=every, origin=origin)
+                        lang=lang.strip().lower() if lang else None, min_amount=amount, deal=kind,
+                        notify=_notify(notify), every=every, origin=origin)
 
 
 def from_config(items: list[dict]) -> list[Subscription]:
     """Subscriptions declared as `[[alert]]` tables in veille.toml; raises SubscriptionError."""
-    known = {"name", "query", "entity", "entities", "topic", "lang", "min_amount", "notify", "every"}
+    known = {"name", "query", "entity", "entities", "topic", "lang", "min_amount", "notify", "every", "deal"}
     out = []
     for i, item in enumerate(items or []):
         where = f"[[alert]] #{i + 1}" + (f" ({item.get('name')})" if isinstance(item, dict) and item.get("name") else "")
@@ -136,7 +154,8 @@ def from_config(items: list[dict]) -> list[Subscription]:
         try:
             out.append(parse(str(item.get("name", "")), query=item.get("query"), entities=ents,
                              topic=item.get("topic"), lang=item.get("lang"), min_amount=item.get("min_amount"),
-                             notify=item.get("notify"), every=item.get("every"), origin="config"))
+                             notify=item.get("notify"), every=item.get("every"), origin="config",
+                             deal=item.get("deal")))
         except SubscriptionError as exc:
             raise SubscriptionError(f"{where}: {exc}") from None
     return out
@@ -145,7 +164,8 @@ def from_config(items: list[dict]) -> list[Subscription]:
 def from_row(r: dict) -> Subscription:
     """The Subscription of a `subscriptions` row (any row with its columns)."""
     return Subscription(name=r["name"], query=r["query"], entities=json.loads(r["entities"] or "[]"),
-                        topic=r["topic"], lang=r["lang"], min_amount=r["min_amount"], notify=r["notify"],
+                        topic=r["topic"], lang=r["lang"], min_amount=r["min_amount"], deal=r.get("deal"),
+                        notify=r["notify"],
                         every=r["every"], active=bool(r["active"]), origin=r["origin"], id=r.get("id"),
                         start_after=r.get("start_after", 0), error=r["error"])
 
@@ -167,7 +187,7 @@ def save(db, sub: Subscription, *, replace: bool = False, now: datetime | None =
     ref = credentials.put(db.conn, sub.notify) if sub.notify else None
     values = {"query": sub.query, "entities": json.dumps(sub.entities, ensure_ascii=False), "topic": sub.topic,
               "lang": sub.lang, "min_amount": sub.min_amount, "notify": ref, "every": sub.every,
-              "origin": sub.origin}
+              "origin": sub.origin, "deal": sub.deal}
     ok, old_ref = rows.upsert(db, sub.name, values, iso(utc(now)), replace=replace)
     if not ok:
         credentials.forget(db.conn, [ref])
@@ -193,8 +213,8 @@ def sync_config(db, subs: list[Subscription]) -> None:
             old_url = channel_url(db, old)
         except credentials.SecretError:
             old_url = None  # lost: the declaration's URL replaces it
-        if (old.query, old.entities, old.topic, old.lang, old.min_amount, old_url, old.every) != (
-                sub.query, sub.entities, sub.topic, sub.lang, sub.min_amount, sub.notify, sub.every):
+        if (old.query, old.entities, old.topic, old.lang, old.min_amount, old.deal, old_url, old.every) != (
+                sub.query, sub.entities, sub.topic, sub.lang, sub.min_amount, sub.deal, sub.notify, sub.every):
             save(db, sub, replace=True)
 
 
