@@ -321,7 +321,10 @@ def _chart_data(ctx: Context, top, money, stories: list[Story]) -> dict:
     leaders = [name for name, _label, _n in top[:5] if name in ctx.history]
     by_topic: dict[str, float] = defaultdict(float)
     grouped_by = "topic" if any(m["topic"] for m in money) else "story"
-    for m in money:
+    # "money announced": once the week has deal amounts, a plan's budget or a market size told as
+    # background must not make the longest bar (France 2030's 54 Md€ over this week's 25 M€)
+    announced = [m for m in money if m.get("deal")] or money
+    for m in announced:
         if m["eur"]:
             key = m["topic"] if grouped_by == "topic" else _short(m["what"])
             by_topic[key or "—"] += m["eur"]

@@ -138,3 +138,36 @@ def test_the_demo_brief_names_the_weeks_deals(tmp_path):
                              "OpenAI", "--json"], capture_output=True, text=True, timeout=120, check=False)
     names = [{p["canonical"] for p in d["parties"]} for d in json.loads(listed.stdout) if d["kind"] == "partnership"]
     assert {"OpenAI", "Royaume-Uni"} in names and {"OpenAI", "Booking.com"} in names
+
+
+def test_one_deal_stored_twice_is_one_line_with_each_account_once():
+    """The demo's store kept "OpenAI invests in AI Growth Zones" twice (one account names the
+    United Kingdom, one does not) and listed a German account twice: the brief shows one line."""
+    with_place = _deal(7, "investment", "reported", [("OpenAI", "investor"), ("AI Growth Zones", "recipient"),
+                                                     ("Royaume-Uni", "place")], "2025-07-22",
+                       sources=(URL_MOU, "https://agora.example/de", "https://agora.example/de"))
+    bare = _deal(8, "investment", "reported", [("OpenAI", "investor"), ("AI Growth Zones", "recipient")],
+                 "2025-07-22", sources=("https://agora.example/de",))
+    other = _deal(9, "investment", "reported", [("OpenAI", "investor"), ("AI Growth Zones", "recipient")],
+                  "2025-07-22", amount=("1 Md€", 1e9, "EUR", 1e9))
+    shown = week_deals([bare, with_place], START, END)
+    assert len(shown) == 1 and shown[0]["where"] == ["Royaume-Uni"]
+    assert [s["url"] for s in shown[0]["sources"]] == ["https://agora.example/de", URL_MOU]
+    # a sum on one side only does not part them; two different sums would
+    assert len(week_deals([bare, other], START, END)) == 1
+    assert len(week_deals([other, _deal(10, "investment", "reported", [("OpenAI", "investor"),
+               ("AI Growth Zones", "recipient")], "2025-07-22", amount=("5 M€", 5e6, "EUR", 5e6))], START, END)) == 2
+
+
+def test_the_deal_network_sits_under_the_deals_table_and_the_money_chart_counts_announcements():
+    import re
+
+    d = _digest("fr")
+    html = render(d, "html")
+    deals_at, figures_at = html.index("Les deals de la semaine"), html.index("Chiffres clés")
+    net = html.index('investit ou finance qui cette semaine"')  # the network picture's alt text
+    assert deals_at < net < figures_at  # the picture under its table, not among the charts below
+    assert len(re.findall(r'investit ou finance qui cette semaine"', html)) == 1
+    # the money chart leaves out France 2030's 54 Md€ told as context: only the 25 M€ of the week
+    assert list(d.charts["money"]["eur"].values()) == [25e6]
+    assert "Montants annoncés" not in html  # one bar compares nothing: no chart drawn for it
