@@ -171,3 +171,15 @@ def test_the_deal_network_sits_under_the_deals_table_and_the_money_chart_counts_
     # the money chart leaves out France 2030's 54 Md€ told as context: only the 25 M€ of the week
     assert list(d.charts["money"]["eur"].values()) == [25e6]
     assert "Montants annoncés" not in html  # one bar compares nothing: no chart drawn for it
+
+
+def test_accounts_and_key_figures_say_the_language_of_what_they_cite():
+    md = render(_digest("en"), "md")
+    figures = md.split("## Key figures")[1].split("\n\n")[1]
+    # the 25 M€ comes from a French article: an English reader is told before following the link
+    assert f"[Gazette]({URL_FUND}) FR |" in figures
+    assert f"[Gazette]({URL_FUND}) FR" in md.split("## Deals of the week")[0]  # the story's account list
+    html = render(_digest("en"), "html")
+    cell = html.split("Key figures")[1].split("</tr>")[1]
+    assert 'Gazette</a> <span style="color:#8a8a84;">FR</span>' in cell
+    assert f"[Gazette]({URL_FUND}) |" in render(_digest("fr"), "md").split("## Chiffres clés")[1]  # own language: no mark
