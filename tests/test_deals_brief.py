@@ -56,13 +56,17 @@ def test_key_figures_lead_with_deal_amounts_and_mark_context():
         ("25 M€", "https://elsewhere.example/a", True)]
 
 
+_ROWS = [{"id": 1, "url": URL_FUND, "title": "IA Booster", "source": "Gazette", "lang": "fr",
+          "published": "2025-07-21", "text": "Bpifrance mobilise 25 M€ pour IA Booster. France 2030 pèse 54 Md€."},
+         {"id": 2, "url": URL_MOU, "title": "UK and OpenAI", "source": "Wire", "lang": "en",
+          "published": "2025-07-21", "text": "The UK and OpenAI signed a memorandum."}]
+_AMOUNTS = {1: [{"text": "54 Md€", "value": 54e9, "unit": "EUR", "kind": "money", "eur": 54e9, "sentence": 1},
+                {"text": "25 M€", "value": 25e6, "unit": "EUR", "kind": "money", "eur": 25e6, "sentence": 0}]}
+
+
 def _digest(lang):
-    rows = [{"id": 1, "url": URL_FUND, "title": "IA Booster", "source": "Gazette", "lang": "fr",
-             "published": "2025-07-21", "text": "Bpifrance mobilise 25 M€ pour IA Booster. France 2030 pèse 54 Md€."},
-            {"id": 2, "url": URL_MOU, "title": "UK and OpenAI", "source": "Wire", "lang": "en",
-             "published": "2025-07-21", "text": "The UK and OpenAI signed a memorandum."}]
-    amounts = {1: [{"text": "54 Md€", "value": 54e9, "unit": "EUR", "kind": "money", "eur": 54e9, "sentence": 1},
-                   {"text": "25 M€", "value": 25e6, "unit": "EUR", "kind": "money", "eur": 25e6, "sentence": 0}]}
+    rows = [dict(r) for r in _ROWS]
+    amounts = {k: [dict(a) for a in v] for k, v in _AMOUNTS.items()}
     ctx = brief.Context(deals=DEALS, names={"Royaume-Uni": "United Kingdom"} if lang == "en" else {})
     return brief.build("2025-W30", rows, {}, amounts, lang, context=ctx)
 
@@ -183,3 +187,16 @@ def test_accounts_and_key_figures_say_the_language_of_what_they_cite():
     cell = html.split("Key figures")[1].split("</tr>")[1]
     assert 'Gazette</a> <span style="color:#8a8a84;">FR</span>' in cell
     assert f"[Gazette]({URL_FUND}) |" in render(_digest("fr"), "md").split("## Chiffres clés")[1]  # own language: no mark
+
+
+def test_a_storys_amounts_mark_the_context_figures_as_the_key_figures_do():
+    d = _digest("en")
+    (story,) = [s for s in d.stories if s.url == URL_FUND]
+    assert {a["text"]: a["context"] for a in story.amounts} == {"54 Md€": True, "25 M€": False}
+    md = render(d, "md")
+    assert "`€25m` · `€54bn` *(context)*" in md or "`€54bn` *(context)* · `€25m`" in md
+    assert "(contexte)</i>" in render(_digest("fr"), "html").split("Les deals de la semaine")[0]
+    # without deal records nothing tells news from background: nothing is marked
+    amounts = {k: [dict(a) for a in v] for k, v in _AMOUNTS.items()}
+    plain = brief.build("2025-W30", [dict(r) for r in _ROWS], {}, amounts, "en")
+    assert not any(a.get("context") for s in plain.stories for a in s.amounts)
