@@ -5,7 +5,7 @@
 #   benchmarks/browser_check.sh [OUT_DIR]  # default OUT_DIR: /tmp/veille-browser
 #
 # serve: builds the small test database, serves it on a free loopback port, and screenshots the
-# database index (tables with descriptions, canned queries), the money table for Bpifrance and an
+# home page (the questions to ask, then the tables), the database index (tables with descriptions, canned queries), the money table for Bpifrance and an
 # articles search. brief: runs `veille demo` in French and English and screenshots each HTML brief
 # at a browser width (900 px) and a mail client's (600 px). The DOM of each page is also saved
 # (*.html) for grepping.
@@ -34,6 +34,7 @@ shoot() {  # name url [width,height]
   rm -rf "$profile"
   echo "$OUT/$1.png"
 }
+shoot home "http://127.0.0.1:$PORT/"
 shoot index "$BASE"
 shoot money "$BASE/amounts?currency=EUR&min=1e6&name=Bpifrance"
 shoot search "$BASE/articles?_search=reglementation"
@@ -54,3 +55,11 @@ grep -q "Chiffres clés" "$OUT/brief-fr-900.html" && grep -q "Key figures" "$OUT
   && ! grep -qi "<script" "$OUT/brief-fr-900.html" \
   && echo "ok: both briefs render with their key figures and PNG charts, no script" \
   || { echo "brief not rendered as expected" >&2; exit 1; }
+# the deal network picture sits between the deals table and the key figures, once
+python - "$OUT/brief-en-900.html" <<'PY' && echo "ok: the deal network is drawn under the deals table" \
+  || { echo "deal network missing or misplaced" >&2; exit 1; }
+import sys
+html = open(sys.argv[1], encoding="utf-8").read()
+alt = 'alt="Who partners with, invests in or funds whom this week"'
+assert html.count(alt) == 1 and html.index("Deals of the week") < html.index(alt) < html.index("Key figures")
+PY

@@ -183,7 +183,9 @@ def build(week: str, rows: list[dict], mentions: dict[int, list[dict]], amounts:
     story_of_article = {a.id: n for n, s in enumerate(built) for a in s.articles}
 
     money = _money(rows, amounts, art_of, ctx, built, story_of_article)
-    money = order_figures(money, deal_figures(ctx.deals, start, end))
+    figures = deal_figures(ctx.deals, start, end)
+    money = order_figures(money, figures)
+    _mark_context(built, figures)
     return Digest(
         week=week, start=start, end=end, lang=lang, articles=articles, top_entities=top, money=money,
         stories=built, people=_people(top, ctx), dates_ahead=_dates_ahead(rows, ctx, end, art_of, story_of_article),
@@ -259,6 +261,18 @@ def _money(rows, amounts, art_of, ctx: Context, stories: list[Story], story_of_a
     return out
 
 
+def _mark_context(stories: list[Story], figures: set[tuple[str, str]]) -> None:
+    """A story's amounts line marks the sums that are no deal of the week, as the key figures do
+    (IA Booster's "25 M€ · 54 Md€ (context)"); any wording of a deal's sum counts as the deal.
+    A week without deal records marks nothing: there is nothing to tell them from."""
+    if not figures:
+        return
+    for s in stories:
+        news = {(a["unit"], round(a["value"] or 0, 2)) for a in s.amounts if (a["url"], a["text"]) in figures}
+        for a in s.amounts:
+            a["context"] = (a["unit"], round(a["value"] or 0, 2)) not in news
+
+
 def _people(top, ctx: Context) -> list[dict]:
     out = []
     for name, label, n in top:
@@ -321,7 +335,10 @@ def _chart_data(ctx: Context, top, money, stories: list[Story]) -> dict:
     leaders = [name for name, _label, _n in top[:5] if name in ctx.history]
     by_topic: dict[str, float] = defaultdict(float)
     grouped_by = "topic" if any(m["topic"] for m in money) else "story"
-    for m in money:
+    # "money announced": once the week has deal amounts, a plan's budget or a market size told as
+    # background must not make the longest bar (France 2030's 54 Md€ over this week's 25 M€)
+    announced = [m for m in money if m.get("deal")] or money
+    for m in announced:
         if m["eur"]:
             key = m["topic"] if grouped_by == "topic" else _short(m["what"])
             by_topic[key or "—"] += m["eur"]

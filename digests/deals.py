@@ -64,9 +64,41 @@ def week_deals(rows: list[dict], start: str, end: str, names: dict[str, str] | N
             "sources": [{"source": s["source"], "url": s["url"], "title": s["title"], "lang": s["lang"]}
                         for s in d["sources"]],
         })
+    out = _merge_repeats(out)
     out.sort(key=lambda x: (x["status"] != "announced", _ORDER.get(x["kind"], 9), -(x["eur"] or 0),
                             x["date"] or ""))
     return out[:limit]
+
+
+def _same_deal(a: dict, b: dict) -> bool:
+    """One deal stored twice: same kind and parties, one's places within the other's (one account
+    names the country, another does not), amounts that do not disagree."""
+    if (a["kind"], a["who"], a["whom"]) != (b["kind"], b["who"], b["whom"]):
+        return False
+    if not (set(a["where"]) <= set(b["where"]) or set(b["where"]) <= set(a["where"])):
+        return False
+    return a["eur"] is None or b["eur"] is None or abs(a["eur"] - b["eur"]) <= 0.05 * max(a["eur"], b["eur"])
+
+
+def _merge_repeats(entries: list[dict]) -> list[dict]:
+    """Fold entries the store kept apart (or a source listed twice) into one line: a reader sees
+    "OpenAI → AI Growth Zones" once, with every account that tells it, each account once."""
+    out: list[dict] = []
+    for e in entries:
+        into = next((o for o in out if _same_deal(o, e)), None)
+        if into is None:
+            out.append({**e, "sources": list(e["sources"])})
+            into, new = out[-1], []
+        else:
+            new = e["sources"]
+            if len(e["where"]) > len(into["where"]):
+                into["where"] = e["where"]
+            for k in ("amount", "eur", "value", "unit"):
+                into[k] = into[k] if into[k] is not None else e[k]
+            into["status"] = "announced" if "announced" in (into["status"], e["status"]) else into["status"]
+        seen: set[str] = set()
+        into["sources"] = [s for s in [*into["sources"], *new] if not (s["url"] in seen or seen.add(s["url"]))]
+    return out
 
 
 def _names(deal: dict, roles: tuple[str, ...], shown: dict[str, str]) -> list[str]:

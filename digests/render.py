@@ -243,7 +243,7 @@ def chart_images(d: Digest) -> list[dict]:
         if png:
             out.append({"cid": "chart-deals", "title": t["chart_deals"], "png": png})
     money = d.charts.get("money") or {}
-    if money.get("eur"):
+    if len(money.get("eur") or {}) >= 2:  # one bar compares nothing: the key figures table says it
         title = t["chart_money_topic"] if money.get("by") == "topic" else t["chart_money_story"]
         eur = money["eur"]
         if money.get("by") == "topic":

@@ -56,13 +56,17 @@ def test_key_figures_lead_with_deal_amounts_and_mark_context():
         ("25 M€", "https://elsewhere.example/a", True)]
 
 
+_ROWS = [{"id": 1, "url": URL_FUND, "title": "IA Booster", "source": "Gazette", "lang": "fr",
+          "published": "2025-07-21", "text": "Bpifrance mobilise 25 M€ pour IA Booster. France 2030 pèse 54 Md€."},
+         {"id": 2, "url": URL_MOU, "title": "UK and OpenAI", "source": "Wire", "lang": "en",
+          "published": "2025-07-21", "text": "The UK and OpenAI signed a memorandum."}]
+_AMOUNTS = {1: [{"text": "54 Md€", "value": 54e9, "unit": "EUR", "kind": "money", "eur": 54e9, "sentence": 1},
+                {"text": "25 M€", "value": 25e6, "unit": "EUR", "kind": "money", "eur": 25e6, "sentence": 0}]}
+
+
 def _digest(lang):
-    rows = [{"id": 1, "url": URL_FUND, "title": "IA Booster", "source": "Gazette", "lang": "fr",
-             "published": "2025-07-21", "text": "Bpifrance mobilise 25 M€ pour IA Booster. France 2030 pèse 54 Md€."},
-            {"id": 2, "url": URL_MOU, "title": "UK and OpenAI", "source": "Wire", "lang": "en",
-             "published": "2025-07-21", "text": "The UK and OpenAI signed a memorandum."}]
-    amounts = {1: [{"text": "54 Md€", "value": 54e9, "unit": "EUR", "kind": "money", "eur": 54e9, "sentence": 1},
-                   {"text": "25 M€", "value": 25e6, "unit": "EUR", "kind": "money", "eur": 25e6, "sentence": 0}]}
+    rows = [dict(r) for r in _ROWS]
+    amounts = {k: [dict(a) for a in v] for k, v in _AMOUNTS.items()}
     ctx = brief.Context(deals=DEALS, names={"Royaume-Uni": "United Kingdom"} if lang == "en" else {})
     return brief.build("2025-W30", rows, {}, amounts, lang, context=ctx)
 
@@ -138,3 +142,61 @@ def test_the_demo_brief_names_the_weeks_deals(tmp_path):
                              "OpenAI", "--json"], capture_output=True, text=True, timeout=120, check=False)
     names = [{p["canonical"] for p in d["parties"]} for d in json.loads(listed.stdout) if d["kind"] == "partnership"]
     assert {"OpenAI", "Royaume-Uni"} in names and {"OpenAI", "Booking.com"} in names
+
+
+def test_one_deal_stored_twice_is_one_line_with_each_account_once():
+    """The demo's store kept "OpenAI invests in AI Growth Zones" twice (one account names the
+    United Kingdom, one does not) and listed a German account twice: the brief shows one line."""
+    with_place = _deal(7, "investment", "reported", [("OpenAI", "investor"), ("AI Growth Zones", "recipient"),
+                                                     ("Royaume-Uni", "place")], "2025-07-22",
+                       sources=(URL_MOU, "https://agora.example/de", "https://agora.example/de"))
+    bare = _deal(8, "investment", "reported", [("OpenAI", "investor"), ("AI Growth Zones", "recipient")],
+                 "2025-07-22", sources=("https://agora.example/de",))
+    other = _deal(9, "investment", "reported", [("OpenAI", "investor"), ("AI Growth Zones", "recipient")],
+                  "2025-07-22", amount=("1 Md€", 1e9, "EUR", 1e9))
+    shown = week_deals([bare, with_place], START, END)
+    assert len(shown) == 1 and shown[0]["where"] == ["Royaume-Uni"]
+    assert [s["url"] for s in shown[0]["sources"]] == ["https://agora.example/de", URL_MOU]
+    # a sum on one side only does not part them; two different sums would
+    assert len(week_deals([bare, other], START, END)) == 1
+    assert len(week_deals([other, _deal(10, "investment", "reported", [("OpenAI", "investor"),
+               ("AI Growth Zones", "recipient")], "2025-07-22", amount=("5 M€", 5e6, "EUR", 5e6))], START, END)) == 2
+
+
+def test_the_deal_network_sits_under_the_deals_table_and_the_money_chart_counts_announcements():
+    import re
+
+    d = _digest("fr")
+    html = render(d, "html")
+    deals_at, figures_at = html.index("Les deals de la semaine"), html.index("Chiffres clés")
+    net = html.index('investit ou finance qui cette semaine"')  # the network picture's alt text
+    assert deals_at < net < figures_at  # the picture under its table, not among the charts below
+    assert len(re.findall(r'investit ou finance qui cette semaine"', html)) == 1
+    # the money chart leaves out France 2030's 54 Md€ told as context: only the 25 M€ of the week
+    assert list(d.charts["money"]["eur"].values()) == [25e6]
+    assert "Montants annoncés" not in html  # one bar compares nothing: no chart drawn for it
+
+
+def test_accounts_and_key_figures_say_the_language_of_what_they_cite():
+    md = render(_digest("en"), "md")
+    figures = md.split("## Key figures")[1].split("\n\n")[1]
+    # the 25 M€ comes from a French article: an English reader is told before following the link
+    assert f"[Gazette]({URL_FUND}) FR |" in figures
+    assert f"[Gazette]({URL_FUND}) FR" in md.split("## Deals of the week")[0]  # the story's account list
+    html = render(_digest("en"), "html")
+    cell = html.split("Key figures")[1].split("</tr>")[1]
+    assert 'Gazette</a> <span style="color:#8a8a84;">FR</span>' in cell
+    assert f"[Gazette]({URL_FUND}) |" in render(_digest("fr"), "md").split("## Chiffres clés")[1]  # own language: no mark
+
+
+def test_a_storys_amounts_mark_the_context_figures_as_the_key_figures_do():
+    d = _digest("en")
+    (story,) = [s for s in d.stories if s.url == URL_FUND]
+    assert {a["text"]: a["context"] for a in story.amounts} == {"54 Md€": True, "25 M€": False}
+    md = render(d, "md")
+    assert "`€25m` · `€54bn` *(context)*" in md or "`€54bn` *(context)* · `€25m`" in md
+    assert "(contexte)</i>" in render(_digest("fr"), "html").split("Les deals de la semaine")[0]
+    # without deal records nothing tells news from background: nothing is marked
+    amounts = {k: [dict(a) for a in v] for k, v in _AMOUNTS.items()}
+    plain = brief.build("2025-W30", [dict(r) for r in _ROWS], {}, amounts, "en")
+    assert not any(a.get("context") for s in plain.stories for a in s.amounts)
