@@ -32,8 +32,8 @@ SENTENCES = {
            {("Luiz Inácio Lula da Silva", "PER"), ("Brasília", "LOC"), ("Petrobras", "ORG")}),
     "pl": ("Premier Donald Tusk spotkał się w Krakowie z przedstawicielami Komisji Europejskiej.",
            {("Donald Tusk", "PER"), ("Krakowie", "LOC"), ("Komisji Europejskiej", "ORG")}),
-    "en": ("Prime Minister Keir Starmer met the chief executive of Unilever in Manchester on Tuesday.",
-           {("Keir Starmer", "PER"), ("Unilever", "ORG"), ("Manchester", "LOC")}),
+    "en": ("Prime Minister Keir Starmer met union leaders from the Trades Union Congress in Manchester on Tuesday.",
+           {("Keir Starmer", "PER"), ("Trades Union Congress", "ORG"), ("Manchester", "LOC")}),
     "fr": ("Le ministre Bruno Le Maire a rencontré à Toulouse les dirigeants d'Airbus.",
            {("Bruno Le Maire", "PER"), ("Toulouse", "LOC"), ("Airbus", "ORG")}),
 }
