@@ -19,6 +19,17 @@ MISC_NOTE = {
 }
 
 
+# Dev splits that need a word of caution in the card.
+DEV_NOTES = {
+    "pl": "The Polish dev split is KPWr's own test split (the corpus has no other Polish dev "
+          "set). It only served to pick the checkpoint, and the one kept is the last (the dev "
+          "curve was still rising), so no choice was tuned on it; still, read this figure as a "
+          "dev score, not as an unseen-test score.",
+    "fr": "The French dev split is WikiNEuRal silver (Wikipedia), the same kind of data as the "
+          "training set: it favours a model trained on it over one trained on news.",
+}
+
+
 def _table(scores: dict, labels) -> list[str]:
     rows = ["| label | P | R | F1 | gold | predicted |", "|---|---:|---:|---:|---:|---:|"]
     for lab in [*labels, "micro"]:
@@ -95,6 +106,8 @@ def render_card(lang: str, stats: dict, info: dict, scores: dict, compare: list[
               f"Exact span and label, {scores['sentences']:,} dev sentences, corpus tokenisation "
               f"(`python training/ner/evaluate.py nlp/pipelines/{lang} --lang {lang}`). PER/ORG/LOC:", ""]
     lines += _table(pol, ("PER", "ORG", "LOC"))
+    if lang in DEV_NOTES:
+        lines += ["", DEV_NOTES[lang]]
     if "by_source" in pol:
         lines += ["", "PER/ORG/LOC micro per part of the dev split:", "",
                   "| dev source | P | R | F1 |", "|---|---:|---:|---:|"]

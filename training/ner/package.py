@@ -84,12 +84,20 @@ def main(argv=None) -> int:
     ap.add_argument("--dest", type=Path)
     ap.add_argument("--compare", action="append", default=[], help="packaged model to score alongside")
     ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--card-only", action="store_true",
+                    help="rewrite MODEL_CARD.md from the last package_scores.json (no copy, no scoring)")
     args = ap.parse_args(argv)
     out = ROOT / "training" / "ner" / "output" / args.lang
     src = args.model or out / "model-best"
     dest = args.dest or ROOT / "nlp" / "pipelines" / args.lang
     stats = json.loads((src.parent / "corpus_stats.json").read_text(encoding="utf-8"))
     info = json.loads((src.parent / "train_info.json").read_text(encoding="utf-8"))
+    if args.card_only:
+        saved = json.loads((src.parent / "package_scores.json").read_text(encoding="utf-8"))
+        card = render_card(args.lang, stats, info, saved["shipped"], saved["compare"], dir_size(dest),
+                           dest / "config.cfg")
+        (dest / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+        return 0
     copy_stripped(src, dest)
     if not same_predictions(src, dest, dev_sentences(args.data, args.lang)):
         raise SystemExit("stripped pipeline predicts differently from the trained one")
