@@ -185,9 +185,8 @@ def _is_sitemap(body: bytes) -> bool:
 
 def _page_facts(html: bytes, base: str) -> tuple[str | None, str | None, list[str]]:
     """(site name, language, announced feed URLs) of an HTML page."""
-    from lxml import html as lhtml
-
     from lxml import etree
+    from lxml import html as lhtml
 
     try:
         doc = lhtml.fromstring(html)

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from nlp import langdata
 from nlp.amounts_lexicon import Lexicon, lexicon, squeeze, supported

@@ -320,9 +320,9 @@ def test_news_sitemap(slug):
 def test_robots(slug):
     robots = SITE / slug / "robots.txt"
     assert robots.is_file()
-    lines = [l.strip() for l in fill(robots.read_text(encoding="utf-8")).splitlines()]
+    lines = [line.strip() for line in fill(robots.read_text(encoding="utf-8")).splitlines()]
     assert "User-agent: *" in lines
-    sitemaps = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("sitemap:")]
+    sitemaps = [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("sitemap:")]
     for url in sitemaps:
         owner, file = file_for(url)
         assert owner == slug and file.is_file()

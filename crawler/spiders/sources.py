@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlparse
 
 import scrapy
@@ -41,7 +41,7 @@ class SourcesSpider(scrapy.Spider):
         super().__init__(**kw)
         self.sources_path = sources
         self.only = {s.strip() for s in only.split(",")} if only else None
-        self.since = datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since else None
+        self.since = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
         self.sources: list[Source] = []
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._new_validators: dict[str, tuple[str, str | None, str | None]] = {}
@@ -50,7 +50,7 @@ class SourcesSpider(scrapy.Spider):
         self._sampled: dict[str, int] = {}
         self._sitemaps: set[str] = set()  # sitemap URLs asked for in this run: an index loop ends here
         self._sitemaps_per_source: dict[str, int] = {}
-        self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.watch_languages: tuple[str, ...] = ()  # every source's language, `only` or not
 
     # -- set-up -------------------------------------------------------------------------------
