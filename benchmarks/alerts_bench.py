@@ -17,7 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -139,12 +139,12 @@ def bench_delay(n_mails: int, work: Path) -> dict:
             before = len(box.messages)
             alerts.match_new(store.db)
             delivery.deliver_due(store.db, timeout=10)
-            wait_for(lambda: len(box.messages) > before)
+            wait_for(lambda before=before: len(box.messages) > before)
             delays.append(time.perf_counter() - t)
             t = time.perf_counter()
             with smtplib.SMTP("127.0.0.1", box.port, timeout=10) as smtp:
                 smtp.sendmail("a@example.org", ["b@example.org"], f"Subject: raw {i}\r\n\r\nraw\r\n")
-            wait_for(lambda: len(box.messages) > before + 1)
+            wait_for(lambda before=before: len(box.messages) > before + 1)
             raw.append(time.perf_counter() - t)
         assert len(box.messages) == 2 * n_mails
     finally:
@@ -167,7 +167,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="veille-alerts-bench-") as tmp:
         work = Path(tmp)
         out = {"benchmark": "alerts", "cores": os.cpu_count(), "python": sys.version.split()[0],
-               "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               "when": datetime.now(UTC).isoformat(timespec="seconds"),
                "matching": bench_matching(args.articles, args.subscriptions, work, args.chunk),
                "store_to_mail": bench_delay(args.mails, work)}
     print(json.dumps(out, indent=2))

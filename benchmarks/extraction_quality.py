@@ -137,7 +137,7 @@ def main(argv=None) -> int:
               "french": {}, "throughput_pages_per_s": {}}
     fr_full: dict[str, list] = {k: [] for k in EXTRACTORS}
     fr_snip: dict[str, list] = {k: [] for k in EXTRACTORS}
-    seconds = {k: 0.0 for k in EXTRACTORS}
+    seconds = dict.fromkeys(EXTRACTORS, 0.0)
     pages = 0
     for name, rows in load(corpus, args.sets.split(",") if args.sets else None):
         entry = {}

@@ -61,7 +61,7 @@ def score_doc(gold: dict, pred: dict) -> dict:
         pred_forms.add(fold(e["canonical"]))
     out = {"PER": [0, 0], "ORG": [0, 0], "missed": [], "wrong": [],
            "dates": [0, 0], "dates_missed": [], "money": [0, 0], "money_missed": [], "false_money": []}
-    gold_forms_all = set(fold(x) for x in gold.get("acceptable_extras", []))
+    gold_forms_all = {fold(x) for x in gold.get("acceptable_extras", [])}
     for g in gold["entities"]:
         forms = {fold(g["name"]), *(fold(a) for a in g.get("aliases", []))}
         gold_forms_all |= forms

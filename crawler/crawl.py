@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from nlp.errors import VeilleError
 
@@ -91,7 +91,7 @@ def open_log(log_file: str, cmd: list[str], rotate_bytes: int = LOG_ROTATE_BYTES
     except FileNotFoundError:
         pass
     fh = open(log_file, "a", encoding="utf-8")  # noqa: SIM115 (the caller closes it after the child exits)
-    when = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    when = datetime.now(UTC).isoformat(timespec="seconds")
     fh.write(f"\n===== veille crawl {when} pid {os.getpid()}: {' '.join(cmd[1:])}\n")
     fh.flush()
     return fh

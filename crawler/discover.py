@@ -185,9 +185,8 @@ def _is_sitemap(body: bytes) -> bool:
 
 def _page_facts(html: bytes, base: str) -> tuple[str | None, str | None, list[str]]:
     """(site name, language, announced feed URLs) of an HTML page."""
-    from lxml import html as lhtml
-
     from lxml import etree
+    from lxml import html as lhtml
 
     try:
         doc = lhtml.fromstring(html)
@@ -238,18 +237,9 @@ def discover(url: str, user_agent: str = "veille/0.1 (source discovery)", timeou
     name, lang, announced = _page_facts(body, url)
     found = Discovered(name=name or parts.netloc, homepage=url, lang=lang, notes=notes)
     candidates = announced or [urljoin(root, p) for p in COMMON_FEEDS]
-    for feed in candidates:
-        try:
-            st, _, fbody = get(feed)
-        except RefusedAddress as exc:
-            notes.append(str(exc))
-            continue
-        if st < 400 and _is_feed(fbody):
-            found.feeds.append(feed)
-        elif announced:
-            notes.append(f"announced feed {feed} is not readable (HTTP {st})")
-        if not announced and found.feeds:
-            break  # one conventional feed is enough
+    # one conventional feed is enough; every announced one is kept
+    found.feeds.extend(_readable(candidates, get, _is_feed, notes, "announced feed" if announced else None,
+                                 first_only=not announced))
     found.sitemaps = _news_sitemaps(root, get, notes)
     if not found.feeds and not found.sitemaps:
         raise DiscoveryError(f"{url}: no feed or news sitemap found ({'; '.join(notes) or 'none announced'})")
@@ -272,15 +262,24 @@ def _news_sitemaps(root: str, get, notes: list[str]) -> list[str]:
     if listed and not news:
         notes.append(f"robots.txt lists {len(listed)} sitemap(s), none of them a news sitemap: not used")
     candidates = news or ([] if listed else [urljoin(root, p) for p in COMMON_SITEMAPS])
+    return _readable(candidates, get, _is_sitemap, notes, "sitemap" if news else None)
+
+
+def _readable(urls: list[str], get, looks_right, notes: list[str], what: str | None,
+              first_only: bool = False) -> list[str]:
+    """The `urls` that answer with a body `looks_right` accepts. A refused address is noted;
+    so is an unreadable URL when `what` names it (a URL the site announced, not a guess)."""
     out = []
-    for url in candidates:
+    for url in urls:
         try:
             st, _, body = get(url)
         except RefusedAddress as exc:
             notes.append(str(exc))
             continue
-        if st < 400 and _is_sitemap(body):
+        if st < 400 and looks_right(body):
             out.append(url)
-        elif news:
-            notes.append(f"sitemap {url} is not readable (HTTP {st})")
+            if first_only:
+                break
+        elif what:
+            notes.append(f"{what} {url} is not readable (HTTP {st})")
     return out

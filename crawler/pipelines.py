@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from scrapy.exceptions import DropItem, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -62,7 +62,7 @@ def build_article(page: PageItem) -> NewArticle | None:
 def _utc(value: str | None) -> str | None:
     """`value` (ISO date or date-time) as a UTC ISO date-time, comparable as text; None if unreadable."""
     iso = parse_date(value)  # the feeds' reader: RFC 822 or ISO, naive as UTC, impossible years refused
-    return datetime.fromisoformat(iso).astimezone(timezone.utc).isoformat(timespec="seconds") if iso else None
+    return datetime.fromisoformat(iso).astimezone(UTC).isoformat(timespec="seconds") if iso else None
 
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -132,7 +132,7 @@ def earlier_stories(db, week: str, model: str, limit: int = 400) -> list[tuple[i
 
 def save_stories(db, week: str, stories: list[dict], model: str) -> list[int]:
     """Replace the stories recorded for `week`; each dict has key, title, article_ids, centroid, score, continues."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
@@ -156,7 +156,7 @@ def save_stories(db, week: str, stories: list[dict], model: str) -> list[int]:
 
 def save_digest(db, week: str, lang: str, title: str, data: dict, html: str | None) -> None:
     """Record the brief of (week, lang) for the Atom feed, replacing an earlier run."""
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     db.execute(
         "INSERT INTO digests (week, lang, title, json, html, created_at) VALUES (?,?,?,?,?,?)"
         " ON CONFLICT (week, lang) DO UPDATE SET title = excluded.title, json = excluded.json,"

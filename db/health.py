@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 STATUSES = ("ok", "degraded", "blocked", "failing", "unreachable", "unknown")
 FAILING_AFTER = 3  # runs in a row without reading any entry point
@@ -67,7 +67,7 @@ class SourceRun:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 _COLUMNS = ("source", "status", "runs", "last_run", "last_success", "entry_points", "entry_points_ok",

@@ -10,7 +10,7 @@ import logging
 import pkgutil
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlite_utils
 
@@ -91,7 +91,7 @@ def migrate(db: sqlite_utils.Database) -> list[int]:
             _run(db, fn)
             conn.execute(
                 "INSERT INTO _migrations VALUES (?, ?, ?)",
-                (number, name, datetime.now(timezone.utc).isoformat(timespec="seconds")),
+                (number, name, datetime.now(UTC).isoformat(timespec="seconds")),
             )
             conn.execute("COMMIT")
         except BaseException:  # a half-applied migration must not stay: roll back, then re-raise

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -54,7 +54,7 @@ def feed(entries: list[Entry], *, lang: str | None = "fr", title: str | None = N
     ET.SubElement(root, _q("id")).text = feed_id or f"tag:veille,2025:briefs/{lang}"
     ET.SubElement(root, _q("title")).text = title or ("Veille — briefs hebdomadaires" if lang == "fr"
                                                       else "Tech watch — weekly briefs")
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     ET.SubElement(root, _q("updated")).text = max((e.updated for e in entries), default=now)
     ET.SubElement(ET.SubElement(root, _q("author")), _q("name")).text = "veille"
     if self_url:

@@ -16,8 +16,6 @@ import logging
 
 from nlp.errors import VeilleError
 
-from nlp.errors import VeilleError
-
 log = logging.getLogger(__name__)
 
 # Receivers that can read headers (mail, JSON webhooks) get this one per message, the same on

@@ -104,8 +104,8 @@ def cluster(items: list[Item], vectors: np.ndarray, params: ClusterParams | None
     vectors = np.asarray(vectors, dtype=np.float32)
     parent = list(range(n))
     sums = {i: vectors[i].astype(np.float64).copy() for i in range(n)}
-    sizes = {i: 1 for i in range(n)}
-    ents: dict[int, dict[str, int]] = {i: {e: 1 for e in items[i].entities} for i in range(n)}
+    sizes = dict.fromkeys(range(n), 1)
+    ents: dict[int, dict[str, int]] = {i: dict.fromkeys(items[i].entities, 1) for i in range(n)}
     # running sum and count of publication days: a group's mean day in O(1) per merge test
     days: dict[int, tuple[int, int]] = {i: (items[i].day, 1) if items[i].day is not None else (0, 0) for i in range(n)}
 

@@ -93,25 +93,7 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
     clusters = cluster(items, vectors, p)
     clusters = _shortlist(clusters, rows, topics, max_stories * 2)
 
-    earlier = bq.earlier_stories(db, period.label, encoder.name) if period.whole_week else []
-    links = link_continuations([c.centroid for c in clusters] if clusters else [],
-                               [(sid, v) for sid, v, _t, _w in earlier], p.continuation)
-    about = {sid: {"week": wk, "title": title, "id": sid} for sid, _v, title, wk in earlier}
-
-    embed = lambda texts: embed_cached(db, encoder, texts)  # noqa: E731  sentence vectors are cached too
-    inputs = []
-    for c, link in zip(clusters, links):
-        # the accounts closest to the story's centre: a 200-article story needs no 1,200 candidate sentences
-        kept = [i for i in c.members if i not in c.duplicates]
-        kept = sorted(kept, key=lambda i: -float(vectors[i] @ c.centroid))[:SUMMARY_ARTICLES]
-        members = [rows[i] for i in kept]
-        sources = [Source(r["id"], r["url"], r["title"] or r["url"], r["source"], r["lang"], r["text"]) for r in members]
-        inputs.append(brief.StoryInput(
-            article_ids=[rows[i]["id"] for i in c.members],
-            summary=summarise(sources, lang, embed, c.centroid, llm),
-            duplicates={rows[d]["id"]: rows[k]["id"] for d, k in c.duplicates.items()},
-            continues=about.get(link) if link is not None else None,
-        ))
+    inputs = _story_inputs(db, period, encoder, rows, vectors, clusters, lang, llm, p)
 
     weeks = _weeks_back(period.end, 8)
     top_names = [name for name, _ in _top_entities(mentions, 5)]
@@ -136,6 +118,35 @@ def make_digest(db, period: Period, lang: str = "fr", *, topic: str | None = Non
     if record and period.whole_week and not topic:
         _record(db, period.label, digest, inputs, clusters, encoder.name)
     return digest
+
+
+def _story_inputs(db, period: Period, encoder, rows, vectors, clusters, lang: str, llm: LLMConfig | None,
+                  p: ClusterParams) -> list[brief.StoryInput]:
+    """One summarised story a cluster, linked to the story it continues from an earlier week."""
+    from nlp.embed import embed_cached
+
+    earlier = bq.earlier_stories(db, period.label, encoder.name) if period.whole_week else []
+    links = link_continuations([c.centroid for c in clusters] if clusters else [],
+                               [(sid, v) for sid, v, _t, _w in earlier], p.continuation)
+    about = {sid: {"week": wk, "title": title, "id": sid} for sid, _v, title, wk in earlier}
+
+    def embed(texts):  # sentence vectors are cached too
+        return embed_cached(db, encoder, texts)
+
+    inputs = []
+    for c, link in zip(clusters, links):
+        # the accounts closest to the story's centre: a 200-article story needs no 1,200 candidate sentences
+        kept = [i for i in c.members if i not in c.duplicates]
+        kept = sorted(kept, key=lambda i: -float(vectors[i] @ c.centroid))[:SUMMARY_ARTICLES]
+        members = [rows[i] for i in kept]
+        sources = [Source(r["id"], r["url"], r["title"] or r["url"], r["source"], r["lang"], r["text"]) for r in members]
+        inputs.append(brief.StoryInput(
+            article_ids=[rows[i]["id"] for i in c.members],
+            summary=summarise(sources, lang, embed, c.centroid, llm),
+            duplicates={rows[d]["id"]: rows[k]["id"] for d, k in c.duplicates.items()},
+            continues=about.get(link) if link is not None else None,
+        ))
+    return inputs
 
 
 def _display_names(mentions: dict[int, list[dict]], lang: str) -> dict[str, str]:

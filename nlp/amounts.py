@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from nlp import langdata
 from nlp.amounts_lexicon import Lexicon, lexicon, squeeze, supported
-from nlp.amounts_text import longest_first, lowered, parse_number, scan, windows, words_value
+from nlp.amounts_text import parse_number, words_value
 from nlp.rates import to_eur
+from nlp.rule_windows import longest_first, lowered, scan, windows
 from nlp.types import AmountMention
 
 __all__ = ["COUNT_NOUNS", "find_amounts", "supported"]

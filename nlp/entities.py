@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from nlp.acronyms import acronym_pairs
 from nlp.entity_cues import CueContext, Cues, apply_cue_rules, cues_for, ends_with_cue
 from nlp.entity_shape import (
     Cand,
@@ -40,7 +41,7 @@ from nlp.entity_shape import (
     strip_titles,
     unconfirmed_headline_name,
 )
-from nlp.kb import KnowledgeBase, acronym_pairs, is_acronym, normalise
+from nlp.kb import KnowledgeBase, is_acronym, normalise
 from nlp.types import EntityMention
 
 if TYPE_CHECKING:

@@ -38,7 +38,7 @@ TYPES = ("PER", "ORG", "LOC", "PROG", "MISC")
 
 _APOSTROPHES = "\u2019\u2018\u02bc\u02bb`\u00b4\u2032"
 _HYPHENS = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212-"
-_APOS_RE = re.compile(f"[{_APOSTROPHES}]")
+APOSTROPHE_RE = re.compile(f"[{_APOSTROPHES}]")
 _HYPHEN_RE = re.compile(f"[{_HYPHENS}]")
 _SPACE_RE = re.compile(r"\s+")
 # quotes and sentence punctuation around a mention say nothing about its identity
@@ -52,7 +52,7 @@ def strip_accents(s: str) -> str:
 def normalise(s: str) -> str:
     """Key used for every comparison: casefolded, accent-free, one apostrophe,
     hyphens as spaces, single spaces, no surrounding punctuation."""
-    s = _APOS_RE.sub("'", s)
+    s = APOSTROPHE_RE.sub("'", s)
     s = _HYPHEN_RE.sub(" ", s)
     s = strip_accents(s).casefold()
     s = _SPACE_RE.sub(" ", s)
@@ -176,7 +176,7 @@ class KnowledgeBase:
         """Entry whose name or alias is `text` (case-exact for acronyms)."""
         ids = None
         for t in (text.strip(), text.strip(_EDGE_PUNCT)):  # "U.S." keeps its last dot
-            ids = ids or self._exact.get(_APOS_RE.sub("'", t))
+            ids = ids or self._exact.get(APOSTROPHE_RE.sub("'", t))
         if not ids:
             ids = self._norm.get(normalise(t))
         return self._entries[ids[0]] if ids else None
@@ -283,7 +283,7 @@ class KnowledgeBase:
         self._unindex(e)
         for alias in e.surface_forms():
             bucket = self._exact if e.exact(alias) else self._norm
-            key = _APOS_RE.sub("'", alias) if e.exact(alias) else normalise(alias)
+            key = APOSTROPHE_RE.sub("'", alias) if e.exact(alias) else normalise(alias)
             ids = bucket.setdefault(key, [])
             if e.id not in ids:
                 ids.append(e.id)
@@ -335,7 +335,8 @@ def _entry_from_json(d: dict) -> Entry:
 
 
 # ------------------------------------------------------------------ variants
-_SMALL_WORDS = {"de", "du", "des", "la", "le", "les", "et", "pour", "sur", "en", "à", "of", "for", "and",
+# short function words: lower case in headline case, skipped when reading acronym initials
+FUNCTION_WORDS = {"de", "du", "des", "la", "le", "les", "et", "pour", "sur", "en", "à", "of", "for", "and",
                 "the", "on", "in", "für", "und", "der", "die", "das", "von", "zu"}
 
 
@@ -344,7 +345,7 @@ def _title(s: str) -> str:
     words = s.split(" ")
     out = []
     for i, w in enumerate(words):
-        if i and w.lower() in _SMALL_WORDS:
+        if i and w.lower() in FUNCTION_WORDS:
             out.append(w.lower())
         else:
             out.append(w[:1].upper() + w[1:])
@@ -377,94 +378,3 @@ def surface_variants(alias: str, exact: bool = False) -> list[str]:
             if re.search(r"[^\W\d]-[^\W\d]", b):
                 base.add(re.sub(r"(?<=[^\W\d])-(?=[^\W\d])", " ", b))
     return sorted(v for v in base if v.strip())
-
-
-# ------------------------------------------------------------------ acronyms
-# Words skipped when reading an expansion's initials (articles, prepositions).
-_ACRO_STOP = _SMALL_WORDS | {"d", "l", "du", "aux", "au", "a", "an", "et", "y", "im", "am", "dem", "den", "des"}
-_PAREN_RE = re.compile(r"\(\s*([^()]{1,160}?)\s*\)")
-_WORD_RE = re.compile(r"[^\W_][\w&.\-]*", re.UNICODE)
-_ACRO_SHAPE = re.compile(r"^[A-ZÀ-Ý][A-Za-zÀ-ÿ0-9&.\-]{1,9}$")
-
-
-def _looks_like_acronym(s: str) -> bool:
-    if not _ACRO_SHAPE.match(s):
-        return False
-    caps = sum(1 for c in s if c.isupper())
-    return caps >= 2 and caps >= len([c for c in s if c.isalpha()]) / 2
-
-
-def _expansion_for(acronym: str, words: list[tuple[str, int, int]]) -> tuple[int, int] | None:
-    """Schwartz & Hearst style match, read from the right: each letter of the
-    acronym must appear in order in `words`, the first one at a word start.
-    Returns the (start, end) character span of the shortest expansion."""
-    letters = [c.lower() for c in strip_accents(acronym) if c.isalnum()]
-    if not letters or not words:
-        return None
-    # flatten the words into one string with word-start markers
-    chars: list[tuple[str, bool, int]] = []  # (char, at word start, word index)
-    for wi, (w, _, _) in enumerate(words):
-        for ci, c in enumerate(strip_accents(w).lower()):
-            chars.append((c, ci == 0, wi))
-    li = len(chars) - 1
-    for si in range(len(letters) - 1, -1, -1):
-        c = letters[si]
-        while li >= 0 and (chars[li][0] != c or (si == 0 and not chars[li][1])):
-            li -= 1
-        if li < 0:
-            return None
-        li -= 1
-    first_word = chars[li + 1][2]
-    span = words[first_word:]
-    content = [w for w, _, _ in span if w.lower().strip(".") not in _ACRO_STOP]
-    # an expansion longer than the acronym allows is a sentence, not a name
-    if len(content) > len(letters) + 2 or not content:
-        return None
-    # most letters should be word initials, unless it is one compound word ("BNetzA")
-    initials = {strip_accents(w[0]).lower() for w in content}
-    if len(content) > 1 and sum(1 for c in letters if c in initials) < min(len(content), len(letters)) * 0.6:
-        return None
-    return span[0][1], span[-1][2]
-
-
-def _words(text: str, start: int, end: int) -> list[tuple[str, int, int]]:
-    out = []
-    for m in _WORD_RE.finditer(text, start, end):
-        w = m.group()
-        s = m.start()
-        # French elision: "l'Organisation" is read as "Organisation"
-        if len(w) > 2 and w[1] in "'’" and w[0].lower() in "ldjnmstc":
-            w, s = w[2:], s + 2
-        out.append((w, s, m.end()))
-    return out
-
-
-def acronym_pairs(text: str) -> list[tuple[str, str]]:
-    """(acronym, expansion) pairs defined inside `text`.
-
-    Recognises "Department for Science, Innovation and Technology (DSIT)",
-    "DSIT (Department for Science, Innovation and Technology)" and
-    "l'Organisation mondiale du commerce (OMC)" -> ("OMC", "Organisation mondiale du commerce").
-    """
-    text = _APOS_RE.sub("'", text)  # same length, so offsets stay valid
-    pairs: list[tuple[str, str]] = []
-    for m in _PAREN_RE.finditer(text):
-        inside = m.group(1).strip()
-        if _looks_like_acronym(inside):
-            # "Long Form (ACR)": look back at most one clause
-            window_start = max(0, m.start() - 200)
-            stop = max(text.rfind(p, window_start, m.start()) for p in (".", ";", ":", "\n", "(", ")"))
-            words = _words(text, max(window_start, stop + 1), m.start())
-            words = words[-(len(inside) + 6):]
-            span = _expansion_for(inside, words)
-            if span:
-                pairs.append((inside, text[span[0]:span[1]].strip(" ,")))
-        else:
-            # "ACR (Long Form)"
-            before = re.search(r"([A-ZÀ-Ý][A-Za-zÀ-ÿ0-9&.\-]{1,9})\s*$", text[max(0, m.start() - 12):m.start()])
-            if before and _looks_like_acronym(before.group(1)):
-                words = _words(text, m.start(1), m.end(1))
-                span = _expansion_for(before.group(1), words)
-                if span and span[0] == words[0][1]:
-                    pairs.append((before.group(1), text[span[0]:span[1]].strip(" ,")))
-    return list(dict.fromkeys(pairs))

@@ -85,6 +85,24 @@ def demo_manifest():
     return json.loads((site_root() / "manifest.json").read_text("utf-8"))
 
 
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """`veille demo` (a real crawl of the served site, NLP and the W30 brief) run once a session in
+    a subprocess, for the tests that read its outputs: (database path, printed paths of the brief).
+    Modules share the run, so a test may add to its database (a digest records its stories) but
+    must not change what the demo wrote."""
+    import subprocess
+    import sys
+
+    tmp = tmp_path_factory.mktemp("demo")
+    proc = subprocess.run(
+        [sys.executable, "-m", "crawler.cli", "demo", "--db", str(tmp / "demo.db"), "-o", str(tmp / "briefs")],
+        capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return tmp / "demo.db", proc.stdout.split()
+
+
 class FakeEncoder:
     """A deterministic stand-in for `nlp.embed` encoders, as llm's test suite has one: each word
     (casefolded, accents and edge punctuation dropped) maps to a unit vector seeded by a stable

@@ -41,7 +41,7 @@ def rss(items: list[tuple[str, str, str]]) -> bytes:
     """An RSS 2.0 feed of (url, title, pubDate) items."""
     body = "".join(f"<item><title>{t}</title><link>{u}</link><pubDate>{d}</pubDate></item>" for u, t, d in items)
     return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>{body}'
-            "</channel></rss>").encode("utf-8")
+            "</channel></rss>").encode()
 
 
 class Site:

@@ -11,7 +11,7 @@ import json
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ from digests import alerts, channels, delivery
 from nlp.types import AmountMention, Analysis, EntityMention
 from tests.alert_receivers import Mailbox, Webhook, mailbox
 
-T0 = datetime(2025, 7, 24, 9, 30, tzinfo=timezone.utc)
+T0 = datetime(2025, 7, 24, 9, 30, tzinfo=UTC)
 
 ARTICLES = [
     # (title, text, source, lang, entities [(text, canonical, label)], amounts [(text, value, unit, eur)])

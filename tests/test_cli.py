@@ -94,18 +94,6 @@ def test_scrapy_list_shows_the_spiders():
     assert {"sources", "feeds", "sitemaps", "listings"} <= set(out.split())
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    """`veille demo` run once in a subprocess: (database path, printed paths of the brief)."""
-    tmp = tmp_path_factory.mktemp("demo")
-    proc = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "demo", "--db", str(tmp / "demo.db"), "-o", str(tmp / "briefs")],
-        capture_output=True, text=True, timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return tmp / "demo.db", proc.stdout.split()
-
-
 @pytest.mark.slow
 def test_veille_demo_writes_a_brief_naming_the_stories(demo_run):
     paths = demo_run[1]

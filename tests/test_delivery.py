@@ -20,9 +20,9 @@ from click.testing import CliRunner
 
 from crawler.cli import main
 from digests import alerts, delivery
+from tests import test_brief_render
 from tests.alert_receivers import Mailbox, Webhook, closed_port, mailbox
 from tests.test_alerts import CRASHER, T0, add_all, add_article, status_of, subscribe
-from tests import test_brief_render
 
 ROOT = Path(__file__).parent.parent
 # fixtures: the brief's test database (its weeks of articles), for the brief sent through the outbox

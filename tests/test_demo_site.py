@@ -320,9 +320,9 @@ def test_news_sitemap(slug):
 def test_robots(slug):
     robots = SITE / slug / "robots.txt"
     assert robots.is_file()
-    lines = [l.strip() for l in fill(robots.read_text(encoding="utf-8")).splitlines()]
+    lines = [line.strip() for line in fill(robots.read_text(encoding="utf-8")).splitlines()]
     assert "User-agent: *" in lines
-    sitemaps = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("sitemap:")]
+    sitemaps = [line.split(":", 1)[1].strip() for line in lines if line.lower().startswith("sitemap:")]
     for url in sitemaps:
         owner, file = file_for(url)
         assert owner == slug and file.is_file()
@@ -373,16 +373,12 @@ def test_placeholders_and_encoding():
 
 
 @pytest.fixture(scope="module")
-def demo_brief(tmp_path_factory):
-    """`veille demo` (a real crawl of the served site, in a subprocess), then the W30 brief as JSON."""
+def demo_brief(demo_run):
+    """The W30 brief as JSON, from the database of `veille demo` (conftest's `demo_run`)."""
     import subprocess
     import sys
 
-    tmp = tmp_path_factory.mktemp("demo-langs")
-    db = str(tmp / "demo.db")
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", "demo", "--db", db, "-o", str(tmp / "briefs")],
-                          capture_output=True, text=True, timeout=900, check=False)
-    assert proc.returncode == 0, proc.stderr
+    db = str(demo_run[0])
     proc = subprocess.run([sys.executable, "-m", "crawler.cli", "digest", "--db", db, "--week", "2025-W30",
                            "--format", "json"], capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr

@@ -1,4 +1,3 @@
-from pathlib import Path
 
 from crawler.demo.server import fill, site_root
 from nlp.extract import decode_html, extract_article
@@ -31,7 +30,7 @@ def test_decoding_falls_back_without_losing_accents():
     text = "<html><head><meta charset='iso-8859-1'></head><body>Élysée, société</body></html>"
     assert "Élysée, société" in decode_html(text.encode("latin-1"))
     assert "Élysée" in decode_html("<p>Élysée</p>".encode("cp1252"))  # no declaration, not UTF-8
-    assert "Élysée" in decode_html("<p>Élysée</p>".encode("utf-8"), declared="bogus-charset")
+    assert "Élysée" in decode_html("<p>Élysée</p>".encode(), declared="bogus-charset")
 
 
 def test_language_detection():
@@ -42,7 +41,7 @@ def test_language_detection():
 
 
 def test_valid_utf8_bytes_win_over_a_contradicting_header_charset():
-    page = "<html><head><meta charset=utf-8></head><body>Élysée, société, 5 €</body></html>".encode("utf-8")
+    page = "<html><head><meta charset=utf-8></head><body>Élysée, société, 5 €</body></html>".encode()
     for declared in ("iso-8859-1", "cp1252", "windows-1252"):
         text = decode_html(page, declared=declared)
         assert "Élysée, société, 5 €" in text and "Ã" not in text

@@ -7,7 +7,8 @@ from importlib import resources
 
 import pytest
 
-from nlp.kb import Entry, KnowledgeBase, acronym_pairs, default_kb, normalise, surface_variants
+from nlp.acronyms import acronym_pairs
+from nlp.kb import Entry, KnowledgeBase, default_kb, normalise, surface_variants
 
 
 @pytest.fixture(scope="module")

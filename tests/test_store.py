@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from db.schema import MIGRATIONS, applied, connect
+from db.schema import applied
 from db.store import NewArticle, Store
 from db.urls import known_url_keys
 from nlp.dedup import LSH_BANDS, content_hash

@@ -3,8 +3,15 @@ import numpy as np
 import pytest
 
 from nlp.language import ANALYSED
-from nlp.topics import (DEFAULT_TOPICS, ON_TOPIC, TopicError, TopicScorer, keyword_score, parse_topics,
-                        rescale_similarity)
+from nlp.topics import (
+    DEFAULT_TOPICS,
+    ON_TOPIC,
+    TopicError,
+    TopicScorer,
+    keyword_score,
+    parse_topics,
+    rescale_similarity,
+)
 
 PARTNERSHIP_FR = ("Le Royaume-Uni et OpenAI signent un protocole d'accord",
                   "Le ministère britannique de la Science a signé avec OpenAI un partenariat pour déployer "

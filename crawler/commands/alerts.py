@@ -115,7 +115,6 @@ def alerts_list(ctx, db, as_json):
       veille alerts list --json
     """
     from digests import alerts
-
     from digests.alerts.subscriptions import from_row
 
     with alerts_store(ctx, db) as store:

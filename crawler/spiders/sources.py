@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlparse
 
 import scrapy
@@ -41,7 +41,7 @@ class SourcesSpider(scrapy.Spider):
         super().__init__(**kw)
         self.sources_path = sources
         self.only = {s.strip() for s in only.split(",")} if only else None
-        self.since = datetime.fromisoformat(since).replace(tzinfo=timezone.utc) if since else None
+        self.since = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
         self.sources: list[Source] = []
         self._validators: dict[str, tuple[str | None, str | None]] = {}
         self._new_validators: dict[str, tuple[str, str | None, str | None]] = {}
@@ -50,7 +50,7 @@ class SourcesSpider(scrapy.Spider):
         self._sampled: dict[str, int] = {}
         self._sitemaps: set[str] = set()  # sitemap URLs asked for in this run: an index loop ends here
         self._sitemaps_per_source: dict[str, int] = {}
-        self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.started_at = datetime.now(UTC).isoformat(timespec="seconds")
         self.watch_languages: tuple[str, ...] = ()  # every source's language, `only` or not
 
     # -- set-up -------------------------------------------------------------------------------
@@ -165,28 +165,30 @@ class SourcesSpider(scrapy.Spider):
                 dont_filter=True,
             )
 
-    def parse_feed(self, response):
+    def _read_entry(self, response, parse, what: str):
+        """The entry point's body read by `parse`, or None when it is not modified or unreadable."""
         source: Source = response.meta["source"]
         if not self._entry_ok(response, source):
-            return
+            return None
         try:
-            entries = parse_feed(response.body)
+            parsed = parse(response.body)
         except FeedError as exc:
-            self._entry_bad(source, response, exc, "bad feed")
-            return
-        self.crawler.stats.inc_value("veille/feeds_ok")
-        yield from self._article_requests(entries, source, "feeds", response.meta.get("entry_point"))
+            self._entry_bad(source, response, exc, f"bad {what}")
+            return None
+        self.crawler.stats.inc_value(f"veille/{what}s_ok")
+        return parsed
+
+    def parse_feed(self, response):
+        entries = self._read_entry(response, parse_feed, "feed")
+        if entries is not None:
+            yield from self._article_requests(entries, response.meta["source"], "feeds",
+                                              response.meta.get("entry_point"))
 
     def parse_sitemap(self, response):
+        sitemap = self._read_entry(response, parse_sitemap, "sitemap")
+        if sitemap is None:
+            return
         source: Source = response.meta["source"]
-        if not self._entry_ok(response, source):
-            return
-        try:
-            sitemap = parse_sitemap(response.body)
-        except FeedError as exc:
-            self._entry_bad(source, response, exc, "bad sitemap")
-            return
-        self.crawler.stats.inc_value("veille/sitemaps_ok")
         self._sitemaps.add(response.url)  # after a redirect, the final URL counts as visited too
         depth = response.meta.get("sitemap_depth", 0) + 1
         for child in sitemap.children:

@@ -4,9 +4,7 @@ NUMBER = 1
 NAME = "articles, entities, mentions, dates, amounts"
 
 
-def apply(db) -> None:
-    db.executescript(
-        """
+SCHEMA = """
         CREATE TABLE sources (
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE,
@@ -107,4 +105,7 @@ def apply(db) -> None:
             PRIMARY KEY (content_hash, model)
         );
         """
-    )
+
+
+def apply(db) -> None:
+    db.executescript(SCHEMA)

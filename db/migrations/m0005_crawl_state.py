@@ -4,9 +4,7 @@ NUMBER = 5
 NAME = "minhash bands, feed validators, source health, crawl runs"
 
 
-def apply(db) -> None:
-    db.executescript(
-        """
+SCHEMA = """
         -- full publication time (UTC ISO) when the feed or page gives one: of two copies of a
         -- story, the one published first is the original, whichever was crawled first
         ALTER TABLE articles ADD COLUMN published_at TEXT;
@@ -66,4 +64,7 @@ def apply(db) -> None:
             stats TEXT                          -- Scrapy's stats as JSON
         );
         """
-    )
+
+
+def apply(db) -> None:
+    db.executescript(SCHEMA)

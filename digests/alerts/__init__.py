@@ -6,7 +6,7 @@
 
 Delivery of the outbox (alerts and briefs) is `digests.delivery`; all SQL is in `db/`.
 """
-from digests.alerts.matching import Match, MatchReport, due_after, dry_run, match, match_new
+from digests.alerts.matching import Match, MatchReport, dry_run, due_after, match, match_new
 from digests.alerts.messages import AlertItem, Message, feed, load_items, render
 from digests.alerts.subscriptions import (
     EVERY,

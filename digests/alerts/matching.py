@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from db import alert_matching as sql
-from db.entity_lookup import lookup
 from db import subscriptions as sub_rows
+from db.entity_lookup import lookup
 from digests.alerts.subscriptions import Subscription, SubscriptionError, all_subscriptions
 from digests.clock import iso, utc
 

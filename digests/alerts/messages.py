@@ -8,8 +8,7 @@ import json
 from dataclasses import dataclass, field
 from functools import cache
 
-from db import outbox
-from db import reads
+from db import outbox, reads
 from digests import atom, markup
 from digests.alerts.matching import HIT_CLOSE, HIT_OPEN
 from digests.alerts.subscriptions import Subscription
