@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass
@@ -88,7 +88,7 @@ class Store:
             return None
         candidates = conn.execute(
             "SELECT m.article_id, m.signature, m.shingles FROM article_minhash m WHERE m.article_id IN"
-            " (SELECT article_id FROM minhash_bands WHERE band IN (%s)) ORDER BY m.article_id" % ",".join("?" * len(keys)),
+            f" (SELECT article_id FROM minhash_bands WHERE band IN ({','.join('?' * len(keys))})) ORDER BY m.article_id",
             keys,
         ).fetchall()
         for cid, sig, n in candidates:

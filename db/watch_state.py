@@ -57,7 +57,7 @@ def record_brief(db, week: str, path: str, when: str) -> None:
 def articles_since(db, after_id: int) -> dict[str, int]:
     """{source: articles stored with an id above `after_id`}: what one poll round added."""
     rows = db.execute("SELECT source, COUNT(*) FROM articles WHERE id > ? GROUP BY source", [after_id])
-    return {name: n for name, n in rows.fetchall()}
+    return dict(rows.fetchall())
 
 
 def last_article_id(db) -> int:

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
 from functools import cache
+
 from digests.brief import Digest
 from digests.markup import md_text as _md_text
 from digests.markup import md_url as _md_url
@@ -171,7 +173,8 @@ def fmt_money(value: float | None, unit: str | None, lang: str = "fr") -> str:
     if unit == "EUR":
         return fmt_eur(value, lang)
     sym = _SYMBOLS.get(unit)
-    for size, fr, en in ((1e9, "Md", "bn"), (1e6, "M", "m"), (1e3, "k", "k")):
+    # the loop names are read after it: `break` leaves the scale found
+    for size, fr, en in ((1e9, "Md", "bn"), (1e6, "M", "m"), (1e3, "k", "k")):  # noqa: B007
         if abs(value) >= size:
             n = f"{value / size:.1f}".rstrip("0").rstrip(".")
             break
@@ -286,14 +289,14 @@ def render(digest: Digest, fmt: str = "md") -> str:
 
 def atom_entry(digest: Digest, html: str, updated: str | None = None):
     """The feed entry of one brief: its stories' titles as summary, the HTML brief as content."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from digests.atom import Entry
 
     return Entry(
         id=f"tag:veille,{digest.start}:brief/{digest.lang}/{digest.week}",
         title=title_of(digest),
-        updated=updated or datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        updated=updated or datetime.now(UTC).isoformat(timespec="seconds"),
         summary=" · ".join(s.title for s in digest.stories[:5]),
         html=html,
     )

@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from contextlib import ExitStack, contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -37,7 +37,7 @@ def article_text(site: int, k: int, n_articles: int = ARTICLES) -> str:
 
 def _when(site: int, k: int) -> datetime:
     # distinct, and later for later articles: a copy comes after its original
-    return datetime(2025, 9, 1, 6, tzinfo=timezone.utc) + timedelta(hours=site * ARTICLES + k)
+    return datetime(2025, 9, 1, 6, tzinfo=UTC) + timedelta(hours=site * ARTICLES + k)
 
 
 def pub_date(site: int, k: int) -> str:

@@ -118,7 +118,10 @@ def test_the_entity_must_be_a_party_of_the_deal_not_only_mentioned(store):
 
 def test_a_dry_run_shows_the_deal_filter_and_the_deal(store, db_path):
     add_deal_articles(store)
-    run = lambda *a: CliRunner().invoke(main, [*a, "--db", db_path], catch_exceptions=False)
+
+    def run(*a):
+        return CliRunner().invoke(main, [*a, "--db", db_path], catch_exceptions=False)
+
     res = run("alerts", "add", "big-deals", "--deal", "any", "--min-amount", "10e6", "--notify", "ntfy://veille")
     assert res.exit_code == 0 and "deal: any; deal amount ≥ 10,000,000 EUR" in res.output
     store.db.execute("UPDATE articles SET published = date('now')")

@@ -195,7 +195,7 @@ def test_datasette_canned_queries_for_deals_and_partners(demo_db):
         conn = sqlite3.connect(demo_db)
         conn.create_function("veille_norm", 1, _norm)
         sql = CANNED[query]["sql"]
-        args = {k: "" for k in ("name", "kind", "since", "min")}
+        args = dict.fromkeys(("name", "kind", "since", "min"), "")
         cur = conn.execute(sql, {k: v for k, v in {**args, **params}.items() if f":{k}" in sql})
         cols = [c[0] for c in cur.description]
         rows = [dict(zip(cols, r)) for r in cur.fetchall()]

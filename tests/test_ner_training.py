@@ -8,7 +8,8 @@ from collections import Counter
 import pytest
 
 from training.ner.conll import count_matches, load_split, spans, summarise
-from training.ner.convert import main as convert_main, select_train
+from training.ner.convert import main as convert_main
+from training.ner.convert import select_train
 
 HEADER = "lang\tsplit\tsource\tstart\tend\tsentences\ttokens\tPER\tORG\tLOC\tMISC\thas_misc\trepo\tcommit\tpath\tdomain\tlicence\n"
 

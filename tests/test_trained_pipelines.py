@@ -8,7 +8,7 @@ for this test (not taken from any corpus).
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -39,7 +39,7 @@ SENTENCES = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(lang: str):
     import spacy
 

@@ -1,6 +1,8 @@
 """Deals told in one line: the entity view, `veille query deals` and `veille analyze` share it."""
 from __future__ import annotations
 
+_SYMBOL = {"partnership": "×", "investment": "→", "acquisition": "→", "public_funding": "→", "expansion": "@"}
+
 
 def deal_line(d: dict) -> str:
     """One deal in words: "OpenAI × Royaume-Uni (partnership)", "Bpifrance → IA Booster, 25 M€"."""

@@ -17,7 +17,6 @@ from crawler.commands.tables import print_table
 from crawler.options import VeilleError, db_option, json_option, open_store
 
 KINDS = ("partnership", "investment", "acquisition", "public_funding", "expansion")
-_SYMBOL = {"partnership": "×", "investment": "→", "acquisition": "→", "public_funding": "→", "expansion": "@"}
 
 
 def _flat(d: dict) -> dict:

@@ -23,8 +23,7 @@ from pathlib import Path
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")   # must precede numpy's import to take effect
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from training.ner.conll import (ALL_LABELS, DEFAULT_DATA, SCORED, count_matches,  # noqa: E402
-                                load_split, prf, spans, summarise)
+from training.ner.conll import ALL_LABELS, DEFAULT_DATA, SCORED, count_matches, load_split, prf, spans, summarise  # noqa: E402
 
 ONTONOTES = {"PERSON": "PER", "PER": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG"}
 NEEDED = ("tok2vec", "ner")   # components the NER needs; the rest is switched off for speed
