@@ -38,6 +38,7 @@ from nlp.entity_shape import (
     lone_first_word,
     strip_sentence_initial,
     strip_titles,
+    strip_trailing_numbers,
     unconfirmed_headline_name,
 )
 from nlp.kb import KnowledgeBase, acronym_pairs, is_acronym, normalise
@@ -176,6 +177,8 @@ def _clean(cands: list[Cand], doc: Doc, text: str, kb: KnowledgeBase, cues: Cues
         if cues.legal_form_rule and c.text and text.startswith(".", c.end) \
                 and f"{c.text.split()[-1]}.".lower() in cues.org_suffixes:
             c.text, c.end = c.text + ".", c.end + 1  # "S.A." keeps the full stop cleaning took for punctuation
+        if c.label in ("PER", "LOC") and c.kb_id is None:
+            c.text, c.start, c.end = strip_trailing_numbers(c.text, c.start)
         if c.label == "PER" and c.kb_id is None:
             # the name without "M." or "général" is what links; the mention keeps its title
             surface_start = c.start
