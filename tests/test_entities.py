@@ -464,7 +464,9 @@ def test_cues_in_other_languages(lang, text, surface, model_label, expected, kb)
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
     ms = entities_from_doc(_doc(nlp, text, [(surface, model_label)]), kb)
-    assert [(m.text, m.label) for m in ms] == [(surface, expected)]
+    # the company the model left unlabelled after its cue ("La empresa Aplicat") is found too
+    assert [(m.text, m.label) for m in ms if m.text == surface] == [(surface, expected)]
+    assert all(m.label == "ORG" for m in ms if m.text != surface)
 
 
 def test_titles_come_from_the_document_language(kb):
@@ -511,3 +513,34 @@ def test_dotted_initials_keep_their_last_full_stop(blank_fr, kb):
     text = "Les sanctions des U.S. pèsent, dit-on à Paris."
     ms = entities_from_doc(_doc(blank_fr, text, [("U.S.", "LOC")]), kb)
     assert [m.text for m in ms] == ["U.S."]
+
+
+@pytest.mark.parametrize("text, ents, expected", [
+    # the model tagged only the portfolio
+    ("Le ministère de la Transition énergétique a publié un avis.", [("Transition énergétique", "MISC")],
+     [("ministère de la Transition énergétique", "ORG")]),
+    # the model tagged nothing; two portfolios joined by their preposition
+    ("Un accord avec le ministère du Tourisme et de l'Artisanat est signé.", [],
+     [("ministère du Tourisme et de l'Artisanat", "ORG")]),
+    # "et" without a preposition starts another name
+    ("Le ministère des Sports et Marseille ont signé.", [("Marseille", "LOC")],
+     [("ministère des Sports", "ORG"), ("Marseille", "LOC")]),
+    # a lower-case portfolio is no name
+    ("Le ministère de la défense a répondu.", [], []),
+])
+def test_a_ministry_and_its_portfolio_are_one_organisation(blank_fr, kb, text, ents, expected):
+    ms = entities_from_doc(_doc(blank_fr, text, ents), kb)
+    assert [(m.text, m.label) for m in ms] == expected
+    _check_offsets(text, ms)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Elle rejoint ensuite le parti Kadima avec ses proches.", [("Kadima", "ORG")]),
+    ("Il écrit pour le quotidien Haaretz depuis 2010.", [("Haaretz", "ORG")]),
+    ("She joined the broadcaster Channel Nine in May.", [("Channel Nine", "ORG")]),
+    ("THE PARTY WINS THE VOTE IN KALMAR", []),  # capitals in a shouting headline mark nothing
+    ("Le parti est divisé. Kadima perd.", []),  # no cue right before the name
+])
+def test_an_unlabelled_name_after_an_organisation_cue_is_an_organisation(blank_fr, kb, text, expected):
+    ms = entities_from_doc(_doc(blank_fr, text, []), kb)
+    assert [(m.text, m.label) for m in ms] == expected
