@@ -162,7 +162,9 @@ def extend_name(doc: Doc, ent: Span, cues: Cues) -> int:
     ("OpenAI Academy"): the ruler's match blocks the model, so extend it here.
     Headlines in title case are left alone."""
     sent = ent.sent
-    if headline(sent):
+    if headline(sent) or not doc[ent.end - 1].text[:1].isupper():
+        # a name ending in a lower-case word ("Académie française") is complete: a capital
+        # after it opens something else (an OCR line without its full stop)
         return ent.end
     end = ent.end
     while end < sent.end and end - ent.end < 3:

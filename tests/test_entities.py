@@ -544,3 +544,14 @@ def test_a_ministry_and_its_portfolio_are_one_organisation(blank_fr, kb, text, e
 def test_an_unlabelled_name_after_an_organisation_cue_is_an_organisation(blank_fr, kb, text, expected):
     ms = entities_from_doc(_doc(blank_fr, text, []), kb)
     assert [(m.text, m.label) for m in ms] == expected
+
+
+def test_a_known_name_ending_in_lower_case_is_not_extended(blank_fr, kb):
+    from spacy.tokens import Span
+
+    text = "Chez Paul Morand de l'Académie française Etrange croisement de lecteurs."
+    doc = _doc(blank_fr, text, [("Paul Morand", "PER"), ("Académie française", "ORG")])
+    per, org = doc.ents
+    doc.ents = [per, Span(doc, org.start, org.end, label="ORG", span_id="academie-francaise")]  # as the ruler does
+    ms = entities_from_doc(doc, kb)
+    assert [m.text for m in ms] == ["Paul Morand", "Académie française"]
