@@ -12,7 +12,8 @@
    a known surname, then a conservative fuzzy match (rapidfuzz ratio >= 92);
 4. `_type_by_cues`: the knowledge-base type wins; otherwise the ordered cue rules of
    `nlp.entity_cues.CUE_RULES` ("la startup X", "X GmbH", "le programme X", "près de X")
-   correct the model;
+   correct the model; a ministry noun and its portfolio ("ministère de la Culture",
+   "Ministerium für Bildung") make one organisation (`_ministries`);
 5. `_vote`: one label per canonical in the document, by `vote_types`.
 The words behind the cues are data: the `[entities]` section of each language file.
 """
@@ -32,6 +33,7 @@ from nlp.entity_shape import (
     common_words,
     extend_left,
     extend_name,
+    free_word,
     headline,
     is_common_phrase,
     is_junk,
@@ -39,6 +41,7 @@ from nlp.entity_shape import (
     lone_first_word,
     strip_sentence_initial,
     strip_titles,
+    strip_trailing_numbers,
     unconfirmed_headline_name,
 )
 from nlp.kb import KnowledgeBase, is_acronym, normalise
@@ -159,7 +162,53 @@ def _candidates(doc: Doc, text: str, cues: Cues) -> list[Cand]:
         for m in cues.legal_form_re.finditer(text):
             if not any(s < m.end(1) and m.start(1) < e for s, e in taken):
                 cands.append(Cand(m.start(1), m.end(1), m.group(1), "ORG", None, cue="ORG"))
-    return sorted(cands, key=lambda c: c.start)
+    cands = _ministries(cands, text, cues)
+    return sorted(cands + _cued_names(doc, cands, text, cues), key=lambda c: c.start)
+
+
+def _cued_names(doc: Doc, cands: list[Cand], text: str, cues: Cues) -> list[Cand]:
+    """"le parti Kadima", "the broadcaster Channel Nine": capitalised words the model left
+    unlabelled right after a strong organisation cue. Not in capitals-only lines (headlines),
+    not at the start of a line."""
+    taken = [(c.start, c.end) for c in cands]
+    out: list[Cand] = []
+    i = 0
+    while i < len(doc):
+        tok = doc[i]
+        i += 1
+        if tok.ent_type or not free_word(tok, cues) or line_initial(tok) or tok.text in cues.acronym_stop:
+            continue
+        if not ends_with_cue(_preceding(text, tok.idx), cues.org_before_strong) or _shouting(tok.sent):
+            continue
+        end = tok.i + 1
+        while (end < len(doc) and end - tok.i < 3 and doc[end - 1].whitespace_ == " " and not doc[end].is_sent_start
+               and free_word(doc[end], cues)):
+            end += 1
+        span = doc[tok.i:end]
+        if not any(s < span.end_char and span.start_char < e for s, e in taken):
+            out.append(Cand(span.start_char, span.end_char, span.text, "ORG", None, cue="ORG"))
+        i = end
+    return out
+
+
+def _shouting(sent) -> bool:  # sent: a spaCy Span
+    """A line in capitals ("PARTY WINS VOTE"): its capitals mark nothing."""
+    alpha = [t for t in sent if t.is_alpha and len(t) > 1]
+    return bool(alpha) and sum(t.is_upper for t in alpha) >= 0.6 * len(alpha)
+
+
+def _ministries(cands: list[Cand], text: str, cues: Cues) -> list[Cand]:
+    """"ministère de la Transition écologique": the model often tags only the portfolio ("Transition
+    écologique", MISC) or nothing; the ministry noun and its portfolio make one organisation. A
+    knowledge-base match inside, or a name running across the edge, wins."""
+    for m in cues.ministry_re.finditer(text):
+        s, e = m.span()
+        inside = [c for c in cands if c.start < e and s < c.end]
+        if any(c.kb_id or c.start < s or c.end > e for c in inside):
+            continue
+        cands = [c for c in cands if c not in inside]
+        cands.append(Cand(s, e, m.group(), "ORG", None, cue="ORG"))
+    return cands
 
 
 # ------------------------------------------------------------------ step 2: cleaning
@@ -177,6 +226,8 @@ def _clean(cands: list[Cand], doc: Doc, text: str, kb: KnowledgeBase, cues: Cues
         if cues.legal_form_rule and c.text and text.startswith(".", c.end) \
                 and f"{c.text.split()[-1]}.".lower() in cues.org_suffixes:
             c.text, c.end = c.text + ".", c.end + 1  # "S.A." keeps the full stop cleaning took for punctuation
+        if c.label in ("PER", "LOC") and c.kb_id is None:
+            c.text, c.start, c.end = strip_trailing_numbers(c.text, c.start)
         if c.label == "PER" and c.kb_id is None:
             # the name without "M." or "général" is what links; the mention keeps its title
             surface_start = c.start

@@ -22,7 +22,7 @@ from nlp.langdata import LanguageDataError, available, section
 # what every language file's [entities] section holds (tests/test_langdata_entities.py checks it)
 LIST_KEYS = (
     "org_before", "org_before_weak", "prog_before", "prog_nouns", "naming_words", "product_before",
-    "product_after", "org_list_nouns", "list_connectors", "org_suffixes", "legal_forms", "org_heads",
+    "product_after", "org_list_nouns", "list_connectors", "org_suffixes", "legal_forms", "org_heads", "ministry_heads",
     "acronym_stop", "demonyms", "generic_nouns", "titles", "name_particles", "articles", "elided_articles",
     "sentence_openers", "place_before", "place_after", "place_articles", "conjunctions",
 )
@@ -66,6 +66,7 @@ class Cues:
     enum_re: re.Pattern
     particle_name_re: re.Pattern
     legal_form_re: re.Pattern
+    ministry_re: re.Pattern
 
 
 def _data(code: str) -> dict:
@@ -118,7 +119,27 @@ def cues_for(lang: str | None) -> Cues:
         particle_name_re=re.compile(rf"(?:(?:{_alt(words('name_particles'))})(?:\s+|(?<=['’])))+[A-ZÀ-Þ][\w-]+"),
         # "Quantenwerk GmbH": one to four capitalised words and a legal form
         legal_form_re=re.compile(rf"\b((?:[A-ZÀ-ÞĄĆĘŁŃŚŹŻ][\w&.\-]*\s){{1,4}}(?:{_alt(words('legal_forms'))}))(?=\W|$)"),
+        ministry_re=_ministry_re(words("ministry_heads"), words("conjunctions")),
     )
+
+
+_CAP = r"[A-ZÀ-ÞĄĆĘŁŃŚŹŻ][\w'’-]+"
+# lower-case words that belong to a portfolio's name ("Transition écologique", "Enseignement supérieur")
+_ADJ = r"[a-zà-ÿ]+(?:ique|iques|ale|ales|al|aux|aire|aires|ieur|ieure|elle|el|ienne|ien|ère|ier|ais|aise|ive|if)"
+
+
+_LINKS = r"de\s+la\s|de\s+l['’]|du\s|des\s|de\s|der\s|für\s|dell['’]|della\s|del\s|degli\s|dei\s|da\s|do\s|das\s|dos\s|van\s|voor\s"
+
+
+def _ministry_re(heads: list[str], conjunctions: list[str]) -> re.Pattern:
+    """"ministère de la Transition écologique et de la Cohésion des territoires": the head, a
+    capitalised portfolio, then more portfolio words (adjectives, "et de la X", "des X")."""
+    if not heads:
+        return re.compile(r"(?!)")
+    # a further portfolio needs its preposition: "du Travail et de l'Emploi", not "du Travail et Paris"
+    link = rf"(?:\s+(?:{_alt(conjunctions)})\s+|\s*,\s*)?\s*(?:{_LINKS})"
+    return re.compile(rf"(?<!\w)(?i:{_alt(heads)})\s*{_CAP}(?:\s+{_ADJ}(?!\w))?"
+                      rf"(?:{link}\s*{_CAP}(?:\s+{_ADJ}(?!\w))?){{0,3}}")
 
 
 def ends_with_cue(before: str, cues: Iterable[str]) -> bool:

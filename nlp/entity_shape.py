@@ -44,6 +44,7 @@ def clean_mention(text: str, start: int, keep_capital_article: bool = False,
     `cues` gives the articles and sentence openers (default: French and English).
     """
     cues = cues or cues_for("fr")
+    full, start0 = text, start
     m = cues.run_on_re.match(text)
     if m:  # "X. Le ministre": the model ran over an abbreviation's full stop into the next sentence
         start += m.end()
@@ -66,6 +67,21 @@ def clean_mention(text: str, start: int, keep_capital_article: bool = False,
         text = text.rstrip(EDGE)
         if (text, start) == before:
             break
+    if _INITIALS_RE.search(text) and full.startswith(".", start - start0 + len(text)):
+        text += "."  # "U.S." keeps the full stop of its last initial
+    return text, start, start + len(text)
+
+
+_INITIALS_RE = re.compile(r"(?:^|\s)(?:[A-Z]\.)+[A-Z]$")
+_TRAILING_NUMBER_RE = re.compile(r"(?:\s+[\d][\d.,:/-]*)+$")
+
+
+def strip_trailing_numbers(text: str, start: int) -> tuple[str, int, int]:
+    """"Somerset 83", "P. Johnson 84": a score or count the model ran into; people and places
+    do not end in numbers (organisations may: "France 3")."""
+    m = _TRAILING_NUMBER_RE.search(text)
+    if m and m.start() > 0:
+        text = text[:m.start()]
     return text, start, start + len(text)
 
 
@@ -134,7 +150,11 @@ def headline(sent: Span) -> bool:
     if not text or text[-1] in ".!?»\"”:;,":
         return False
     words = [t for t in sent if t.is_alpha and not t.is_stop and len(t) > 2]
-    return len(words) >= 4 and sum(t.is_title or t.is_upper for t in words) / len(words) >= 0.75
+    if len(words) < 4 or sum(t.is_title or t.is_upper for t in words) / len(words) < 0.75:
+        return False
+    # a lower-case content word between the names ("Tim Henman (Britain) beat Doug Flach"):
+    # a results line or a sentence of names, not a headline, whose every content word is capitalised
+    return not any(t.is_lower and not t.ent_type and len(t) > 3 for t in words)
 
 
 def extend_name(doc: Doc, ent: Span, cues: Cues) -> int:
@@ -142,7 +162,9 @@ def extend_name(doc: Doc, ent: Span, cues: Cues) -> int:
     ("OpenAI Academy"): the ruler's match blocks the model, so extend it here.
     Headlines in title case are left alone."""
     sent = ent.sent
-    if headline(sent):
+    if headline(sent) or not doc[ent.end - 1].text[:1].isupper():
+        # a name ending in a lower-case word ("Académie française") is complete: a capital
+        # after it opens something else (an OCR line without its full stop)
         return ent.end
     end = ent.end
     while end < sent.end and end - ent.end < 3:

@@ -215,3 +215,40 @@ def test_display_names_survive_a_round_trip_through_the_user_file(tmp_path):
     again = KnowledgeBase.load(tmp_path / "u.jsonl")
     assert again.get("aid-test").display("en") == "Defence Innovation Agency"
     assert again.get("uk").display("en") == "United Kingdom" and again.get("uk").display("de") == "Royaume-Uni"
+
+
+# --------------------------------------------------------------------------- the grown base
+
+
+def test_packaged_base_covers_european_news_actors(kb):
+    rows = kb.entries
+    assert len(rows) >= 1200
+    countries = {e.country for e in rows if e.type == "ORG"}
+    assert {"FR", "DE", "ES", "IT", "NL", "PT", "PL", "GB", "EU", "US", "CN", "JP"} <= countries
+    for e in rows:
+        assert len(e.description) <= 140, e.id  # one line, not an article
+        assert e.country is None or (len(e.country) == 2 and e.country.isupper()), e.id
+
+
+@pytest.mark.parametrize("form, entity_id", [
+    ("SNCF", "sncf"), ("CGT", "cgt"), ("Insee", "insee"), ("INSEE", "insee"), ("AFP", "afp"),
+    ("OMS", "who"), ("Organisation mondiale de la santé", "who"), ("Bundeskartellamt", "bundeskartellamt"),
+    ("Agencia Española de Protección de Datos", "aepd"), ("Agcom", "agcom"),
+    ("Autoriteit Persoonsgegevens", "ap-nl"), ("UODO", "uodo"), ("Cour des comptes européenne", "court-of-auditors"),
+    ("Parquet européen", "eppo"), ("Force ouvrière", "fo"), ("Rassemblement national", "rn"),
+])
+def test_news_organisations_link_in_their_usual_forms(kb, form, entity_id):
+    entry = kb.lookup(form)
+    assert entry is not None and entry.id == entity_id and entry.type == "ORG", form
+
+
+def test_acronyms_that_are_words_elsewhere_stay_in_their_language(kb):
+    # "PS" is the French Socialist party, a postscript in English; "HAS" a French authority
+    assert "PS" in {p["pattern"] for p in kb.ruler_patterns("fr") if p["id"] == "ps-fr"}
+    assert "PS" not in {p["pattern"] for p in kb.ruler_patterns("en") if p["id"] == "ps-fr"}
+    assert not [p for p in kb.ruler_patterns("en") if p["pattern"] == "HAS"]
+
+
+def test_titles_made_of_common_words_match_only_as_written(kb):
+    patterns = {p["pattern"] for p in kb.ruler_patterns("fr") if p["id"] == "le-monde"}
+    assert "Le Monde" in patterns and "le monde" not in patterns and "LE MONDE" not in patterns

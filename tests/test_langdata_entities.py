@@ -25,6 +25,7 @@ REQUIRED = {
     "org_suffixes": "name-final words of organisations (lower case)",
     "legal_forms": "legal forms of companies, as written",
     "org_heads": "nouns heading organisation names in sentence case (lower case)",
+    "ministry_heads": "ministry nouns with their linking word, before a capitalised portfolio (lower case)",
     "acronym_stop": "capitals that are words, not names",
     "demonyms": "nationality words",
     "generic_nouns": "words that with a nationality make a generic phrase",
@@ -49,7 +50,7 @@ SAMPLES = {
     "pt": {"titles": "ministro", "org_before": "a empresa", "place_before": "em", "legal_forms": "Lda"},
     "pl": {"titles": "prezes", "org_before": "spółka", "place_before": "w", "legal_forms": "sp. z o.o."},
 }
-LOWER_CASE = ("org_before", "org_before_weak", "prog_before", "org_suffixes", "org_heads", "titles")
+LOWER_CASE = ("org_before", "org_before_weak", "prog_before", "org_suffixes", "org_heads", "titles", "ministry_heads")
 
 
 def test_the_engine_reads_exactly_the_documented_lists():
