@@ -8,12 +8,12 @@ import base64
 import json
 from dataclasses import asdict
 
-from db.store import NewArticle
+from db.records import NewArticle
 from nlp.types import AmountMention, Analysis, DateMention, EntityMention
 
 
 def new_article(data: dict) -> NewArticle:
-    """The `db.store.NewArticle` of an article message (see `crawler.cluster.pipelines.article_fields`)."""
+    """The `db.records.NewArticle` of an article message (see `crawler.cluster.pipelines.article_fields`)."""
     data = dict(data)
     data["minhash"] = base64.b64decode(data["minhash"]) if data.get("minhash") else None
     return NewArticle(**data)
