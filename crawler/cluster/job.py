@@ -12,28 +12,43 @@ import json
 import os
 import sys
 
-STORE = "crawler.pipelines.StorePipeline"
-STREAM = "crawler.cluster.pipelines.StreamPipeline"
 HOST_SLOTS = "crawler.cluster.politeness.HostSlotsMiddleware"
+CLAIMS = "crawler.cluster.claims.ClusterKnownUrlMiddleware"
+PRIVATE = "crawler.middlewares.PrivateDestinationMiddleware"
+# one machine's component -> the cluster's, at the same place in the chain
+SWAPS = {
+    "ITEM_PIPELINES": {"crawler.pipelines.StorePipeline": "crawler.cluster.pipelines.StreamPipeline"},
+    "DOWNLOADER_MIDDLEWARES": {"crawler.middlewares.KnownUrlMiddleware": CLAIMS},
+    "EXTENSIONS": {"crawler.extensions.HealthRecorder": "crawler.cluster.reporter.ClusterHealthReporter"},
+}
+DEFAULT_PRIORITY = {"ITEM_PIPELINES": 800, "DOWNLOADER_MIDDLEWARES": 40, "EXTENSIONS": 510}
 
 
-def job_settings(redis_url: str, prefix: str, overrides: dict | None = None):
-    """The project's Scrapy settings for a cluster job: articles to the stream, nothing to SQLite."""
+def job_settings(redis_url: str, prefix: str, overrides: dict | None = None, *, job_id: str = "",
+                 claim_ms: int = 900_000):
+    """The project's Scrapy settings for a cluster job: articles, health and validators to the stream,
+    URL claims in Redis, nothing to or from SQLite."""
     from scrapy.utils.project import get_project_settings
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
     s = get_project_settings()
-    pipelines = dict(s.getdict("ITEM_PIPELINES"))
-    priority = pipelines.pop(STORE, 800)
-    pipelines[STREAM] = priority
-    s.set("ITEM_PIPELINES", pipelines, priority="cmdline")
-    middlewares = dict(s.getdict("DOWNLOADER_MIDDLEWARES"))
-    middlewares[HOST_SLOTS] = 970  # nearest the downloader (past SkipNonHtml, 960): sees every raw response
-    s.set("DOWNLOADER_MIDDLEWARES", middlewares, priority="cmdline")
+    for name, swaps in SWAPS.items():
+        components = dict(s.getdict(name))
+        for mine, theirs in swaps.items():
+            priority = components.pop(mine, None)
+            components[theirs] = DEFAULT_PRIORITY[name] if priority is None else priority
+        if name == "DOWNLOADER_MIDDLEWARES":
+            components[HOST_SLOTS] = 970  # nearest the downloader (past SkipNonHtml, 960): sees every raw response
+            # a claim is taken only once the request may go out: one refused here (a private address
+            # the source does not declare) but claimed first would be skipped by the source that may fetch it
+            components[CLAIMS] = max(components[CLAIMS], components.get(PRIVATE, 60) + 5)
+        s.set(name, components, priority="cmdline")
     s.set("SPIDER_MODULES", [*s.getlist("SPIDER_MODULES"), "crawler.cluster.spider"], priority="cmdline")
     s.set("VEILLE_DB", None, priority="cmdline")
     s.set("VEILLE_CLUSTER_REDIS", redis_url, priority="cmdline")
     s.set("VEILLE_CLUSTER_PREFIX", prefix, priority="cmdline")
+    s.set("VEILLE_CLUSTER_JOB_ID", job_id, priority="cmdline")
+    s.set("VEILLE_CLUSTER_CLAIM_MS", claim_ms, priority="cmdline")
     for k, v in (overrides or {}).items():
         s.set(k, v, priority="cmdline")
     return s
@@ -44,7 +59,7 @@ def run_job(job: dict, job_id: str, redis_url: str, prefix: str, overrides: dict
     """Crawl the source of `job` (its stream fields, as text) in this process; returns Scrapy's stats."""
     from scrapy.crawler import CrawlerProcess
 
-    process = CrawlerProcess(job_settings(redis_url, prefix, overrides))
+    process = CrawlerProcess(job_settings(redis_url, prefix, overrides, job_id=job_id, claim_ms=claim_ms))
     crawler = process.create_crawler("cluster")
     process.crawl(crawler, job=json.dumps(job), job_id=job_id, redis_url=redis_url, prefix=prefix,
                   claim_ms=str(claim_ms))

@@ -8,12 +8,12 @@ import base64
 import json
 from dataclasses import asdict
 
-from db.store import NewArticle
-from nlp.types import AmountMention, Analysis, DateMention, EntityMention
+from db.records import NewArticle
+from nlp.types import AmountMention, Analysis, DateMention, Deal, DealParty, EntityMention
 
 
 def new_article(data: dict) -> NewArticle:
-    """The `db.store.NewArticle` of an article message (see `crawler.cluster.pipelines.article_fields`)."""
+    """The `db.records.NewArticle` of an article message (see `crawler.cluster.pipelines.article_fields`)."""
     data = dict(data)
     data["minhash"] = base64.b64decode(data["minhash"]) if data.get("minhash") else None
     return NewArticle(**data)
@@ -28,7 +28,17 @@ def analysis_from_json(d: dict) -> Analysis:
     d["entities"] = [EntityMention(**m) for m in d.get("entities", [])]
     d["dates"] = [DateMention(**m) for m in d.get("dates", [])]
     d["amounts"] = [AmountMention(**m) for m in d.get("amounts", [])]
+    d["deals"] = [_deal(m) for m in d.get("deals", [])]
     return Analysis(**d)
+
+
+def _deal(d: dict) -> Deal:
+    """A `Deal` from `dataclasses.asdict` (the whole record, not `Deal.to_json`'s summary)."""
+    d = dict(d)
+    d["parties"] = [DealParty(**p) for p in d.get("parties", [])]
+    d["amount"] = AmountMention(**d["amount"]) if d.get("amount") else None
+    d["date"] = DateMention(**d["date"]) if d.get("date") else None
+    return Deal(**d)
 
 
 def topics_to_json(topics) -> list | None:

@@ -10,27 +10,23 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import asdict
 
 from scrapy.exceptions import NotConfigured
 
-from crawler.items import ArticleItem
-from crawler.urls import url_key
+from db.records import NewArticle
 
 
-def article_fields(item: ArticleItem) -> dict[str, str]:
-    """The stream fields of an article: `db.store.NewArticle`'s fields as JSON."""
-    data = {
-        "url": item.url, "canonical_url": item.canonical_url, "url_key": url_key(item.url), "source": item.source,
-        "title": item.title, "text": item.text, "published": item.published, "author": item.author,
-        "lang": item.lang, "content_hash": item.content_hash,
-        "minhash": base64.b64encode(item.minhash).decode("ascii") if item.minhash else None,
-        "shingles": item.shingles, "published_at": item.published_at,
-    }
+def article_fields(item: NewArticle) -> dict[str, str]:
+    """The stream fields of an article: `db.records.NewArticle`'s fields as JSON."""
+    data = asdict(item)
+    data.pop("duplicate_of", None)  # the writer's to find
+    data["minhash"] = base64.b64encode(item.minhash).decode("ascii") if item.minhash else None
     return {"kind": "article", "data": json.dumps(data, ensure_ascii=False)}
 
 
 class StreamPipeline:
-    """ArticleItem → XADD to the articles stream named by VEILLE_CLUSTER_REDIS / VEILLE_CLUSTER_PREFIX."""
+    """NewArticle → XADD to the articles stream named by VEILLE_CLUSTER_REDIS / VEILLE_CLUSTER_PREFIX."""
 
     def __init__(self, crawler, url: str, prefix: str):
         from crawler.cluster import Keys, connect
@@ -49,14 +45,14 @@ class StreamPipeline:
         return cls(crawler, url, crawler.settings.get("VEILLE_CLUSTER_PREFIX") or "veille")
 
     def process_item(self, item):
-        if not isinstance(item, ArticleItem):
+        if not isinstance(item, NewArticle):
             return item
         fields = article_fields(item)
         pipe = self.redis.pipeline(transaction=True)
         pipe.xadd(self.stream, fields)
         # handed on: a job taken over from this worker must not claim (and fetch) it again before
         # the writer has stored it; the claim's lease still bounds how long it is kept off
-        pipe.set(self.claim_prefix + json.loads(fields["data"])["url_key"], "handed", xx=True, keepttl=True)
+        pipe.set(self.claim_prefix + item.url_key, "handed", xx=True, keepttl=True)
         pipe.execute()
         self.crawler.stats.inc_value("veille/articles_handed_on")
         return item

@@ -181,7 +181,7 @@ class Writer:
 
     def _source_reports(self, reports: list) -> dict:
         """Save the health and validators of finished sources, each report once; returns the validators."""
-        from crawler.health import SourceRun, record_run, save_health, save_validators
+        from db.health import SourceRun, finish_run, save_health, save_validators, start_run
 
         applied = stream_id(get_state(self.store.db, "source_reports"))
         fresh = [(i, r) for i, r in reports if stream_id(i) > applied]
@@ -195,7 +195,8 @@ class Writer:
                     run = SourceRun(**rep["health"])
                     save_health(within, {run.source: run})
                 validators.update({u: tuple(v) for u, v in rep.get("validators", {}).items()})
-                record_run(within, rep["spider"], rep["started_at"], rep["reason"], rep["stats"])
+                # the job's crawl_runs row, written whole: the crawl is over by the time its report arrives
+                finish_run(within, start_run(within, rep["spider"], rep["started_at"]), rep["reason"], rep["stats"])
             if validators:
                 save_validators(within, validators)
             set_state(conn, "source_reports", text(fresh[-1][0]))
@@ -203,7 +204,7 @@ class Writer:
         return {u: list(v) for u, v in validators.items()}
 
     def _analyses(self, entries: list) -> None:
-        from crawler.enrich import EnrichReport, _entity_ids, _settle_entities
+        from crawler.enrich import EnrichReport, settle
         from db.entity_edits import user_kb_path
 
         ids = []
@@ -217,9 +218,10 @@ class Writer:
                 self.store.save_analysis(article_id, analysis, analysis.sentence_of, topics=topics)
                 ids.append(article_id)
         if ids:  # promotion and label votes stay here, where every source's mentions are
+            # every analysis saved marks its article unsettled, in its own transaction: settling
+            # (here, or after a writer killed in between, at the next batch) clears the marks
             report = EnrichReport()
-            _settle_entities(self.store, self.kb, _entity_ids(self.store, ids), str(user_kb_path(self.db_path)),
-                             self.min_sources, report)
+            settle(self.store, self.kb, str(user_kb_path(self.db_path)), self.min_sources, report)
             if report.promoted:
                 self._publish_kb()
         self.report.analyses += len(ids)

@@ -17,6 +17,7 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.spidermiddlewares.httperror import HttpError
 
+from crawler.addresses import host_port
 from crawler.extensions import source_counted
 from crawler.feeds import Entry, FeedError, FeedRefused, parse_feed, parse_sitemap
 from crawler.items import PageItem
@@ -288,8 +289,10 @@ class SourcesSpider(scrapy.Spider):
             self._count(source, "articles_requested", -1)  # stopped before it left: not a request to the site
             return
         is_article = bool(request.meta.get("article"))
+        handed = None
         if failure.check(RefusedDestination):
             self._count(source, "refused_private")
+            handed = self._hand_over(request, source) if is_article else None
         elif failure.check(HttpError) and response is not None:
             reason = f"HTTP {response.status}"
             if is_article and response.status in FORBIDDEN:
@@ -305,6 +308,23 @@ class SourcesSpider(scrapy.Spider):
             # an article lost to a passing fault must be listed again next time: no 304 for its feed
             self._entry_failed.add(request.meta["from_entry"])
         self._fail(source, request.url, reason)
+        return [handed] if handed is not None else None
+
+    def _hand_over(self, request, refused_for: Source) -> scrapy.Request | None:
+        """The article request refused for `refused_for` (a private address it does not declare), made
+        again for the source of this crawl that declares that address, if there is one.
+
+        Its URL was marked requested when the first source listed it, so the source that may fetch
+        it never asked: without this the article would be lost to the order the feeds came in.
+        """
+        target = host_port(request.url)
+        owner = next((s for s in self.sources if s is not refused_for and target in s.declared_hosts
+                      and s.accepts(request.url)), None)
+        if owner is None:
+            return None
+        self._count(owner, "articles_requested")
+        meta = {k: request.meta[k] for k in ("entry", "article", "skip_known") if k in request.meta}
+        return request.replace(meta={**meta, "source": owner, "from_entry": None})
 
     def validators_to_save(self, reason: str) -> dict[str, tuple[str, str | None, str | None]]:
         """The feed validators this run may keep: none unless it went to its end.
