@@ -18,7 +18,6 @@ from unrelated Wikipedia pages: one document each.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import re
@@ -34,6 +33,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ner_hipe import LABELS, add, strict_counts, summary  # noqa: E402  (sibling benchmark)
 
+from training.ner import conll  # noqa: E402  (after ROOT is on the path)
+
 SHARED = ROOT.parent / "shared"
 _NO_SPACE_BEFORE = {",", ".", ")", ":", ";", "!", "?", "%", "'s", "n't", "]", "»"}
 _NO_SPACE_AFTER = {"(", "[", "«", "$"}
@@ -41,22 +42,8 @@ _DATELINE = re.compile(r"\d{4}-\d{2}-\d{2}$")
 
 
 def read_conll(path: Path) -> list[tuple[list[str], list[str]]]:
-    """(tokens, tags) per sentence."""
-    out, toks, tags = [], [], []
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not line:
-                if toks:
-                    out.append((toks, tags))
-                toks, tags = [], []
-                continue
-            tok, tag = line.split("\t")
-            toks.append(tok)
-            tags.append(tag)
-    if toks:
-        out.append((toks, tags))
-    return out
+    """(tokens, tags) per sentence, read the way the training side reads them."""
+    return list(conll.read_conll(path))
 
 
 def detokenise(tokens: list[str]) -> tuple[str, list[tuple[int, int]]]:

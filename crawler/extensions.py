@@ -28,6 +28,18 @@ PROGRESS_KEYS = {
 }
 
 
+def _periodic_extension(cls, crawler, setting: str, interval_setting: str, default_interval: float):
+    """Build `cls(crawler, <setting's value>, <interval>)` with its spider_opened/closed handlers
+    connected; NotConfigured (Scrapy skips the extension) when `setting` is unset."""
+    value = crawler.settings.get(setting)
+    if not value:
+        raise NotConfigured
+    ext = cls(crawler, value, crawler.settings.getfloat(interval_setting, default_interval))
+    crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+    crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+    return ext
+
+
 class ProgressFile:
     """Writes {sources, pages, articles, errors, ...} to VEILLE_PROGRESS every VEILLE_PROGRESS_INTERVAL s."""
 
@@ -39,13 +51,7 @@ class ProgressFile:
 
     @classmethod
     def from_crawler(cls, crawler):
-        path = crawler.settings.get("VEILLE_PROGRESS")
-        if not path:
-            raise NotConfigured
-        ext = cls(crawler, path, crawler.settings.getfloat("VEILLE_PROGRESS_INTERVAL", 1.0))
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
-        return ext
+        return _periodic_extension(cls, crawler, "VEILLE_PROGRESS", "VEILLE_PROGRESS_INTERVAL", 1.0)
 
     def spider_opened(self, spider):
         from twisted.internet import task
@@ -90,12 +96,7 @@ class HealthRecorder:
 
     @classmethod
     def from_crawler(cls, crawler):
-        db_path = crawler.settings.get("VEILLE_DB")
-        if not db_path:
-            raise NotConfigured
-        ext = cls(crawler, db_path, crawler.settings.getfloat("VEILLE_HEALTH_INTERVAL", 5.0))
-        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        ext = _periodic_extension(cls, crawler, "VEILLE_DB", "VEILLE_HEALTH_INTERVAL", 5.0)
         crawler.signals.connect(ext.count, signal=source_counted)
         crawler.signals.connect(ext.response_received, signal=signals.response_received)
         return ext

@@ -152,29 +152,31 @@ def _rows(cursor) -> list[dict]:
     return [dict(zip(cols, r)) for r in cursor.fetchall()]
 
 
+def _filters_in_use(filters: list[tuple[bool, str, list]]) -> tuple[list[str], list]:
+    """(WHERE clauses, their parameters) of the (in use, clause, parameters) filters that are in use;
+    the clause list starts with "1" so that joining it with AND is valid when none is."""
+    where, params = ["1"], []
+    for in_use, clause, values in filters:
+        if in_use:
+            where.append(clause)
+            params += values
+    return where, params
+
+
 def list_deals(db, *, entity_id: int | None = None, kind: str | None = None, since: str | None = None,
                until: str | None = None, min_eur: float | None = None, status: str | None = None,
                limit: int = 100) -> list[dict]:
     """Deals, latest first, each with its parties and sources (articles)."""
-    where, params = ["1"], []
-    if entity_id is not None:
-        where.append("d.id IN (SELECT deal_id FROM deal_parties WHERE entity_id = ?)")
-        params.append(entity_id)
-    if kind:
-        where.append("d.kind = ?")
-        params.append(kind)
-    if since:  # a month- or year-precise date counts when its month or year holds `since`
-        where.append("(coalesce(d.date, d.first_seen) >= ? OR ? LIKE coalesce(d.date, d.first_seen) || '%')")
-        params += [since, since]
-    if until:
-        where.append("substr(coalesce(d.date, d.first_seen), 1, 10) <= ?")
-        params.append(until)
-    if min_eur is not None:
-        where.append("d.amount_eur >= ?")
-        params.append(min_eur)
-    if status:
-        where.append("d.status = ?")
-        params.append(status)
+    where, params = _filters_in_use([
+        (entity_id is not None, "d.id IN (SELECT deal_id FROM deal_parties WHERE entity_id = ?)", [entity_id]),
+        (bool(kind), "d.kind = ?", [kind]),
+        # a month- or year-precise date counts when its month or year holds `since`
+        (bool(since), "(coalesce(d.date, d.first_seen) >= ? OR ? LIKE coalesce(d.date, d.first_seen) || '%')",
+         [since, since]),
+        (bool(until), "substr(coalesce(d.date, d.first_seen), 1, 10) <= ?", [until]),
+        (min_eur is not None, "d.amount_eur >= ?", [min_eur]),
+        (bool(status), "d.status = ?", [status]),
+    ])
     rows = _rows(db.execute(
         f"""SELECT d.id, d.kind, d.status, d.date, d.date_precision, d.amount_text, d.amount_value, d.amount_unit,
                d.amount_eur, d.first_seen, d.last_seen FROM deals d WHERE {' AND '.join(where)}

@@ -14,8 +14,10 @@ import time
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
+
+from tests.crawl_sites import serve_in
 
 ARTICLES = 5
 
@@ -137,12 +139,7 @@ def serve_sites(n: int, delay: float = 0.0, n_articles: int = ARTICLES):
     with ExitStack() as stack:
         for site in sites:
             site.peers = sites
-            server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
-            server.daemon_threads = True
-            site.base = f"http://127.0.0.1:{server.server_address[1]}"
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            stack.callback(server.server_close)
-            stack.callback(server.shutdown)
+            site.base = serve_in(stack, "127.0.0.1", _handler(site))
         yield sites
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -103,16 +103,20 @@ def serve(routes: dict[str, Route]):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    site.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with ExitStack() as stack:
+        site.base = serve_in(stack, "127.0.0.1", Handler)
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
+
+
+def serve_in(stack: ExitStack, host: str, handler) -> str:
+    """Serve `handler` on `host` at a free port from a daemon thread until `stack` closes (shut
+    down, then closed); returns the base URL with the port the system chose."""
+    server = ThreadingHTTPServer((host, 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    stack.callback(server.server_close)
+    stack.callback(server.shutdown)
+    return f"http://{host}:{server.server_address[1]}"
 
 
 def write_sources(path, sources: list[dict]) -> str:

@@ -127,22 +127,26 @@ def test_cli_lifecycle_add_list_pause_resume_show_remove(store, db_path):
     assert res.exit_code == 1 and "no subscription named 'openai-fr'" in res.output
 
 
-def test_subscriptions_declared_in_the_config_file(tmp_path, store, db_path):
+def list_with_config(tmp_path, db_path: str, toml: str, *options: str):
+    """`veille --config veille.toml alerts list --db <db_path> <options>`, the file holding `toml`."""
     cfg = tmp_path / "veille.toml"
-    cfg.write_text(textwrap.dedent("""
+    cfg.write_text(textwrap.dedent(toml), "utf-8")
+    return CliRunner().invoke(main, ["--config", str(cfg), "alerts", "list", "--db", db_path, *options])
+
+
+def test_subscriptions_declared_in_the_config_file(tmp_path, store, db_path):
+    res = list_with_config(tmp_path, db_path, """
         [[alert]]
         name = "bpi-1m"
         entity = "Bpifrance"
         min_amount = 1e6
         notify = "ntfy://veille-bpi"
         every = "daily"
-    """), "utf-8")
-    res = CliRunner().invoke(main, ["--config", str(cfg), "alerts", "list", "--db", db_path, "--json"])
+    """, "--json")
     listed = json.loads(res.output)
     assert [(s["name"], s["origin"], s["criteria"]) for s in listed] == [
         ("bpi-1m", "config", ["entity: Bpifrance", "amount ≥ 1,000,000 EUR"])]
-    cfg.write_text('[[alert]]\nname = "broken"\nquery = "OpenAI AND ("\n', "utf-8")
-    res = CliRunner().invoke(main, ["--config", str(cfg), "alerts", "list", "--db", db_path])
+    res = list_with_config(tmp_path, db_path, '[[alert]]\nname = "broken"\nquery = "OpenAI AND ("\n')
     assert res.exit_code == 1 and "[[alert]] #1 (broken)" in res.output and "invalid query" in res.output
 
 

@@ -7,25 +7,9 @@ import datetime as dt
 import pytest
 
 from nlp.dates import find_dates
+from tests.date_matches import found_dates, one_date
 
 PUB = dt.date(2025, 7, 23)  # a Wednesday
-
-
-def _found(text: str, lang: str, published: dt.date | None = None) -> list[tuple[str, str, str, bool]]:
-    ms = find_dates(text, lang, published)
-    for m in ms:
-        assert text[m.start:m.end] == m.text, m
-    starts = [m.start for m in ms]
-    assert starts == sorted(starts)
-    for a, b in zip(ms, ms[1:]):
-        assert a.end <= b.start, (a, b)
-    return [(m.text, m.value, m.precision, m.relative) for m in ms]
-
-
-def _one(text: str, lang: str, published: dt.date | None = None) -> tuple[str, str, str, bool]:
-    found = _found(text, lang, published)
-    assert len(found) == 1, found
-    return found[0]
 
 
 # --------------------------------------------------------------------------- absolute dates
@@ -57,7 +41,7 @@ def _one(text: str, lang: str, published: dt.date | None = None) -> tuple[str, s
     ],
 )
 def test_absolute_day(lang, text, expected):
-    assert _one(text, lang) == (*expected, "day", False)
+    assert one_date(text, lang) == (*expected, "day", False)
 
 
 def test_leading_preposition_is_not_part_of_the_date():
@@ -78,12 +62,12 @@ def test_leading_preposition_is_not_part_of_the_date():
     ],
 )
 def test_english_numeric_order(text, expected):
-    assert _one(text, "en")[1] == expected
+    assert one_date(text, "en")[1] == expected
 
 
 def test_french_and_german_numeric_dates_are_day_first_only():
-    assert _found("Échéance : 07/21/2025.", "fr") == []
-    assert _found("Frist: 07/21/2025.", "de") == []
+    assert found_dates("Échéance : 07/21/2025.", "fr") == []
+    assert found_dates("Frist: 07/21/2025.", "de") == []
 
 
 @pytest.mark.parametrize(
@@ -97,11 +81,11 @@ def test_french_and_german_numeric_dates_are_day_first_only():
     ],
 )
 def test_invalid_calendar_dates_are_rejected(lang, text):
-    assert _found(text, lang) == []
+    assert found_dates(text, lang) == []
 
 
 def test_leap_day_is_accepted():
-    assert _one("Publié le 29 février 2024.", "fr")[1] == "2024-02-29"
+    assert one_date("Publié le 29 février 2024.", "fr")[1] == "2024-02-29"
 
 
 # --------------------------------------------------------------------------- month and year precision
@@ -122,7 +106,7 @@ def test_leap_day_is_accepted():
     ],
 )
 def test_month_precision(lang, text, expected):
-    assert _one(text, lang) == (*expected, "month", False)
+    assert one_date(text, lang) == (*expected, "month", False)
 
 
 @pytest.mark.parametrize(
@@ -146,7 +130,7 @@ def test_month_precision(lang, text, expected):
     ],
 )
 def test_year_precision_needs_a_cue(lang, text, expected):
-    found = _one(text, lang)
+    found = one_date(text, lang)
     assert found[0] == expected
     assert found[1:] == (expected[-4:], "year", False)
 
@@ -164,40 +148,40 @@ def test_year_precision_needs_a_cue(lang, text, expected):
     ],
 )
 def test_bare_years_and_amounts_are_not_dates(lang, text):
-    assert _found(text, lang) == []
+    assert found_dates(text, lang) == []
 
 
 # --------------------------------------------------------------------------- day and month without year
 
 
 def test_day_month_takes_the_year_of_publication():
-    assert _found("L'accord a été signé le 21 juillet.", "fr", PUB) == [
+    assert found_dates("L'accord a été signé le 21 juillet.", "fr", PUB) == [
         ("21 juillet", "2025-07-21", "day", True)
     ]
-    assert _found("The agreement was signed on 21 July.", "en", PUB) == [("21 July", "2025-07-21", "day", True)]
-    assert _found("The agreement was signed on July 21.", "en", PUB) == [("July 21", "2025-07-21", "day", True)]
-    assert _found("Der Vertrag wurde am 21. Juli unterzeichnet.", "de", PUB) == [
+    assert found_dates("The agreement was signed on 21 July.", "en", PUB) == [("21 July", "2025-07-21", "day", True)]
+    assert found_dates("The agreement was signed on July 21.", "en", PUB) == [("July 21", "2025-07-21", "day", True)]
+    assert found_dates("Der Vertrag wurde am 21. Juli unterzeichnet.", "de", PUB) == [
         ("21. Juli", "2025-07-21", "day", True)
     ]
 
 
 def test_day_month_uses_the_nearest_year():
     january = dt.date(2025, 1, 5)
-    assert _one("Annonce faite le 28 décembre.", "fr", january)[1] == "2024-12-28"
+    assert one_date("Annonce faite le 28 décembre.", "fr", january)[1] == "2024-12-28"
     december = dt.date(2024, 12, 20)
-    assert _one("Le texte entre en vigueur le 2 janvier.", "fr", december)[1] == "2025-01-02"
+    assert one_date("Le texte entre en vigueur le 2 janvier.", "fr", december)[1] == "2025-01-02"
 
 
 def test_day_month_with_dernier_or_prochain():
-    assert _one("Lors du sommet du 3 septembre dernier, Mistral AI a pris la parole.", "fr", PUB) == (
+    assert one_date("Lors du sommet du 3 septembre dernier, Mistral AI a pris la parole.", "fr", PUB) == (
         "3 septembre dernier", "2024-09-03", "day", True,
     )
-    assert _one("Réunion du 1er août prochain.", "fr", PUB)[1] == "2025-08-01"
+    assert one_date("Réunion du 1er août prochain.", "fr", PUB)[1] == "2025-08-01"
 
 
 def test_day_month_without_anchor_is_skipped():
-    assert _found("L'accord a été signé le 21 juillet.", "fr") == []
-    assert _found("The agreement was signed on 21 July.", "en") == []
+    assert found_dates("L'accord a été signé le 21 juillet.", "fr") == []
+    assert found_dates("The agreement was signed on 21 July.", "en") == []
 
 
 # --------------------------------------------------------------------------- relative dates
@@ -240,28 +224,28 @@ def test_day_month_without_anchor_is_skipped():
     ],
 )
 def test_relative_dates(lang, text, expected):
-    assert _one(text, lang, PUB) == (*expected, True)
+    assert one_date(text, lang, PUB) == (*expected, True)
 
 
 def test_last_weekday_is_strictly_before_publication():
     wednesday = dt.date(2025, 7, 23)
-    assert _one("Annoncé mercredi dernier.", "fr", wednesday)[1] == "2025-07-16"
-    assert _one("Due next Wednesday.", "en", wednesday)[1] == "2025-07-30"
+    assert one_date("Annoncé mercredi dernier.", "fr", wednesday)[1] == "2025-07-16"
+    assert one_date("Due next Wednesday.", "en", wednesday)[1] == "2025-07-30"
 
 
 def test_relative_month_crosses_years():
-    assert _one("Le rapport a été remis le mois dernier.", "fr", dt.date(2025, 1, 10))[1] == "2024-12"
-    assert _one("Applications open next month.", "en", dt.date(2024, 12, 10))[1] == "2025-01"
+    assert one_date("Le rapport a été remis le mois dernier.", "fr", dt.date(2025, 1, 10))[1] == "2024-12"
+    assert one_date("Applications open next month.", "en", dt.date(2024, 12, 10))[1] == "2025-01"
 
 
 def test_relative_dates_need_an_anchor():
-    assert _found("Bpifrance a annoncé hier un fonds, l'an dernier un autre.", "fr") == []
-    assert _found("OpenAI said yesterday it grew last year.", "en") == []
-    assert _found("Die Ministerin sprach gestern.", "de") == []
+    assert found_dates("Bpifrance a annoncé hier un fonds, l'an dernier un autre.", "fr") == []
+    assert found_dates("OpenAI said yesterday it grew last year.", "en") == []
+    assert found_dates("Die Ministerin sprach gestern.", "de") == []
 
 
 def test_published_may_be_a_datetime():
-    assert _one("Annoncé hier.", "fr", dt.datetime(2025, 7, 23, 18, 30))[1] == "2025-07-22"
+    assert one_date("Annoncé hier.", "fr", dt.datetime(2025, 7, 23, 18, 30))[1] == "2025-07-22"
 
 
 @pytest.mark.parametrize(
@@ -281,7 +265,7 @@ def test_published_may_be_a_datetime():
     ],
 )
 def test_relative_look_alikes(lang, text):
-    found = _found(text, lang, PUB)
+    found = found_dates(text, lang, PUB)
     if text.startswith("Heute Morgen"):
         assert found == [("Heute", "2025-07-23", "day", True)]
     else:
@@ -309,7 +293,7 @@ def test_relative_look_alikes(lang, text):
     ],
 )
 def test_never_dates(lang, text):
-    assert _found(text, lang, PUB) == []
+    assert found_dates(text, lang, PUB) == []
 
 
 # --------------------------------------------------------------------------- API contract
@@ -323,7 +307,7 @@ def test_unsupported_language_and_empty_text():
 
 def test_longest_match_wins_and_results_are_sorted():
     text = "Le 21 juillet 2025, en 2025 et d'ici 2030, puis le 22/07/2025."
-    assert [f[0] for f in _found(text, "fr", PUB)] == ["21 juillet 2025", "en 2025", "d'ici 2030", "22/07/2025"]
+    assert [f[0] for f in found_dates(text, "fr", PUB)] == ["21 juillet 2025", "en 2025", "d'ici 2030", "22/07/2025"]
 
 
 def test_offsets_with_non_ascii_spaces():
@@ -333,5 +317,5 @@ def test_offsets_with_non_ascii_spaces():
 
 
 def test_dates_do_not_span_lines():
-    assert _found("Rapport annuel de juillet\n2025 projets financés", "fr") == []
+    assert found_dates("Rapport annuel de juillet\n2025 projets financés", "fr") == []
 

@@ -9,22 +9,7 @@ import datetime as dt
 import pytest
 
 from nlp.dates import find_dates
-
-
-def _found(text: str, lang: str, published: dt.date | None = None) -> list[tuple[str, str, str, bool]]:
-    ms = find_dates(text, lang, published)
-    for m in ms:
-        assert text[m.start:m.end] == m.text, m
-    for a, b in zip(ms, ms[1:]):
-        assert a.end <= b.start, (a, b)
-    return [(m.text, m.value, m.precision, m.relative) for m in ms]
-
-
-def _one(text: str, lang: str, published: dt.date | None = None) -> tuple[str, str, str, bool]:
-    found = _found(text, lang, published)
-    assert len(found) == 1, found
-    return found[0]
-
+from tests.date_matches import found_dates, one_date
 
 # --------------------------------------------------------------------------- eight languages, one engine
 
@@ -49,7 +34,7 @@ WED = dt.date(2025, 3, 12)  # a Wednesday
     ],
 )
 def test_absolute_day_in_every_language(lang, text, expected):
-    assert _one(text, lang) == (*expected, "day", False)
+    assert one_date(text, lang) == (*expected, "day", False)
 
 
 @pytest.mark.parametrize(
@@ -64,7 +49,7 @@ def test_absolute_day_in_every_language(lang, text, expected):
     ],
 )
 def test_month_precision_in_every_language(lang, text, expected):
-    assert _one(text, lang) == (*expected, "month", False)
+    assert one_date(text, lang) == (*expected, "month", False)
 
 
 @pytest.mark.parametrize(
@@ -84,7 +69,7 @@ def test_month_precision_in_every_language(lang, text, expected):
     ],
 )
 def test_quarters(lang, text, expected):
-    assert _one(text, lang) == (*expected, "quarter", False)
+    assert one_date(text, lang) == (*expected, "quarter", False)
 
 
 @pytest.mark.parametrize(
@@ -100,7 +85,7 @@ def test_quarters(lang, text, expected):
     ],
 )
 def test_year_cues_in_every_language(lang, text, expected):
-    found = _one(text, lang)
+    found = one_date(text, lang)
     assert (found[0], found[2]) == (expected, "year")
 
 
@@ -116,7 +101,7 @@ def test_year_cues_in_every_language(lang, text, expected):
 )
 def test_relative_days_in_every_language(lang, word, offset):
     text = f"Il ministro — {word} — ha parlato." if lang == "it" else f"— {word} —"
-    assert _one(text, lang, WED) == (word, (WED + dt.timedelta(days=offset)).isoformat(), "day", True)
+    assert one_date(text, lang, WED) == (word, (WED + dt.timedelta(days=offset)).isoformat(), "day", True)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +128,7 @@ def test_relative_days_in_every_language(lang, word, offset):
     ],
 )
 def test_shifted_weekdays_weeks_months_years(lang, text, expected):
-    assert _one(text, lang, WED) == (*expected, True)
+    assert one_date(text, lang, WED) == (*expected, True)
 
 
 @pytest.mark.parametrize(
@@ -163,19 +148,19 @@ def test_shifted_weekdays_weeks_months_years(lang, text, expected):
     ],
 )
 def test_ago_and_ahead(lang, text, expected):
-    assert _one(text, lang, WED) == (*expected, True)
+    assert one_date(text, lang, WED) == (*expected, True)
 
 
 def test_all_caps_headline_in_a_case_sensitive_language():
-    assert _one("OPENAI SIGNED THE DEAL ON OCTOBER 2, 2024.", "en")[:2] == ("OCTOBER 2, 2024", "2024-10-02")
+    assert one_date("OPENAI SIGNED THE DEAL ON OCTOBER 2, 2024.", "en")[:2] == ("OCTOBER 2, 2024", "2024-10-02")
 
 
 def test_ahead_needs_a_future_clause():
     # a duration, not a date: no future cue in its clause
-    assert _found("Revenue doubled in two years, and the plant will open in two years.", "en", WED) == [
+    assert found_dates("Revenue doubled in two years, and the plant will open in two years.", "en", WED) == [
         ("in two years", "2027", "year", True)
     ]
-    assert _found("Le chiffre d'affaires a doublé en deux ans.", "fr", WED) == []
+    assert found_dates("Le chiffre d'affaires a doublé en deux ans.", "fr", WED) == []
 
 
 # --------------------------------------------------------------------------- the tense policy
@@ -202,7 +187,7 @@ def test_ahead_needs_a_future_clause():
     ],
 )
 def test_undated_weekday_policy(lang, text, expected):
-    found = _one(text, lang, WED)
+    found = one_date(text, lang, WED)
     assert (found[1], found[2], found[3]) == (expected, "day", True)
 
 
@@ -221,24 +206,24 @@ def test_undated_weekday_policy(lang, text, expected):
     ],
 )
 def test_day_month_policy(lang, text, expected):
-    found = _one(text, lang, WED)
+    found = one_date(text, lang, WED)
     assert (found[1], found[3]) == (expected, True)
 
 
 def test_month_without_year_needs_a_cue_and_follows_the_policy():
-    assert _found("La loi a été votée en juin.", "fr", WED) == [("juin", "2024-06", "month", True)]
-    assert _found("La loi sera votée en juin.", "fr", WED) == [("juin", "2025-06", "month", True)]
-    assert _found("La loi a été votée en février.", "fr", WED) == [("février", "2025-02", "month", True)]
-    assert _found("The law passed in May.", "en", WED) == [("May", "2024-05", "month", True)]
-    assert _found("It may pass, said May.", "en", WED) == []
-    assert _found("La sonde se dirige vers Mars.", "fr", WED) == []  # the planet, capitalised
+    assert found_dates("La loi a été votée en juin.", "fr", WED) == [("juin", "2024-06", "month", True)]
+    assert found_dates("La loi sera votée en juin.", "fr", WED) == [("juin", "2025-06", "month", True)]
+    assert found_dates("La loi a été votée en février.", "fr", WED) == [("février", "2025-02", "month", True)]
+    assert found_dates("The law passed in May.", "en", WED) == [("May", "2024-05", "month", True)]
+    assert found_dates("It may pass, said May.", "en", WED) == []
+    assert found_dates("La sonde se dirige vers Mars.", "fr", WED) == []  # the planet, capitalised
 
 
 def test_numeric_day_month_without_year():
-    assert _found("La réunion a eu lieu le 3/4 à Paris.", "fr", WED) == [("3/4", "2024-04-03", "day", True)]
-    assert _found("Die Tagung beginnt am 3.4. in Berlin.", "de", WED) == [("3.4.", "2025-04-03", "day", True)]
-    assert _found("Les 3/4 des PME utilisent l'IA.", "fr", WED) == []  # a fraction
-    assert _found("Die Quote lag am Ende bei 3.4 Prozent.", "de", WED) == []
+    assert found_dates("La réunion a eu lieu le 3/4 à Paris.", "fr", WED) == [("3/4", "2024-04-03", "day", True)]
+    assert found_dates("Die Tagung beginnt am 3.4. in Berlin.", "de", WED) == [("3.4.", "2025-04-03", "day", True)]
+    assert found_dates("Les 3/4 des PME utilisent l'IA.", "fr", WED) == []  # a fraction
+    assert found_dates("Die Quote lag am Ende bei 3.4 Prozent.", "de", WED) == []
 
 
 # --------------------------------------------------------------------------- holidays
@@ -262,15 +247,15 @@ def test_numeric_day_month_without_year():
     ],
 )
 def test_holidays_with_a_year(lang, text, expected):
-    assert _one(text, lang) == (*expected, "day", False)
+    assert one_date(text, lang) == (*expected, "day", False)
 
 
 def test_holidays_without_year_follow_the_policy_and_need_a_cue():
-    assert _found("Le régulateur rendra sa décision avant Noël.", "fr", WED) == [("Noël", "2025-12-25", "day", True)]
-    assert _found("Das Portal war über Ostern nicht erreichbar.", "de", WED) == [("Ostern", "2024-03-31", "day", True)]
-    assert _found("Easter eggs are hidden in the app.", "en", WED) == []  # a one-word name needs a cue
-    assert _found("Babbo Natale e il paese natale.", "it", WED) == []
-    assert _found("The Sunday Times ran the story; Plácido Domingo sang.", "en", WED) == []
+    assert found_dates("Le régulateur rendra sa décision avant Noël.", "fr", WED) == [("Noël", "2025-12-25", "day", True)]
+    assert found_dates("Das Portal war über Ostern nicht erreichbar.", "de", WED) == [("Ostern", "2024-03-31", "day", True)]
+    assert found_dates("Easter eggs are hidden in the app.", "en", WED) == []  # a one-word name needs a cue
+    assert found_dates("Babbo Natale e il paese natale.", "it", WED) == []
+    assert found_dates("The Sunday Times ran the story; Plácido Domingo sang.", "en", WED) == []
 
 
 # --------------------------------------------------------------------------- never dates, every language
@@ -310,7 +295,7 @@ def test_holidays_without_year_follow_the_policy_and_need_a_cue():
     ],
 )
 def test_never_dates_in_every_language(lang, text):
-    assert _found(text, lang, WED) == []
+    assert found_dates(text, lang, WED) == []
 
 
 def test_development_suite_is_well_formed_and_has_no_false_dates():
@@ -332,11 +317,11 @@ def test_development_suite_is_well_formed_and_has_no_false_dates():
 
 
 def test_a_day_range_is_one_mention_valued_at_its_first_day():
-    assert _found("Le salon se tient les 9-10 octobre 2024.", "fr") == [("9-10 octobre 2024", "2024-10-09", "day", False)]
-    assert _found("Die Konferenz findet vom 9.–11. Oktober 2024 statt.", "de") == [
+    assert found_dates("Le salon se tient les 9-10 octobre 2024.", "fr") == [("9-10 octobre 2024", "2024-10-09", "day", False)]
+    assert found_dates("Die Konferenz findet vom 9.–11. Oktober 2024 statt.", "de") == [
         ("9.–11. Oktober 2024", "2024-10-09", "day", False)]
-    assert _found("The summit runs October 9-11, 2024 in Seoul.", "en") == [("October 9-11, 2024", "2024-10-09", "day", False)]
-    assert _found("Le score final est de 3-2 mars.", "fr", WED) == []  # days must ascend
+    assert found_dates("The summit runs October 9-11, 2024 in Seoul.", "en") == [("October 9-11, 2024", "2024-10-09", "day", False)]
+    assert found_dates("Le score final est de 3-2 mars.", "fr", WED) == []  # days must ascend
 
 
 @pytest.mark.parametrize(
@@ -349,4 +334,4 @@ def test_a_day_range_is_one_mention_valued_at_its_first_day():
     ],
 )
 def test_parts_of_a_relative_day_are_that_day(lang, text, expected):
-    assert [(f[0], f[1]) for f in _found(text, lang, WED)] == expected
+    assert [(f[0], f[1]) for f in found_dates(text, lang, WED)] == expected

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from datetime import timedelta
 
 import pytest
@@ -17,7 +16,7 @@ from crawler.cli import main
 from digests import alerts, delivery
 from digests.alerts.messages import AlertItem, deal_line, render
 from tests.alert_receivers import Webhook
-from tests.test_alerts import T0, subscribe
+from tests.test_alerts import T0, list_with_config, subscribe
 from tests.test_deals_store import EN_BOOKING, EN_MOU, FR_FUND, _store_article
 
 MARKET = ("OpenAI estime le marché européen de l'IA à 50 milliards d'euros en 2030.", [("OpenAI", "ORG")])
@@ -137,15 +136,13 @@ def test_a_dry_run_shows_the_deal_filter_and_the_deal(store, db_path):
 
 
 def test_a_deal_alert_declared_in_the_config_file_is_listed(tmp_path, store, db_path):
-    cfg = tmp_path / "veille.toml"
-    cfg.write_text(textwrap.dedent("""
+    res = list_with_config(tmp_path, db_path, """
         [[alert]]
         name = "openai-partners"
         deal = "partnership"
         entity = "OpenAI"
         notify = "ntfy://veille-deals"
-    """), "utf-8")
-    res = CliRunner().invoke(main, ["--config", str(cfg), "alerts", "list", "--db", db_path, "--json"])
+    """, "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)[0]["criteria"] == ["entity: OpenAI", "deal: partnership"]
 

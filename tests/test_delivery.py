@@ -204,12 +204,17 @@ def crash_at(db_path: str, stage: str) -> None:
     assert proc.returncode == 3, proc.stderr
 
 
+def queue_then_crash_at(store, db_path: str, box, stage: str) -> None:
+    """Queue the Paris article for `box`, then have a delivery run die at `stage`."""
+    subscribe(store, "paris", query="Paris", notify=box.url())
+    add_all(store)
+    alerts.match_new(store.db, now=T0)
+    crash_at(db_path, stage)
+
+
 def test_a_run_killed_before_handing_over_is_retried_not_in_doubt(store, db_path):
     with mailbox() as box:
-        subscribe(store, "paris", query="Paris", notify=box.url())
-        add_all(store)
-        alerts.match_new(store.db, now=T0)
-        crash_at(db_path, "claimed")
+        queue_then_crash_at(store, db_path, box, "claimed")
         assert status_of(store, "paris") == [("claimed", 1)] and box.messages == []
         report = delivery.deliver_due(store.db, now=T0 + timedelta(seconds=5), timeout=5)
         assert (report.retried, report.in_doubt, report.sent) == (1, 0, 1)
@@ -222,10 +227,7 @@ def test_a_run_killed_before_handing_over_is_retried_not_in_doubt(store, db_path
 
 def test_a_run_killed_while_the_channel_has_it_is_in_doubt(store, db_path):
     with mailbox() as box:
-        subscribe(store, "paris", query="Paris", notify=box.url())
-        add_all(store)
-        alerts.match_new(store.db, now=T0)
-        crash_at(db_path, "handing")
+        queue_then_crash_at(store, db_path, box, "handing")
         report = delivery.deliver_due(store.db, now=T0 + timedelta(seconds=5), timeout=5)
         assert (report.retried, report.in_doubt, report.sent) == (0, 1, 0)
     assert status_of(store, "paris") == [("in_doubt", 1)]

@@ -31,62 +31,72 @@ BIG_PAGE = ("<html><head><title>Un long article</title></head><body><article><h1
             + "".join(f"<p>{i}. {s}</p>" for i in range(400) for s in SENTENCES) + "</article></body></html>").encode()
 
 
-def test_pages_of_a_killed_worker_are_retried_once_and_counted():
+@pytest.fixture
+def one_worker():
+    """(crawler, an open ExtractPipeline with one worker process), closed after the test."""
     crawler = get_crawler()
     pipe = ExtractPipeline(crawler, processes=1)
     pipe.open_spider()
     try:
-        async def run():
-            item = PageItem(url="http://127.0.0.1/a", source="S", body=PAGE, encoding="utf-8")
-            first = await pipe.process_item(item)
-            big = PageItem(url="http://127.0.0.1/b", source="S", body=BIG_PAGE, encoding="utf-8")
-            queued = [asyncio.ensure_future(pipe.process_item(big)) for _ in range(3)]
-            await asyncio.sleep(0)  # each task submits its page to the pool
-            for proc in list(pipe.pool._processes.values()):  # what a crash in lxml looks like from outside
-                proc.kill()
-                proc.join()
-            # three pages were queued on the dead pool: each is retried on the new one, none is lost
-            again = await asyncio.gather(*queued)
-            return first, again
-
-        first, again = asyncio.run(run())
-        assert first.title == "OpenAI ouvre un bureau à Paris"
-        assert [a.title for a in again] == ["Un long article"] * 3
-        assert crawler.stats.get_value("veille/extraction_retried") == 3
-        assert crawler.stats.get_value("veille/extraction_lost") is None
-        assert crawler.stats.get_value("veille/extract_worker_crashes") == 1
-        assert "body" not in repr(PageItem(url="u", source="s", body=b"x" * 10))
+        yield crawler, pipe
     finally:
         pipe.close_spider()
 
 
-def test_a_page_that_breaks_two_pools_is_dropped_and_counted_lost():
-    crawler = get_crawler()
-    pipe = ExtractPipeline(crawler, processes=1)
-    pipe.open_spider()
-    try:
-        async def run():
-            item = PageItem(url="http://127.0.0.1/a", source="S", body=PAGE, encoding="utf-8")
+def _page(path: str, body: bytes = PAGE) -> PageItem:
+    return PageItem(url=f"http://127.0.0.1/{path}", source="S", body=body, encoding="utf-8")
+
+
+def _kill_workers(pipe) -> None:
+    """What a crash in lxml looks like from outside: the pool's processes die."""
+    for proc in list(pipe.pool._processes.values()):
+        proc.kill()
+        proc.join()
+
+
+def test_pages_of_a_killed_worker_are_retried_once_and_counted(one_worker):
+    crawler, pipe = one_worker
+
+    async def run():
+        first = await pipe.process_item(_page("a"))
+        big = _page("b", BIG_PAGE)
+        queued = [asyncio.ensure_future(pipe.process_item(big)) for _ in range(3)]
+        await asyncio.sleep(0)  # each task submits its page to the pool
+        _kill_workers(pipe)
+        # three pages were queued on the dead pool: each is retried on the new one, none is lost
+        again = await asyncio.gather(*queued)
+        return first, again
+
+    first, again = asyncio.run(run())
+    assert first.title == "OpenAI ouvre un bureau à Paris"
+    assert [a.title for a in again] == ["Un long article"] * 3
+    assert crawler.stats.get_value("veille/extraction_retried") == 3
+    assert crawler.stats.get_value("veille/extraction_lost") is None
+    assert crawler.stats.get_value("veille/extract_worker_crashes") == 1
+    assert "body" not in repr(PageItem(url="u", source="s", body=b"x" * 10))
+
+
+def test_a_page_that_breaks_two_pools_is_dropped_and_counted_lost(one_worker):
+    crawler, pipe = one_worker
+
+    async def run():
+        item = _page("a")
+        await pipe.process_item(item)
+        original = pipe._start_pool
+
+        def start_broken():  # every fresh pool dies as well, as on a page that crashes lxml each time
+            original()
+            pipe.pool.submit(os._exit, 1)
+
+        pipe._start_pool = start_broken
+        _kill_workers(pipe)
+        with pytest.raises(DropItem, match="died twice"):
             await pipe.process_item(item)
-            original = pipe._start_pool
 
-            def start_broken():  # every fresh pool dies as well, as on a page that crashes lxml each time
-                original()
-                pipe.pool.submit(os._exit, 1)
-
-            pipe._start_pool = start_broken
-            for proc in list(pipe.pool._processes.values()):
-                proc.kill()
-                proc.join()
-            with pytest.raises(DropItem, match="died twice"):
-                await pipe.process_item(item)
-
-        asyncio.run(run())
-        assert crawler.stats.get_value("veille/extraction_retried") == 1
-        assert crawler.stats.get_value("veille/extraction_lost") == 1
-        assert crawler.stats.get_value("veille/errors") == 1  # in the crawl summary's error count
-    finally:
-        pipe.close_spider()
+    asyncio.run(run())
+    assert crawler.stats.get_value("veille/extraction_retried") == 1
+    assert crawler.stats.get_value("veille/extraction_lost") == 1
+    assert crawler.stats.get_value("veille/errors") == 1  # in the crawl summary's error count
 
 
 def _children(pid: int) -> set[int]:

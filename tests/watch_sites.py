@@ -10,10 +10,10 @@ import threading
 import time
 from contextlib import ExitStack, contextmanager
 from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import urlsplit
 
-from tests.crawl_sites import article_html
+from tests.crawl_sites import article_html, serve_in
 
 SUBJECTS = ["La Commission européenne", "Le ministère de l'Économie", "Un consortium de laboratoires",
             "La région Occitanie", "Une start-up lyonnaise", "Le Parlement européen", "L'agence spatiale",
@@ -146,10 +146,5 @@ def serve_sites(sites: list[WatchedSite]):
     """Serve every site on its host, port 0; yields the sites with their `base` set."""
     with ExitStack() as stack:
         for site in sites:
-            server = ThreadingHTTPServer((site.host, 0), _handler(site))
-            server.daemon_threads = True
-            site.base = f"http://{site.host}:{server.server_address[1]}"
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-            stack.callback(server.server_close)
-            stack.callback(server.shutdown)
+            site.base = serve_in(stack, site.host, _handler(site))
         yield sites
