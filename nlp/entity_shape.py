@@ -149,6 +149,10 @@ def headline(sent: Span) -> bool:
     text = sent.text.strip()
     if not text or text[-1] in ".!?»\"”:;,":
         return False
+    if any(ch in text for ch in "();") or text.count(",") >= 2 or sum(t.like_num for t in sent) >= 2:
+        # brackets, semicolons, several commas or figures: a results table or a list of names
+        # ("Sussex 363 (W. Athey 111, V. Drakes 52; ..."), whose capitals do mark names
+        return False
     words = [t for t in sent if t.is_alpha and not t.is_stop and len(t) > 2]
     if len(words) < 4 or sum(t.is_title or t.is_upper for t in words) / len(words) < 0.75:
         return False
