@@ -122,6 +122,9 @@ def extend_left(doc: Doc, ent: Span, cues: Cues) -> int:
     """"SME" + "AI Accelerator": capitalised words glued before a model entity
     belong to it (the model often drops an acronym in front)."""
     start = ent.start
+    alpha = [t for t in ent.sent if t.is_alpha and len(t) > 1]
+    if alpha and sum(t.is_upper for t in alpha) >= 0.6 * len(alpha):
+        return start  # a line in capitals ("LUCHA CONTRA INCENDIOS Mérida"): every word looks like an acronym
     while start > ent.sent.start and start > ent.start - 2:
         tok = doc[start - 1]
         if not free_word(tok, cues) or tok.is_sent_start or "\n" in tok.whitespace_ or not tok.is_upper:
