@@ -13,7 +13,14 @@ this file: a dateline sentence ("LONDON 1996-08-30") opens a new document at the
 before it, so the per-document vote works as in real articles. The French dev sentences come
 from unrelated Wikipedia pages: one document each.
 
-    python benchmarks/ner_news.py [--limit N] [--sets en,fr,hipe] [--misses ORG]
+The trained languages' dev splits (de es it nl pt pl, same CoNLL format as ner_dev.py reads)
+are scored the same way, one sentence per line and no document breaks (their sentences carry no
+datelines to split on, so each is one document). `--raw` also scores the bare shipped pipeline
+(no sentencizer, no knowledge-base ruler, no cleaning, cues or vote; labels mapped as the stage
+maps them, MISC and PROG ignored) on the same detokenised text in the same run, and prints the
+stage-minus-raw F1 gap per set: what the layers on top of the model add or cost.
+
+    python benchmarks/ner_news.py [--limit N] [--sets en,fr,hipe,de,es,it,nl,pt,pl] [--misses ORG] [--raw]
 """
 from __future__ import annotations
 
@@ -38,6 +45,7 @@ from training.ner import conll  # noqa: E402  (after ROOT is on the path)
 SHARED = ROOT.parent / "shared"
 _NO_SPACE_BEFORE = {",", ".", ")", ":", ";", "!", "?", "%", "'s", "n't", "]", "»"}
 _NO_SPACE_AFTER = {"(", "[", "«", "$"}
+DEV_SETS = ("de", "es", "it", "nl", "pt", "pl")  # the trained pipelines' dev splits
 _DATELINE = re.compile(r"\d{4}-\d{2}-\d{2}$")
 
 
@@ -147,10 +155,33 @@ def score(docs: list[dict], lang: str, misses: str | None) -> dict:
             "gold_not_matched": dict(confusions.most_common(12)), "seconds": round(secs, 1)}
 
 
+def score_raw(docs: list[dict], lang: str) -> dict | None:
+    """The bare shipped pipeline (`nlp/pipelines/<lang>`) on the same texts, or None without one."""
+    from nlp.entities import map_label
+    from nlp.models import PIPELINES, _load_trained
+
+    path = PIPELINES / lang
+    if not (path / "meta.json").exists():
+        return None
+    nlp = _load_trained(str(path))
+    total = {lab: Counter() for lab in LABELS}
+    t0 = time.perf_counter()
+    for d, doc in zip(docs, nlp.pipe([d["text"] for d in docs], batch_size=64)):
+        pred = [(e.start_char, e.end_char, map_label(e.label_)) for e in doc.ents]
+        add(total, strict_counts(d["gold"], [p for p in pred if p[2] in LABELS]))
+    return {"model": f"nlp/pipelines/{lang}", "scores": summary(total), "seconds": round(time.perf_counter() - t0, 1)}
+
+
+def _micro_f1(scores: dict) -> float | None:
+    micro = scores.get("micro") or {}
+    return micro.get("f1")
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None, help="first N sentences (CoNLL) / documents (HIPE)")
-    ap.add_argument("--sets", default="en,fr,hipe")
+    ap.add_argument("--sets", default="en,fr,hipe", help=f"any of en,fr,hipe,{','.join(DEV_SETS)}")
+    ap.add_argument("--raw", action="store_true", help="also score the bare shipped pipeline on the same text")
     ap.add_argument("--misses", default=None, help="print gold spans of this label we did not get, and our false ones (stderr)")
     args = ap.parse_args(argv)
     corpus = SHARED / "corpus" / "ner-train"
@@ -165,6 +196,22 @@ def main(argv: list[str] | None = None) -> dict:
                                              args.misses)
         elif name == "hipe":
             out["hipe2020_fr"] = score(hipe_docs(args.limit), "fr", args.misses)
+        elif name in DEV_SETS:
+            out[f"ner_train_{name}_dev"] = score(conll_docs(corpus / name / "dev.conll.gz", False, args.limit), name,
+                                                 args.misses)
+        else:
+            ap.error(f"unknown set {name!r}")
+        if args.raw:
+            key = list(out)[-1]
+            lang = "fr" if name == "hipe" else name
+            docs = hipe_docs(args.limit) if name == "hipe" else conll_docs(
+                corpus / lang / "dev.conll.gz", name == "en", args.limit)
+            raw = score_raw(docs, lang)
+            if raw is not None:
+                out[key]["raw"] = raw
+                stage_f1, raw_f1 = _micro_f1(out[key]["scores"]), _micro_f1(raw["scores"])
+                if stage_f1 is not None and raw_f1 is not None:
+                    out[key]["stage_minus_raw_f1"] = round(stage_f1 - raw_f1, 3)
     print(json.dumps(out, indent=2))
     return out
 

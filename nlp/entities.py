@@ -105,7 +105,7 @@ def _preceding(doc_text: str, start: int, width: int = 40) -> str:
 
 
 def _org_cue(text: str, before: str, domains: set[str], cues: Cues, strong_only: bool = False,
-             label: str | None = None) -> bool:
+             label: str | None = None, shouting: bool = False) -> bool:
     """Does the shape or context of a name say organisation? Strong cues (a legal
     suffix, a company noun before it, its own domain name) may even overrule
     the model's LOC; an all-caps acronym only overrules PER and MISC. Weak cues
@@ -119,8 +119,9 @@ def _org_cue(text: str, before: str, domains: set[str], cues: Cues, strong_only:
     before_cues = cues.org_before_strong if label == "PER" and len(words) > 1 else cues.org_before
     if ends_with_cue(before, before_cues) or cues.org_list_re.search(before):
         return True
-    return not strong_only and is_acronym(text) and text not in cues.acronym_stop and 2 <= len(text) <= 6 \
-        and text.isalpha()
+    # in a line in capitals ("HENKE TAKES LEAD") every word looks like an acronym
+    return not strong_only and not shouting and is_acronym(text) and text not in cues.acronym_stop \
+        and 2 <= len(text) <= 6 and text.isalpha()
 
 
 # ------------------------------------------------------------------ step 1: candidates
@@ -288,12 +289,15 @@ def _type_by_cues(cands: list[Cand], doc: Doc, text: str, cues: Cues, domains: s
     for c in cands:
         if c.kb_id is None:
             before = _preceding(text, c.start)
+            span = doc.char_span(c.start, c.end, alignment_mode="expand")
+            loud = span is not None and c.text.isupper() and _shouting(span.sent)
             m = cues.place_after_re.match(text, c.end)
             after_cand = starts.get(m.end()) if m else None
             ctx = CueContext(
                 label=c.label, text=c.text, words=1 if " " not in c.text else 2, before=before,
                 after=text[c.end:c.end + 20],
-                org_shaped=lambda strong, c=c, before=before: _org_cue(c.text, before, domains, cues, strong, c.label),
+                org_shaped=lambda strong, c=c, before=before, loud=loud: _org_cue(c.text, before, domains, cues, strong, c.label,
+                                                                       loud),
                 next_is_place=after_cand is not None and after_cand.label == "LOC",
                 prev_org_cued=(prev is not None and prev.label == "ORG" and bool(prev.cue or prev.kb_id)
                                and cues.enum_re.fullmatch(text[prev.end:c.start]) is not None),

@@ -122,6 +122,9 @@ def extend_left(doc: Doc, ent: Span, cues: Cues) -> int:
     """"SME" + "AI Accelerator": capitalised words glued before a model entity
     belong to it (the model often drops an acronym in front)."""
     start = ent.start
+    alpha = [t for t in ent.sent if t.is_alpha and len(t) > 1]
+    if alpha and sum(t.is_upper for t in alpha) >= 0.6 * len(alpha):
+        return start  # a line in capitals ("LUCHA CONTRA INCENDIOS Mérida"): every word looks like an acronym
     while start > ent.sent.start and start > ent.start - 2:
         tok = doc[start - 1]
         if not free_word(tok, cues) or tok.is_sent_start or "\n" in tok.whitespace_ or not tok.is_upper:
@@ -148,6 +151,10 @@ def headline(sent: Span) -> bool:
     headlines are in sentence case and never match)."""
     text = sent.text.strip()
     if not text or text[-1] in ".!?»\"”:;,":
+        return False
+    if any(ch in text for ch in "();") or text.count(",") >= 2 or sum(t.like_num for t in sent) >= 2:
+        # brackets, semicolons, several commas or figures: a results table or a list of names
+        # ("Sussex 363 (W. Athey 111, V. Drakes 52; ..."), whose capitals do mark names
         return False
     words = [t for t in sent if t.is_alpha and not t.is_stop and len(t) > 2]
     if len(words) < 4 or sum(t.is_title or t.is_upper for t in words) / len(words) < 0.75:

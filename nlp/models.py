@@ -14,6 +14,8 @@ extracted articles end with a newline, often without a full stop).
 Each pipeline gets an `entity_ruler` before "ner" (overwrite_ents=True) fed
 with the knowledge base's phrase patterns: known actors are labelled and
 linked by the ruler, and the statistical NER fills in the rest around them.
+For veille's own pipelines the ruler runs after "ner" instead and keeps a
+model entity that strictly contains a known name (`_ruler_keeps_longer`).
 
 Which statistical model a language gets, first match wins (`resolve`):
 1. the pipeline trained for veille, shipped as `nlp/pipelines/<lang>/` (a directory
@@ -91,6 +93,20 @@ def _register_components() -> None:
         owners = np.searchsorted(starts, breaks, side="right") - 1
         for i in np.unique(owners[owners < len(doc) - 1]):
             doc[int(i) + 1].is_sent_start = True
+        return doc
+
+    @Language.component("veille_model_ents")
+    def model_ents(doc):
+        """Keep the model's entities aside before the knowledge-base ruler overwrites them."""
+        doc.user_data["veille_model_ents"] = list(doc.ents)
+        return doc
+
+    @Language.component("veille_keep_longer")
+    def keep_longer(doc):
+        """After the ruler: a model entity that strictly contains a ruler match comes back."""
+        model = doc.user_data.pop("veille_model_ents", None)
+        if model:
+            doc.ents = _ruler_keeps_longer(model, [e for e in doc.ents if e.ent_id_ or e not in model])
         return doc
 
 
@@ -193,7 +209,14 @@ def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
         nlp.add_pipe("sentencizer")
     nlp.add_pipe("veille_line_breaks", after="sentencizer")
     ruler_args = {"config": {"overwrite_ents": True}}
-    if "ner" in nlp.pipe_names:
+    if "ner" in nlp.pipe_names and source.kind == "trained":
+        # veille's pipelines: the ruler runs after the model, so a longer name the model found
+        # around a known one ("Real Madrid", "Bank of Canada", "U.S. Treasury") is not cut to
+        # the known place; elsewhere the ruler's match still wins (see `_ruler_keeps_longer`)
+        nlp.add_pipe("veille_model_ents", after="ner")
+        ruler = nlp.add_pipe("entity_ruler", after="veille_model_ents", **ruler_args)
+        nlp.add_pipe("veille_keep_longer", after="entity_ruler")
+    elif "ner" in nlp.pipe_names:
         ruler = nlp.add_pipe("entity_ruler", before="ner", **ruler_args)
     else:
         ruler = nlp.add_pipe("entity_ruler", **ruler_args)
@@ -204,6 +227,18 @@ def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
     log.info("spaCy pipeline %s (%s %s) ready in %.1fs: %s", lang, source.kind, source.name,
              time.perf_counter() - t0, nlp.pipe_names)
     return nlp
+
+
+def _ruler_keeps_longer(entities: list, matches: list) -> list:
+    """The ruler's matches overwrite the model's entities, except a model entity that strictly
+    contains a match: that one names something larger than the known name (a club named after
+    its city, a bank after its country) and is kept whole; the match inside it is dropped."""
+    from spacy.pipeline.span_ruler import prioritize_new_ents_filter
+
+    outer = [e for e in entities if any(e.start <= m.start and m.end <= e.end and len(e) > len(m) for m in matches)]
+    free = [m for m in matches if not any(e.start < m.end and m.start < e.end for e in outer)]
+    inner = [e for e in entities if e not in outer]
+    return sorted(outer + prioritize_new_ents_filter(inner, free), key=lambda s: s.start)
 
 
 def clear_cache() -> None:
