@@ -100,6 +100,7 @@ class Webhook:
         self.mode = "ok"
         self.delay = delay  # seconds before each answer in 'ok' mode
         self.client_gone = threading.Event()  # set when a dripped-to client hung up
+        self.drip_every = 1.0  # seconds between two dripped bytes (two minutes in all)
         self._release = threading.Event()
         self.reject = ""  # in 'ok' mode, answer 500 to messages whose title holds this text
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler(), bind_and_activate=False)
@@ -144,12 +145,13 @@ class Webhook:
                 self.end_headers()
 
             def _drip(self):
+                count = int(120 / hook.drip_every)
                 self.send_response(200)
-                self.send_header("Content-Length", "120")
+                self.send_header("Content-Length", str(count))
                 self.end_headers()
                 try:
-                    for _ in range(120):
-                        if hook._release.wait(1):
+                    for _ in range(count):
+                        if hook._release.wait(hook.drip_every):
                             return
                         self.wfile.write(b" ")
                         self.wfile.flush()

@@ -178,12 +178,14 @@ def writer(redis_url: str, db: str, *extra: str, env: dict | None = None, log=No
     import os
     import subprocess
 
-    return subprocess.Popen(veille("store", "--redis", redis_url, "--db", db, "--lease", "3s", *extra),
+    # a lease long enough for a loaded 2-core machine: with 3 s, one slow commit or model load
+    # made the writer lose its lock and stop, and the streams were never drained
+    return subprocess.Popen(veille("store", "--redis", redis_url, "--db", db, "--lease", "15s", *extra),
                             stdout=subprocess.PIPE, stderr=log or subprocess.DEVNULL, text=True,
                             env={**os.environ, **(env or {})})
 
 
-def wait_drained(client, keys, timeout: float = 120.0, streams=("articles",)) -> None:
+def wait_drained(client, keys, timeout: float = 240.0, streams=("articles",)) -> None:
     """Until the named streams hold nothing (every entry stored and acknowledged)."""
     deadline = time.monotonic() + timeout
     while any(client.xlen(getattr(keys, s)) for s in streams):

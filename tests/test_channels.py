@@ -116,6 +116,9 @@ def test_a_send_that_drips_is_abandoned_and_its_process_killed():
 
     hook = Webhook()
     hook.mode = "drip"
+    # a byte every 0.2 s: Apprise's own per-read timeout (1 s) never fires, even on a loaded
+    # machine, so only the parent's deadline can end this send
+    hook.drip_every = 0.2
     try:
         with SendWorker() as worker:
             with pytest.raises(channels.DeliveryError, match="timed out|abandoned"):
