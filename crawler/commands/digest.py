@@ -52,14 +52,6 @@ def render_brief(store, d, fmt: str, lang: str, weekly: bool) -> str:
     return feed([entry_for(d, html)] + [_stored_entry(r) for r in rows if r["week"] != d.week], lang=lang)
 
 
-def _env_url(ref: str) -> str:
-    """The URL the environment variable of an `env:NAME` reference holds."""
-    value = os.environ.get(ref[len("env:"):])
-    if not value:
-        raise VeilleError(f"brief not delivered: {ref}: the environment variable is not set")
-    return value
-
-
 @click.command()
 @db_option
 @click.option("--week", help="ISO week YYYY-Www (default: the last complete week).")
@@ -113,14 +105,15 @@ def digest(ctx, db, week, since, until, topic, lang, fmt, output, channel, llm_u
     elif not channel:
         click.echo(text)
     if channel:
+        from db import credentials
         from digests.channels import ChannelURLError, validate_url
         from digests.send import send_brief
 
         try:
             # env:NAME keeps the URL out of every file (as `alerts add --notify env:NAME` does): it
             # is checked here and read again when the queued brief is sent
-            validate_url(_env_url(channel) if channel.startswith("env:") else channel)
-        except ChannelURLError as exc:
+            validate_url(credentials.get(None, channel) if channel.startswith(credentials.ENV) else channel)
+        except (ChannelURLError, credentials.SecretError) as exc:
             raise VeilleError(f"brief not delivered: {exc}") from None
         with open_store(db) as store:
             error = send_brief(store.db, d, channel)
