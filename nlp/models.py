@@ -220,7 +220,11 @@ def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
         ruler = nlp.add_pipe("entity_ruler", before="ner", **ruler_args)
     else:
         ruler = nlp.add_pipe("entity_ruler", **ruler_args)
-    ruler.add_patterns(kb.ruler_patterns(lang))
+    # Phrase patterns match on ORTH, so they need only the tokenizer; spaCy's add_patterns
+    # would otherwise run every component before the ruler (the statistical model too) over
+    # each of the ~10k patterns, which made building one pipeline take seconds
+    with nlp.select_pipes(enable=[]):
+        ruler.add_patterns(kb.ruler_patterns(lang))
     # MISC from our own pipelines is a grab bag (works, events, nationalities): kept only when
     # the knowledge base types the name; the packaged models' MISC keeps its old handling
     nlp.meta["veille"] = {"entities": source.entities, "source": source.name, "drop_misc": source.kind == "trained"}
