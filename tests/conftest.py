@@ -4,6 +4,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -85,22 +86,49 @@ def demo_manifest():
     return json.loads((site_root() / "manifest.json").read_text("utf-8"))
 
 
+def _shared_once(tmp_path_factory, name: str, make) -> Path:
+    """A folder that `make(folder)` fills once for the whole run, shared by every xdist worker
+    (each worker's basetemp sits under one common parent); the others wait on a file lock.
+    The expensive end-to-end runs (`veille demo`) then run once, not once per worker."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, done = root / name, root / f"{name}.done"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            folder.mkdir(exist_ok=True)
+            make(folder)
+            done.write_text("ok", "utf-8")
+    return folder
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
-    """`veille demo` (a real crawl of the served site, NLP and the W30 brief) run once a session in
-    a subprocess, for the tests that read its outputs: (database path, printed paths of the brief).
-    Modules share the run, so a test may add to its database (a digest records its stories) but
-    must not change what the demo wrote."""
+    """`veille demo` (a real crawl of the served site, NLP and the W30 brief) run once for the
+    whole test run in a subprocess, for the tests that read its outputs: (database path, printed
+    paths of the brief). Each worker gets its own copy of the database, so a test may add to it
+    (a digest records its stories) but must not change what the demo wrote."""
+    import json
+    import sqlite3
     import subprocess
     import sys
+    from contextlib import closing
 
-    tmp = tmp_path_factory.mktemp("demo")
-    proc = subprocess.run(
-        [sys.executable, "-m", "crawler.cli", "demo", "--db", str(tmp / "demo.db"), "-o", str(tmp / "briefs")],
-        capture_output=True, text=True, timeout=900, check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return tmp / "demo.db", proc.stdout.split()
+    def make(folder: Path) -> None:
+        proc = subprocess.run(
+            [sys.executable, "-m", "crawler.cli", "demo", "--db", str(folder / "demo.db"), "-o",
+             str(folder / "briefs")], capture_output=True, text=True, timeout=900, check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        (folder / "printed.json").write_text(json.dumps(proc.stdout.split()), "utf-8")
+
+    shared = _shared_once(tmp_path_factory, "demo-run", make)
+    mine = tmp_path_factory.mktemp("demo") / "demo.db"
+    with closing(sqlite3.connect(shared / "demo.db")) as src, closing(sqlite3.connect(mine)) as dst:
+        src.backup(dst)
+    return mine, json.loads((shared / "printed.json").read_text("utf-8"))
 
 
 class FakeEncoder:

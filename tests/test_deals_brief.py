@@ -122,18 +122,20 @@ def test_summaries_skip_dangling_openers_and_repeated_facts():
     assert any(s.startswith("Les formations") for s in got)
 
 
-def test_the_demo_brief_names_the_weeks_deals(tmp_path):
+def test_the_demo_brief_names_the_weeks_deals(demo_run):
     """Done-when of the deals issue: the demo's brief names the UK–OpenAI memorandum, OpenAI ×
-    Booking.com and Bpifrance's IA Booster funding, and `query deals --entity OpenAI` lists them."""
+    Booking.com and Bpifrance's IA Booster funding, and `query deals --entity OpenAI` lists them.
+    The English brief of the demo's week is written from the database of the shared demo run
+    (conftest's `demo_run`; `veille demo --lang en` writes the same brief)."""
     import json
     import subprocess
     import sys
 
-    db, out = tmp_path / "demo.db", tmp_path / "out"
-    run = subprocess.run([sys.executable, "-m", "crawler.cli", "demo", "--db", str(db), "-o", str(out), "--lang", "en"],
-                         capture_output=True, text=True, timeout=600, check=False)
+    db = demo_run[0]
+    run = subprocess.run([sys.executable, "-m", "crawler.cli", "digest", "--db", str(db), "--week", "2025-W30",
+                          "--lang", "en"], capture_output=True, text=True, timeout=600, check=False)
     assert run.returncode == 0, run.stderr[-2000:]
-    md = next(out.glob("*.md")).read_text("utf-8")
+    md = run.stdout
     deals = md.split("## Deals of the week")[1].split("## Key figures")[0]
     assert "| OpenAI × United Kingdom |" in deals
     assert "Booking.com × OpenAI" in deals or "OpenAI × Booking.com" in deals
