@@ -46,9 +46,12 @@ _EDGE_PUNCT = " \t\n\"'«»“”„‚‹›()[]{}.,;:!?*"
 
 
 def strip_accents(s: str) -> str:
+    if s.isascii():  # nothing to decompose: the common case, and the hot one
+        return s
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalise(s: str) -> str:
     """Key used for every comparison: casefolded, accent-free, one apostrophe,
     hyphens as spaces, single spaces, no surrounding punctuation."""
