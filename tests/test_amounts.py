@@ -482,6 +482,23 @@ def test_counts_and_percents_in_new_languages():
     assert _found("Het bedrijf groeide met 12 procent.", "nl") == [("12 procent", 12, "%", "percent")]
 
 
+@pytest.mark.parametrize("lang, text, phrase", [
+    ("fr", "Le programme formera 20 000 petites et moyennes entreprises d'ici 2026.", "petites et moyennes entreprises"),
+    ("en", "It will train 20,000 small and medium-sized businesses.", "small and medium-sized businesses"),
+    ("es", "Formará a 20.000 pequeñas y medianas empresas europeas.", "pequeñas y medianas empresas"),
+    ("de", "Geschult werden 20.000 kleine und mittlere Unternehmen.", "kleine und mittlere Unternehmen"),
+    ("it", "Saranno formate 20.000 piccole e medie imprese.", "piccole e medie imprese"),
+    ("nl", "Er worden 20.000 kleine en middelgrote bedrijven opgeleid.", "kleine en middelgrote bedrijven"),
+    ("pt", "Serão formadas 20.000 pequenas e médias empresas.", "pequenas e médias empresas"),
+    ("pl", "Program obejmie 20 tys. małych i średnich przedsiębiorstw.", "małych i średnich przedsiębiorstw"),
+])
+def test_a_coordinated_kind_of_firm_is_counted_whole(lang, text, phrase):
+    """"20 000 petites et moyennes entreprises": the adjective pair ("petites et moyennes") must
+    not stop the count noun from being found, in any of the eight languages."""
+    (found,) = _found(text, lang)
+    assert found[1:] == (20_000, phrase, "count") and found[0].endswith(phrase)
+
+
 def test_every_recognised_currency_converts_to_eur():
     from nlp.amounts_lexicon import shared
 

@@ -314,3 +314,22 @@ def test_a_year_inside_a_name_or_ahead_is_no_date_of_the_deal():
     d = only(analysis("fr", "Bpifrance mobilise 25 M€ pour le programme IA Booster France 2030.",
                       [("Bpifrance", "ORG"), ("IA Booster France 2030", "PROG")]))
     assert (d.date.value, d.date.precision) == ("2025-07-21", "day")  # the publication day
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("fr", "OpenAI et Booking.com lancent un programme pour former les PME à l'IA."),
+    ("en", "OpenAI and Booking.com launch an accelerator for small businesses."),
+    ("es", "OpenAI y Booking.com lanzan un programa para formar a las pymes."),
+    ("it", "OpenAI e Booking.com lanciano un programma per le piccole imprese."),
+    ("pt", "OpenAI e Booking.com lançam um programa para pequenas empresas."),
+])
+def test_two_companies_launching_a_programme_together_are_partners(lang, text):
+    d = only(analysis(lang, text, [("OpenAI", "ORG"), ("Booking.com", "ORG")]))
+    assert d.kind == "partnership" and roles(d) == {("OpenAI", "partner"), ("Booking.com", "partner")}
+
+
+def test_one_company_launching_a_programme_is_no_partnership():
+    an = analysis("fr", "OpenAI lance un programme pour former les PME à l'IA.", [("OpenAI", "ORG")])
+    assert an.deals == []
+    plural = analysis("fr", "Les chercheurs de l'Inria lancent un appel à contributions.", [("Inria", "ORG")])
+    assert [d.kind for d in plural.deals] != ["partnership"]
