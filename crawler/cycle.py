@@ -143,19 +143,18 @@ class Models:
 
         topics = parse_topics(options.topics)  # a bad [[topic]] table fails before any model loads
         self.analyzer = Analyzer(load_kb(store.path), size=options.model_size, n_process=processes,
-                                 batch_size=options.batch_size)
+                                 batch_size=options.batch_size, preload=sorted(langs) or None)
         self.scorer = topic_stage(store, topics, options.embedding)
         self._warm(options, langs)
 
     def _warm(self, options: EnrichOptions, langs) -> None:
         """Load every model now, not inside the first article's alert."""
-        from nlp.models import spacy_pipeline, supported
+        from nlp.models import supported
 
         started = time.monotonic()
         self.analyzer.start()  # worker processes, each loading its pipelines
         if self.analyzer.n_process == 1:
-            for lang in sorted(set(langs) & set(supported())):
-                spacy_pipeline(lang, kb=self.analyzer.kb, size=options.model_size)
+            self.analyzer.warm(sorted(set(langs) & set(supported())))
         if options.embedding:
             from nlp.embed import get_encoder
 

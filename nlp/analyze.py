@@ -50,6 +50,9 @@ def _anchor(published: str | None) -> date | None:
         return None
 
 
+WARM_TEXT = "Le 9 octobre 2024, OpenAI a annoncé 5 EUR et 10 %."
+
+
 class Analyzer:
     """Holds the knowledge base and the per-language pipelines for a batch of documents.
 
@@ -58,10 +61,13 @@ class Analyzer:
     """
 
     def __init__(self, kb=None, *, size: str = "md", n_process: int = 1, batch_size: int = 32,
-                 languages: Iterable[str] | None = None, trained: bool | None = None):
+                 languages: Iterable[str] | None = None, trained: bool | None = None,
+                 preload: Iterable[str] | None = None):
         """`languages`: the watch list's languages, the candidates of language detection (with
         the analysed ones); None: any European language. `trained`: use the shipped pipelines
-        for French and English too (see `nlp.models`)."""
+        for French and English too (see `nlp.models`). `preload`: the languages whose
+        pipelines each worker process builds when it starts (default: `languages`, else fr
+        and en); the others are built on their first document."""
         from nlp.kb import default_kb
 
         if n_process < 1:
@@ -72,6 +78,7 @@ class Analyzer:
         self.trained = trained
         self.n_process = n_process
         self.batch_size = batch_size
+        self.preload = tuple(preload) if preload is not None else (self.languages or ("fr", "en"))
         self._pool = None
 
     def __enter__(self) -> Analyzer:
@@ -95,6 +102,14 @@ class Analyzer:
             return self._analyze_parallel(docs)
         return self._analyze_here(docs)
 
+    def warm(self, langs: Iterable[str]) -> None:
+        """Build, in this process, everything the analysis of `langs` needs: the pipeline and
+        the date, money, deal and cue rules (each compiled on first use otherwise, together
+        one to two seconds a language, which would fall inside the first batch)."""
+        for lang in [c for c in langs if c in ANALYSED]:
+            # a date, a sum, a name and a verb: every layer compiles its rules for the language
+            self._analyze_here([Document(text=WARM_TEXT, lang=lang, published="2025-01-01")])
+
     def start(self) -> None:
         """Start the worker processes and return once every one has its models loaded.
 
@@ -116,7 +131,7 @@ class Analyzer:
             self._pool = ProcessPoolExecutor(
                 max_workers=self.n_process, mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker,
-                initargs=(self.kb, self.size, self.batch_size, self.languages, self.trained))
+                initargs=(self.kb, self.size, self.batch_size, self.languages, self.trained, self.preload))
         return self._pool
 
     def _analyze_parallel(self, docs: list[Document]) -> list[Analysis]:
@@ -197,7 +212,7 @@ def _sentence_starts(sdoc) -> list[int]:
 _worker: Analyzer | None = None
 
 
-def _init_worker(kb, size: str, batch_size: int, languages, trained) -> None:
+def _init_worker(kb, size: str, batch_size: int, languages, trained, preload) -> None:
     """Load the models once in a worker process (its only analyzer)."""
     import os
 
@@ -206,14 +221,11 @@ def _init_worker(kb, size: str, batch_size: int, languages, trained) -> None:
         os.environ.setdefault(var, "1")
     global _worker
     _worker = Analyzer(kb, size=size, n_process=1, batch_size=batch_size, languages=languages, trained=trained)
-    from nlp.models import spacy_pipeline
-
-    # pay the model loads up front, not inside the first timed batch: the watch list's
-    # languages when known, else the two most common in the corpus
-    for lang in [c for c in (languages or ("fr", "en")) if c in ANALYSED]:
+    # pay the model loads up front, not inside the first batch of a language
+    for lang in preload:
         # process boundary: a model that fails to load shows up again, with context, on first use
         try:
-            spacy_pipeline(lang, kb=kb, size=size, trained=trained)
+            _worker.warm([lang])
         except Exception as exc:  # noqa: BLE001
             log.warning("worker could not preload the %s pipeline: %s", lang, exc)
 

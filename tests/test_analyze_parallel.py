@@ -69,3 +69,23 @@ def test_a_bad_processes_setting_is_one_clear_line(tmp_path):
     res = CliRunner().invoke(main, ["--config", str(cfg), "enrich", "--db", db])
     assert res.exit_code != 0 and "processes must be 'auto' or a whole number" in res.output
     assert "Traceback" not in res.output
+
+
+def test_warm_builds_a_language_before_its_first_document(caplog):
+    """`Analyzer.warm` (what worker processes and a resident watch run at start) leaves nothing
+    to build when the first article of that language arrives."""
+    import logging
+
+    from nlp.analyze import Analyzer, Document
+    from nlp.models import clear_cache
+
+    clear_cache()
+    an = Analyzer(size="sm")
+    with caplog.at_level(logging.INFO, logger="nlp.models"):
+        an.warm(["de", "xx"])  # a language without layers is skipped, not an error
+        assert "spaCy pipeline de" in caplog.text
+        caplog.clear()
+        (res,) = an.analyze_many([Document(text="Am 3. März 2025 kündigte Siemens in München 50 Millionen Euro an.",
+                                           lang="de")])
+        assert "spaCy pipeline" not in caplog.text
+    assert {e.text for e in res.entities} >= {"Siemens", "München"} and res.amounts

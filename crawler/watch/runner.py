@@ -38,6 +38,7 @@ from crawler.watch.status import write_status
 from db import watch_state
 from db.store import Store
 from nlp.errors import VeilleError
+from nlp.models import supported
 
 log = logging.getLogger(__name__)
 
@@ -105,8 +106,11 @@ class Watcher:
         try:
             self._reload_sources()
             self._write_status()
+            # every analysed language, not only the declared ones: an outlet publishes in others
+            # too, and a resident process builds each pipeline once at start rather than inside
+            # the first alert of a language (one to two seconds each)
             self.models = Models(self.store, self.o.cycle.enrichment, processes=self.o.processes,
-                                 langs={s.lang for s in self.sources})
+                                 langs=set(supported()))
             try:
                 self._loop()
             finally:
