@@ -94,3 +94,25 @@ def test_the_weekly_brief_is_written_once_even_across_restarts(tmp_path, store, 
     week = schedule.brief_week(options.brief.last_before(datetime.now().astimezone()))
     assert calls == [week]
     assert Path(tmp_path / "briefs" / f"brief-{week}.md").read_text("utf-8").strip()
+
+
+def test_the_crawl_child_extracts_on_the_cores_the_analysis_leaves(monkeypatch, db_path):
+    """Crawl and analysis run at once in `veille watch`: on 2 cores with 2 analysis processes the
+    crawl child extracts in its thread, not in a pool of its own; a setting the user gave wins."""
+    import os
+
+    from crawler.cycle import CycleOptions, EnrichOptions
+    from crawler.watch.runner import Watcher, WatchOptions
+
+    def watcher(processes: int, settings: dict) -> Watcher:
+        enrichment = EnrichOptions(model_size="sm", batch_size=8, processes=processes, embedding=None)
+        return Watcher(WatchOptions(cycle=CycleOptions(db=db_path, enrichment=enrichment, lang="fr",
+                                                       settings=settings), processes=processes))
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert watcher(2, {})._crawl_settings()["VEILLE_EXTRACT_PROCESSES"] == "0"
+    assert watcher(1, {"LOG_LEVEL": "INFO"})._crawl_settings() == {"VEILLE_EXTRACT_PROCESSES": "1",
+                                                                   "LOG_LEVEL": "INFO"}
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert watcher(2, {})._crawl_settings()["VEILLE_EXTRACT_PROCESSES"] == "6"
+    assert watcher(2, {"VEILLE_EXTRACT_PROCESSES": "3"})._crawl_settings()["VEILLE_EXTRACT_PROCESSES"] == "3"

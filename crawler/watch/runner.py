@@ -15,6 +15,7 @@ interrupted step leaves nothing half-written; a second signal stops at once.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sqlite3
 import time
@@ -196,11 +197,20 @@ class Watcher:
                  self.last_round)
         self._write_status()
 
+    def _crawl_settings(self) -> dict:
+        """The crawl child's Scrapy settings. Its extraction gets only the cores the analysis
+        processes leave free (none on 2 cores with 2 analysis processes: one extraction thread),
+        unless VEILLE_EXTRACT_PROCESSES is set: both stages run at once here, and an extraction
+        pool on cores the analysis already fills only adds process starts and page copies
+        (measured: 15-21 CPU-seconds for the 60-site crawl with the pool, 14 with the thread)."""
+        free = max(0, (os.cpu_count() or 1) - self.o.processes)
+        return {"VEILLE_EXTRACT_PROCESSES": str(free), **self.o.cycle.settings}
+
     def _crawl(self, due: list[Source], log_file: str) -> tuple[int, dict, int, int]:
         """Run the round's crawl, analysing and alerting on what it stores meanwhile."""
         c = self.o.cycle
-        self.child = child = CrawlChild(self.db, due, spider=c.spider, settings=c.settings, since=c.since,
-                                        log_file=log_file)
+        self.child = child = CrawlChild(self.db, due, spider=c.spider, settings=self._crawl_settings(),
+                                        since=c.since, log_file=log_file)
         analysed = sent = 0
         try:
             while (code := child.poll()) is None:
