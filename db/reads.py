@@ -55,6 +55,12 @@ def latest_published(db) -> str | None:
     return row[0] if row else None
 
 
+def recent_languages(db, since: str) -> set[str]:
+    """Languages of the articles published since `since` (ISO date; the published index)."""
+    return {r[0] for r in db.execute("SELECT DISTINCT lang FROM articles WHERE published >= ? AND lang IS NOT NULL",
+                                     [since])}
+
+
 # tables other migrations add: counted when this database has them
 _OPTIONAL_TABLES = ("stories", "topics", "subscriptions", "outbox", "digests", "source_health")
 

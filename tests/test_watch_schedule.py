@@ -116,3 +116,30 @@ def test_the_crawl_child_extracts_on_the_cores_the_analysis_leaves(monkeypatch, 
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
     assert watcher(2, {})._crawl_settings()["VEILLE_EXTRACT_PROCESSES"] == "6"
     assert watcher(2, {"VEILLE_EXTRACT_PROCESSES": "3"})._crawl_settings()["VEILLE_EXTRACT_PROCESSES"] == "3"
+
+
+def test_the_watch_builds_at_start_the_languages_its_list_and_recent_articles_use(db_path, tmp_path):
+    """Declared languages and those of the last 30 days' articles are built at start; a language
+    seen only long ago, or one without a pipeline, is left to its first article."""
+    from crawler.cycle import CycleOptions, EnrichOptions
+    from crawler.sources import load_sources
+    from crawler.watch.runner import Watcher, WatchOptions
+    from db.store import NewArticle, Store
+    from tests.crawl_sites import write_sources
+
+    sources = write_sources(tmp_path / "sources.toml", [
+        {"name": "Le Fil", "homepage": "http://127.0.0.1:9/", "lang": "fr"},
+        {"name": "Der Draht", "homepage": "http://127.0.0.1:9/", "lang": "de"},
+        {"name": "Tietoa", "homepage": "http://127.0.0.1:9/", "lang": "fi"}])
+    recent = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
+    with Store(db_path) as store:
+        store.add_articles([
+            NewArticle(url=f"http://127.0.0.1:9/{lang}", canonical_url=f"http://127.0.0.1:9/{lang}",
+                       url_key=f"127.0.0.1:9/{lang}", source="Le Fil", title=lang, text=f"text {lang}", published=published, author=None,
+                       lang=lang, content_hash=lang)
+            for lang, published in (("es", recent), ("it", "2024-01-05"), ("pl", None))])
+        enrichment = EnrichOptions(model_size="sm", batch_size=8, processes=1, embedding=None)
+        watcher = Watcher(WatchOptions(cycle=CycleOptions(db=db_path, sources=sources, lang="fr",
+                                                          enrichment=enrichment)))
+        watcher.store, watcher.sources = store, load_sources(sources)
+        assert watcher._expected_languages() == {"fr", "de", "es"}

@@ -107,11 +107,8 @@ class Watcher:
         try:
             self._reload_sources()
             self._write_status()
-            # every analysed language, not only the declared ones: an outlet publishes in others
-            # too, and a resident process builds each pipeline once at start rather than inside
-            # the first alert of a language (one to two seconds each)
             self.models = Models(self.store, self.o.cycle.enrichment, processes=self.o.processes,
-                                 langs=set(supported()))
+                                 langs=self._expected_languages())
             try:
                 self._loop()
             finally:
@@ -164,6 +161,18 @@ class Watcher:
             state = self.states.get(s.name) or saved.get(s.name) or watch_state.PollState(s.name, every, every)
             self.states[s.name] = schedule.retime(state, every, max_backoff=self.o.max_backoff,
                                                   quiet_factor=self.o.quiet_factor)
+
+    def _expected_languages(self) -> set[str]:
+        """The languages whose pipelines are built at start: those the watch list declares and
+        those its articles of the last 30 days were in (an outlet that also publishes in
+        another language shows up there). Any other language is built on its first article,
+        one to two seconds once, rather than eight pipelines at every start for every team."""
+        from datetime import timedelta
+
+        from db.reads import recent_languages
+
+        since = (utcnow() - timedelta(days=30)).date().isoformat()
+        return ({s.lang for s in self.sources} | recent_languages(self.store.db, since)) & set(supported())
 
     # -- one round ----------------------------------------------------------------------------
 
