@@ -73,3 +73,34 @@ def test_exact_span_scoring():
     assert (s["LOC"]["tp"], s["LOC"]["fp"]) == (1, 1)
     assert (s["PER"]["tp"], s["PER"]["fn"], s["ORG"]["fn"]) == (0, 1, 1)
     assert s["micro"]["p"] == pytest.approx(1 / 3, abs=1e-3) and s["micro"]["r"] == pytest.approx(1 / 3, abs=1e-3)
+
+
+def test_dev_share_trains_on_the_head_of_each_dev_source_and_scores_the_rest():
+    from training.ner.convert import split_dev
+
+    def sent(source, i):
+        return ({"source": source, "start": "0", "has_misc": "True", "licence": "lic", "domain": "news"},
+                [f"{source}{i}"], ["O"])
+
+    dev = [sent("a", i) for i in range(4)] + [sent("b", i) for i in range(10)]
+    moved, kept, stats = split_dev(dev, 0.5)
+    assert [t[0] for _r, t, _g in moved] == ["a0", "a1", "b0", "b1", "b2", "b3", "b4"]
+    assert [t[0] for _r, t, _g in kept] == ["a2", "a3", "b5", "b6", "b7", "b8", "b9"]  # contiguous tails
+    assert [(s["used"], s["sentences"], s["range"]) for s in stats] == [(2, 4, [0, 2]), (5, 10, [0, 5])]
+    assert split_dev(dev, 0.0)[1] == dev
+
+
+def test_encoder_word_vectors_put_like_names_together():
+    """training/ner/vectors.py: a word's vector is the mean of the sentence encoder's pieces."""
+    import numpy as np
+
+    from training.ner.vectors import encoder_table, pca, word_vectors
+
+    tokenizer, rows = encoder_table()
+    words = ["Hamburg", "München", "Köln", "Siemens", "Bosch", "gestern", "morgen", "laufen"]
+    vecs = word_vectors(words, tokenizer, rows)
+    unit = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+    sim = unit @ unit.T
+    assert sim[0, 1] > sim[0, 5] and sim[0, 2] > sim[0, 7]  # cities nearer cities than adverbs or verbs
+    reduced, kept = pca(vecs, 4)
+    assert reduced.shape == (8, 4) and 0 < kept <= 1

@@ -40,9 +40,15 @@ def load_ner(name: str):
     return nlp
 
 
-def dev_sentences(data: Path, lang: str, limit: int = 0) -> list[tuple[list[str], list[tuple], str]]:
-    """[(tokens, gold spans, source name)] of a dev split."""
-    sents = [(toks, spans(tags), r["source"]) for r, toks, tags in load_split(data, lang, "dev")]
+def dev_sentences(data: Path, lang: str, limit: int = 0, dev_share: float = 0.0) -> list[tuple[list[str], list[tuple], str]]:
+    """[(tokens, gold spans, source name)] of a dev split; with `dev_share`, only the part of
+    each dev source that convert.py left out of train (see its --dev-share)."""
+    from training.ner.convert import split_dev
+
+    dev = load_split(data, lang, "dev")
+    if dev_share:
+        dev = split_dev(dev, dev_share)[1]
+    sents = [(toks, spans(tags), r["source"]) for r, toks, tags in dev]
     return sents[:limit] if limit else sents
 
 
@@ -78,13 +84,13 @@ def score(nlp, sents, label_map: dict | None = None, labels=SCORED) -> dict:
     return out
 
 
-def evaluate(name: str, lang: str, data: Path = DEFAULT_DATA, limit: int = 0) -> dict:
+def evaluate(name: str, lang: str, data: Path = DEFAULT_DATA, limit: int = 0, dev_share: float = 0.0) -> dict:
     """Scores on PER/ORG/LOC (what veille keeps) and, when the model has MISC, on all four."""
     nlp = load_ner(name)
-    sents = dev_sentences(data, lang, limit)
+    sents = dev_sentences(data, lang, limit, dev_share)
     ner_labels = set(nlp.get_pipe("ner").labels)
     mapping = ONTONOTES if "PERSON" in ner_labels else None
-    result = {"model": name, "lang": lang, "sentences": len(sents),
+    result = {"model": name, "lang": lang, "sentences": len(sents), "dev_share": dev_share,
               "per_org_loc": score(nlp, sents, mapping)}
     if "MISC" in ner_labels:
         result["all_labels"] = score(nlp, sents, None, ALL_LABELS)
@@ -98,8 +104,10 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--limit", type=int, default=0, help="first N dev sentences only")
     ap.add_argument("--out", type=Path, help="also write the JSON here")
+    ap.add_argument("--dev-share", type=float, default=0.0,
+                    help="score only the dev part a convert.py --dev-share run left out of train")
     args = ap.parse_args(argv)
-    result = evaluate(args.model, args.lang, args.data, args.limit)
+    result = evaluate(args.model, args.lang, args.data, args.limit, args.dev_share)
     result["cpu_count"] = os.cpu_count()
     text = json.dumps(result, indent=1)
     if args.out:

@@ -98,12 +98,13 @@ def main(argv=None) -> int:
                            dest / "config.cfg")
         (dest / "MODEL_CARD.md").write_text(card, encoding="utf-8")
         return 0
+    share = stats.get("dev_share", 0.0)  # trained on part of dev: score only the rest
     copy_stripped(src, dest)
-    if not same_predictions(src, dest, dev_sentences(args.data, args.lang)):
+    if not same_predictions(src, dest, dev_sentences(args.data, args.lang, dev_share=share)):
         raise SystemExit("stripped pipeline predicts differently from the trained one")
     write_meta(dest, args.lang, args.version, stats)
-    scores = evaluate(str(dest), args.lang, args.data)
-    compare = [evaluate(name, args.lang, args.data) for name in args.compare]
+    scores = evaluate(str(dest), args.lang, args.data, dev_share=share)
+    compare = [evaluate(name, args.lang, args.data, dev_share=share) for name in args.compare]
     card = render_card(args.lang, stats, info, scores, compare, dir_size(dest),
                        dest / "config.cfg")
     (dest / "MODEL_CARD.md").write_text(card, encoding="utf-8")
