@@ -40,18 +40,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ner_hipe import LABELS, add, strict_counts, summary  # noqa: E402  (sibling benchmark)
 
-from training.ner import conll  # noqa: E402  (after ROOT is on the path)
-
 SHARED = ROOT.parent / "shared"
 _NO_SPACE_BEFORE = {",", ".", ")", ":", ";", "!", "?", "%", "'s", "n't", "]", "»"}
 _NO_SPACE_AFTER = {"(", "[", "«", "$"}
 DEV_SETS = ("de", "es", "it", "nl", "pt", "pl")  # the trained pipelines' dev splits
 _DATELINE = re.compile(r"\d{4}-\d{2}-\d{2}$")
-
-
-def read_conll(path: Path) -> list[tuple[list[str], list[str]]]:
-    """(tokens, tags) per sentence, read the way the training side reads them."""
-    return list(conll.read_conll(path))
 
 
 def detokenise(tokens: list[str]) -> tuple[str, list[tuple[int, int]]]:
@@ -84,9 +77,12 @@ def spans(tags: list[str]) -> list[tuple[int, int, str]]:
     return out
 
 
-def conll_docs(path: Path, split_datelines: bool, limit: int | None) -> list[dict]:
-    """Documents of {text, gold: [(s, e, label) in chars], toks: offsets}."""
-    sents = read_conll(path)
+def conll_docs(corpus: Path, lang: str, split_datelines: bool, limit: int | None) -> list[dict]:
+    """Documents of {text, gold: [(s, e, label) in chars], toks: offsets}: the dev sentences the
+    language's shipped pipeline never trained on (see training/ner/evaluate.py:held_dev)."""
+    from training.ner.evaluate import held_dev
+
+    sents = [(toks, tags) for _row, toks, tags in held_dev(corpus, lang)]
     if limit:
         sents = sents[:limit]
     groups: list[list[int]] = []
@@ -189,15 +185,15 @@ def main(argv: list[str] | None = None) -> dict:
                  "scored": "PER/ORG/LOC exact span+label; gold MISC and our MISC/PROG ignored"}
     for name in args.sets.split(","):
         if name == "en":
-            out["conll2003_en_testa"] = score(conll_docs(corpus / "en" / "dev.conll.gz", True, args.limit), "en",
+            out["conll2003_en_testa"] = score(conll_docs(corpus, "en", True, args.limit), "en",
                                               args.misses)
         elif name == "fr":
-            out["wikineural_fr_dev"] = score(conll_docs(corpus / "fr" / "dev.conll.gz", False, args.limit), "fr",
+            out["wikineural_fr_dev"] = score(conll_docs(corpus, "fr", False, args.limit), "fr",
                                              args.misses)
         elif name == "hipe":
             out["hipe2020_fr"] = score(hipe_docs(args.limit), "fr", args.misses)
         elif name in DEV_SETS:
-            out[f"ner_train_{name}_dev"] = score(conll_docs(corpus / name / "dev.conll.gz", False, args.limit), name,
+            out[f"ner_train_{name}_dev"] = score(conll_docs(corpus, name, False, args.limit), name,
                                                  args.misses)
         else:
             ap.error(f"unknown set {name!r}")
@@ -205,7 +201,7 @@ def main(argv: list[str] | None = None) -> dict:
             key = list(out)[-1]
             lang = "fr" if name == "hipe" else name
             docs = hipe_docs(args.limit) if name == "hipe" else conll_docs(
-                corpus / lang / "dev.conll.gz", name == "en", args.limit)
+                corpus, lang, name == "en", args.limit)
             raw = score_raw(docs, lang)
             if raw is not None:
                 out[key]["raw"] = raw

@@ -104,3 +104,14 @@ def test_encoder_word_vectors_put_like_names_together():
     assert sim[0, 1] > sim[0, 5] and sim[0, 2] > sim[0, 7]  # cities nearer cities than adverbs or verbs
     reduced, kept = pca(vecs, 4)
     assert reduced.shape == (8, 4) and 0 < kept <= 1
+
+
+def test_a_pipeline_trained_on_part_of_dev_is_scored_on_the_rest_only(tmp_path):
+    import json
+
+    from training.ner.evaluate import shipped_dev_share, trained_dev_share
+
+    (tmp_path / "meta.json").write_text(json.dumps({"lang": "de", "veille_dev_share": 0.5}), "utf-8")
+    assert trained_dev_share(tmp_path) == 0.5
+    assert trained_dev_share(tmp_path / "missing") == 0.0 and trained_dev_share("fr_core_news_md") == 0.0
+    assert shipped_dev_share("de") == 0.5  # the shipped German pipeline learnt from the first halves

@@ -23,7 +23,17 @@ from pathlib import Path
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")   # must precede numpy's import to take effect
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from training.ner.conll import ALL_LABELS, DEFAULT_DATA, SCORED, count_matches, load_split, prf, spans, summarise  # noqa: E402
+from training.ner.conll import (  # noqa: E402
+    ALL_LABELS,
+    DEFAULT_DATA,
+    ROOT,
+    SCORED,
+    count_matches,
+    load_split,
+    prf,
+    spans,
+    summarise,
+)
 
 ONTONOTES = {"PERSON": "PER", "PER": "PER", "GPE": "LOC", "LOC": "LOC", "FAC": "LOC", "ORG": "ORG"}
 NEEDED = ("tok2vec", "ner")   # components the NER needs; the rest is switched off for speed
@@ -38,6 +48,27 @@ def load_ner(name: str):
         if pipe not in NEEDED:
             nlp.disable_pipe(pipe)
     return nlp
+
+
+def trained_dev_share(model: str | Path) -> float:
+    """The share of each dev source a pipeline directory was trained on (its meta.json's
+    `veille_dev_share`, written by package.py); 0 for an installed package or none recorded."""
+    meta = Path(model) / "meta.json"
+    return float(json.loads(meta.read_text(encoding="utf-8")).get("veille_dev_share", 0.0)) if meta.is_file() else 0.0
+
+
+def shipped_dev_share(lang: str) -> float:
+    """The share of each dev source the shipped pipeline of `lang` was trained on (0: none)."""
+    return trained_dev_share(ROOT / "nlp" / "pipelines" / lang)
+
+
+def held_dev(data: Path, lang: str) -> list[tuple[dict, list[str], list[str]]]:
+    """The dev sentences of `lang` that its shipped pipeline never trained on, in file order."""
+    from training.ner.convert import split_dev
+
+    dev = load_split(data, lang, "dev")
+    share = shipped_dev_share(lang)
+    return split_dev(dev, share)[1] if share else dev
 
 
 def dev_sentences(data: Path, lang: str, limit: int = 0, dev_share: float = 0.0) -> list[tuple[list[str], list[tuple], str]]:
@@ -84,8 +115,12 @@ def score(nlp, sents, label_map: dict | None = None, labels=SCORED) -> dict:
     return out
 
 
-def evaluate(name: str, lang: str, data: Path = DEFAULT_DATA, limit: int = 0, dev_share: float = 0.0) -> dict:
-    """Scores on PER/ORG/LOC (what veille keeps) and, when the model has MISC, on all four."""
+def evaluate(name: str, lang: str, data: Path = DEFAULT_DATA, limit: int = 0, dev_share: float | None = None) -> dict:
+    """Scores on PER/ORG/LOC (what veille keeps) and, when the model has MISC, on all four.
+    `dev_share` None: the share the pipeline itself was trained on, so it is never scored on
+    sentences it learnt from."""
+    if dev_share is None:
+        dev_share = trained_dev_share(name)
     nlp = load_ner(name)
     sents = dev_sentences(data, lang, limit, dev_share)
     ner_labels = set(nlp.get_pipe("ner").labels)
@@ -104,8 +139,9 @@ def main(argv=None) -> int:
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--limit", type=int, default=0, help="first N dev sentences only")
     ap.add_argument("--out", type=Path, help="also write the JSON here")
-    ap.add_argument("--dev-share", type=float, default=0.0,
-                    help="score only the dev part a convert.py --dev-share run left out of train")
+    ap.add_argument("--dev-share", type=float, default=None,
+                    help="score only the dev part a convert.py --dev-share run left out of train "
+                         "(default: the share recorded in the pipeline's meta.json, else 0)")
     args = ap.parse_args(argv)
     result = evaluate(args.model, args.lang, args.data, args.limit, args.dev_share)
     result["cpu_count"] = os.cpu_count()

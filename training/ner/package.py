@@ -71,6 +71,8 @@ def write_meta(dest: Path, lang: str, version: str, stats: dict) -> None:
         "author": "veille", "license": "research/internal use only: inherits the non-commercial terms "
                   "of its training data (see MODEL_CARD.md)",
         "sources": [s["source"] for s in stats["train_sources"] if s["used"]],
+        # the share of each dev source trained on (convert.py --dev-share): benchmarks score the rest
+        "veille_dev_share": stats.get("dev_share", 0.0),
     })
     meta.pop("performance", None)     # the card holds the figures, measured on the packaged copy
     (dest / "meta.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
