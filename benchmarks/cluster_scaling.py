@@ -57,7 +57,7 @@ def crawl_run(url: str, workers: int, sites: int, per_site: int, delay: float, p
 
 
 def writer_run(url: str, n: int, work: Path) -> dict:
-    from crawler.cluster import Keys, connect
+    from crawler.cluster import WRITER_BATCH, Keys, connect
     from crawler.cluster.messages import new_article
     from crawler.cluster.writer import Writer
     from crawler.urls import url_key
@@ -69,7 +69,7 @@ def writer_run(url: str, n: int, work: Path) -> dict:
     db = str(work / "writer.db")
     # a first run on an empty stream: its time is the writer's start (imports, knowledge base, lock)
     started = time.perf_counter()
-    Writer(client, keys, db, batch=500, enrich=False).run(until_empty=True)
+    Writer(client, keys, db, enrich=False).run(until_empty=True)
     startup = time.perf_counter() - started
     baseline = []
     rng = random.Random(7)
@@ -90,14 +90,14 @@ def writer_run(url: str, n: int, work: Path) -> dict:
         if i % 500 == 499:
             pipe.execute()
     pipe.execute()
-    # the same articles through `Store.add_articles` alone, in batches as large: the writer's own cost is the rest
+    # the same articles through `Store.add_articles` alone, in the writer's batches: its own cost is the rest
     with Store(str(work / "store-only.db")) as store:
         t0 = time.perf_counter()
-        for i in range(0, n, 500):
-            store.add_articles(baseline[i : i + 500])
+        for i in range(0, n, WRITER_BATCH):
+            store.add_articles(baseline[i : i + WRITER_BATCH])
         store_only = time.perf_counter() - t0
     started = time.perf_counter()
-    report = Writer(client, keys, db, batch=500, enrich=False).run(until_empty=True)
+    report = Writer(client, keys, db, enrich=False).run(until_empty=True)
     seconds = time.perf_counter() - started
     return {"articles": n, "stored": report.stored, "seconds": round(seconds, 2), "startup_s": round(startup, 2),
             "articles_per_s": round(n / seconds, 1), "articles_per_s_after_start": round(n / (seconds - startup), 1),

@@ -56,7 +56,9 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path):
     for i in range(N):  # random texts, so no article is a near-duplicate of another
         paras = "".join(f"<p>{' '.join(rng.choices(words, k=40))}.</p>" for _ in range(5))
         html = f"<html lang='fr'><head><title>A{i}</title></head><body><article><h1>A{i}</h1>{paras}</article></body></html>"
-        routes[f"/a/{i}.html"] = Route(html.encode(), delay=0.4)
+        # the second half answers only after 30 s in the first run, so that run cannot finish
+        # before the kill however loaded the machine is; the restart gets them at 0.4 s
+        routes[f"/a/{i}.html"] = Route(html.encode(), delay=0.4 if i < N // 2 else 30)
     db = str(tmp_path / "v.db")
     with serve(routes) as site:
         sources = write_sources(tmp_path / "s.toml", [{"name": "Slow", "homepage": site.base + "/",
@@ -73,6 +75,8 @@ def test_killed_crawl_resumes_without_loss_or_duplicates(tmp_path):
         proc.wait()
         partial = _count(db)
         assert 3 <= partial < N, "the kill must land mid-crawl"
+        for i in range(N // 2, N):
+            routes[f"/a/{i}.html"].delay = 0.4
 
         stats = crawl_in_subprocess(db, sources, settings=SETTINGS, timeout=120, log_file=str(tmp_path / "2.log"))
         # the killed run saved no ETag, so the feed was read in full, not answered 304

@@ -18,6 +18,9 @@ from dataclasses import dataclass
 from nlp.errors import VeilleError
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
+# stream entries the writer stores per transaction: FTS5 writes one index segment per commit,
+# and fewer, larger segments mean less merging (1,000 stored 2-3 % more articles/s than 500)
+WRITER_BATCH = 1000
 
 
 class ClusterError(VeilleError, RuntimeError):

@@ -18,7 +18,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from crawler.cluster import GROUPS, ClusterError, Keys, drop, ensure_group, heartbeat, text
+from crawler.cluster import GROUPS, WRITER_BATCH, ClusterError, Keys, drop, ensure_group, heartbeat, text
 from crawler.cluster.messages import new_article, read_analysis
 from db.cluster_state import get_state, new_articles_after, set_state, stored_keys, stream_id
 from db.store import Store
@@ -50,7 +50,7 @@ class _Within:
 
 
 class Writer:
-    def __init__(self, client, keys: Keys, db_path: str, *, name: str = "writer", batch: int = 500,
+    def __init__(self, client, keys: Keys, db_path: str, *, name: str = "writer", batch: int = WRITER_BATCH,
                  lease: float = 30.0, enrich: bool = True, enrich_backlog: int = 5000, min_sources: int = 3):
         self.r, self.keys, self.db_path, self.name = client, keys, db_path, name
         self.batch, self.lease, self.enrich, self.enrich_backlog = batch, lease, enrich, enrich_backlog

@@ -14,6 +14,7 @@ from dataclasses import asdict
 
 import click
 
+from crawler.cluster import WRITER_BATCH
 from crawler.options import db_option, json_option, settings_option, sources_option
 
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$")
@@ -143,7 +144,7 @@ def crawl_cmd(ctx, name, parallel, lease, until_done, settings, redis_option, pr
 @cluster.command("store")
 @db_option(create=True)
 @click.option("--name", default="writer", show_default=True, help="Consumer name of the writer.")
-@click.option("--batch", type=click.IntRange(1, 10_000), default=500, show_default=True,
+@click.option("--batch", type=click.IntRange(1, 10_000), default=WRITER_BATCH, show_default=True,
               help="Stream entries per transaction.")
 @click.option("--lease", callback=parse_duration, default="30s", show_default=True,
               help="Lease of the writer's lock (a restarted writer waits for a dead one's to end).")

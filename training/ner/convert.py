@@ -101,6 +101,9 @@ def main(argv=None) -> int:
     ap.add_argument("--misc", choices=("drop", "keep"), default="drop")
     ap.add_argument("--wikiann-cap", type=int, default=0, help="max WikiANN sentences (-1: all; 0: none, the measured best)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--gold-repeat", type=int, default=1,
+                    help="each sentence of a gold (hand-annotated, not silver) source N times: more weight "
+                         "for the news text next to the larger silver Wikipedia sources")
     ap.add_argument("--dev-share", type=float, default=0.0,
                     help="train on the first SHARE of each dev source too (gold in-domain text); "
                          "the rest stays dev and is what the scores measure")
@@ -116,6 +119,13 @@ def main(argv=None) -> int:
         moved, dev, moved_stats = split_dev(dev, args.dev_share)
         stats.extend(moved_stats)
         train = train + moved
+    if args.gold_repeat > 1:
+        gold = [item for item in train if "silver" not in item[0]["domain"]]
+        train = train + gold * (args.gold_repeat - 1)
+        stats.append({"source": f"gold sentences repeated: each {args.gold_repeat} times", "sentences": len(gold),
+                      "used": len(gold) * (args.gold_repeat - 1), "range": [0, 0], "has_misc": "",
+                      "licence": "(as their sources above)", "domain": "gold sources above"})
+    if args.dev_share or args.gold_repeat > 1:
         random.Random(args.seed).shuffle(train)
     dev_stats = Counter(r["source"] for r, _t, _g in dev)
     train_db, train_ents = to_docbin(nlp, train, args.misc)
@@ -124,7 +134,7 @@ def main(argv=None) -> int:
     dev_db.to_disk(out / "dev.spacy")
     summary = {
         "lang": args.lang, "seed": args.seed, "misc": args.misc, "wikiann_cap": args.wikiann_cap,
-        "dev_share": args.dev_share,
+        "dev_share": args.dev_share, "gold_repeat": args.gold_repeat,
         "train_sources": stats, "train_sentences": len(train),
         "train_tokens": sum(len(t) for _r, t, _g in train), "train_entities": dict(train_ents),
         "dev_sources": dict(dev_stats), "dev_sentences": len(dev), "dev_entities": dict(dev_ents),
