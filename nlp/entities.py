@@ -37,6 +37,7 @@ from nlp.entity_shape import (
     headline,
     is_common_phrase,
     is_junk,
+    legal_form_names,
     line_initial,
     lone_first_word,
     strip_sentence_initial,
@@ -159,21 +160,9 @@ def _candidates(doc: Doc, text: str, cues: Cues) -> list[Cand]:
         span = doc[start_tok:end_tok]
         cands.append(Cand(span.start_char, span.end_char, span.text, label, kb_id))
     if cues.legal_form_rule:
-        cands = _legal_forms(cands, text, cues)
+        cands = legal_form_names(cands, text, cues)
     cands = _ministries(cands, text, cues)
     return sorted(cands + _cued_names(doc, cands, text, cues), key=lambda c: c.start)
-
-
-def _legal_forms(cands: list[Cand], text: str, cues: Cues) -> list[Cand]:
-    """"Fernhill Analytics Ltd": capitalised words ending in a legal form name one company. The
-    match is added where nothing stands, and replaces unlinked names lying inside it (a model
-    that kept only "Analytics Ltd"); a linked name or one reaching outside it is left alone."""
-    for m in cues.legal_form_re.finditer(text):
-        start, end = m.start(1), m.end(1)
-        hit = [c for c in cands if c.start < end and start < c.end]
-        if all(start <= c.start and c.end <= end and c.kb_id is None for c in hit):
-            cands = [c for c in cands if c not in hit] + [Cand(start, end, m.group(1), "ORG", None, cue="ORG")]
-    return cands
 
 
 def _cued_names(doc: Doc, cands: list[Cand], text: str, cues: Cues) -> list[Cand]:

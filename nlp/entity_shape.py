@@ -273,3 +273,15 @@ def strip_sentence_initial(c: Cand, doc: Doc, common: frozenset[str], cues: Cues
     if first.lower_ in common and first.lower_ not in cues.org_heads and (span[1].is_title or span[1].is_upper):
         cut = span[1].idx - c.start
         c.text, c.start = c.text[cut:], c.start + cut
+
+
+def legal_form_names(cands: list[Cand], text: str, cues: Cues) -> list[Cand]:
+    """"Fernhill Analytics Ltd": capitalised words ending in a legal form name one company. The
+    match is added where nothing stands, and replaces unlinked names lying inside it (a model
+    that kept only "Analytics Ltd"); a linked name or one reaching outside it is left alone."""
+    for m in cues.legal_form_re.finditer(text):
+        start, end = m.start(1), m.end(1)
+        hit = [c for c in cands if c.start < end and start < c.end]
+        if all(start <= c.start and c.end <= end and c.kb_id is None for c in hit):
+            cands = [c for c in cands if c not in hit] + [Cand(start, end, m.group(1), "ORG", None, cue="ORG")]
+    return cands
