@@ -555,3 +555,17 @@ def test_a_known_name_ending_in_lower_case_is_not_extended(blank_fr, kb):
     doc.ents = [per, Span(doc, org.start, org.end, label="ORG", span_id="academie-francaise")]  # as the ruler does
     ms = entities_from_doc(doc, kb)
     assert [m.text for m in ms] == ["Paul Morand", "Académie française"]
+
+
+def test_a_legal_form_names_the_whole_company_over_a_partial_unlinked_name_only():
+    from nlp.entity_cues import cues_for
+    from nlp.entity_shape import Cand, legal_form_names
+
+    cues, text = cues_for("en"), "Fernhill Analytics Ltd hired a former DeepMind researcher."
+    whole = [(c.start, c.end, c.label, c.kb_id) for c in legal_form_names([Cand(9, 22, "Analytics Ltd", "ORG", None)],
+                                                                          text, cues)]
+    assert whole == [(0, 22, "ORG", None)]
+    linked = [Cand(0, 8, "Fernhill", "ORG", "fernhill")]  # a known entity inside the match is kept
+    assert legal_form_names(linked, text, cues) == linked
+    wider = [Cand(0, 30, "Fernhill Analytics Ltd hired a", "ORG", None)]  # reaching outside it: left alone
+    assert legal_form_names(wider, text, cues) == wider
