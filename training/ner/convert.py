@@ -108,6 +108,10 @@ def main(argv=None) -> int:
                     help="train on the first SHARE of each dev source too (gold in-domain text); "
                          "the rest stays dev and is what the scores measure")
     args = ap.parse_args(argv)
+    if not 0 <= args.dev_share < 1:
+        ap.error(f"--dev-share must be at least 0 and below 1, got {args.dev_share}")
+    if args.gold_repeat < 1:
+        ap.error(f"--gold-repeat must be at least 1, got {args.gold_repeat}")
     import spacy
 
     out = args.out or ROOT / "training" / "ner" / "corpus" / args.lang

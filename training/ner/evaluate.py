@@ -62,23 +62,20 @@ def shipped_dev_share(lang: str) -> float:
     return trained_dev_share(ROOT / "nlp" / "pipelines" / lang)
 
 
-def held_dev(data: Path, lang: str) -> list[tuple[dict, list[str], list[str]]]:
-    """The dev sentences of `lang` that its shipped pipeline never trained on, in file order."""
+def held_dev(data: Path, lang: str, share: float | None = None) -> list[tuple[dict, list[str], list[str]]]:
+    """The dev sentences of `lang` left out of training when the first `share` of each dev
+    source was trained on (convert.py --dev-share), in file order; `share` None: the share
+    the shipped pipeline of `lang` was trained on."""
     from training.ner.convert import split_dev
 
-    dev = load_split(data, lang, "dev")
-    share = shipped_dev_share(lang)
-    return split_dev(dev, share)[1] if share else dev
+    share = shipped_dev_share(lang) if share is None else share
+    return split_dev(load_split(data, lang, "dev"), share)[1]
 
 
 def dev_sentences(data: Path, lang: str, limit: int = 0, dev_share: float = 0.0) -> list[tuple[list[str], list[tuple], str]]:
     """[(tokens, gold spans, source name)] of a dev split; with `dev_share`, only the part of
     each dev source that convert.py left out of train (see its --dev-share)."""
-    from training.ner.convert import split_dev
-
-    dev = load_split(data, lang, "dev")
-    if dev_share:
-        dev = split_dev(dev, dev_share)[1]
+    dev = held_dev(data, lang, dev_share)
     sents = [(toks, spans(tags), r["source"]) for r, toks, tags in dev]
     return sents[:limit] if limit else sents
 
