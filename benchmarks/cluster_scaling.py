@@ -62,7 +62,7 @@ def writer_run(url: str, n: int, work: Path) -> dict:
     from crawler.cluster.writer import Writer
     from crawler.urls import url_key
     from db.store import Store
-    from nlp.dedup import content_hash, minhash
+    from nlp.dedup import content_hash, lsh_bands, minhash
 
     client, keys = connect(url), Keys()
     client.flushall()
@@ -84,7 +84,7 @@ def writer_run(url: str, n: int, work: Path) -> dict:
         data = {"url": url_, "canonical_url": url_, "url_key": url_key(url_), "source": f"site{i % 50}",
                 "title": f"Article {i}", "text": text, "published": "2025-09-01", "author": None, "lang": "fr",
                 "content_hash": content_hash(text), "minhash": base64.b64encode(sig).decode(),
-                "shingles": shingles, "published_at": None}
+                "shingles": shingles, "bands": lsh_bands(sig), "published_at": None}
         pipe.xadd(keys.articles, {"kind": "article", "data": json.dumps(data)})
         baseline.append(new_article(data))
         if i % 500 == 499:

@@ -28,7 +28,7 @@ LANG_SAMPLE = 1000
 
 def build_article(page: PageItem) -> NewArticle | None:
     """The article of a fetched page (text, metadata, language, fingerprints), or None."""
-    from nlp.dedup import content_hash, minhash
+    from nlp.dedup import content_hash, lsh_bands, minhash
     from nlp.extract import decode_html, extract_article
     from nlp.language import detect
 
@@ -55,6 +55,7 @@ def build_article(page: PageItem) -> NewArticle | None:
         content_hash=content_hash(extracted.text),
         minhash=signature,
         shingles=n_shingles,
+        bands=lsh_bands(signature) if signature else None,
         published_at=_utc(page.feed_published) or _utc(extracted.published),
     )
 

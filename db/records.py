@@ -24,5 +24,8 @@ class NewArticle:
     content_hash: str
     minhash: bytes | None = None  # MinHash signature; computed from `text` when None
     shingles: int = 0  # number of distinct shingles behind the signature
+    # LSH band keys of `minhash` (nlp.dedup.lsh_bands); computed from it when None. Extraction
+    # computes them with the signature, so the one writer of a cluster does not (7 % of its time)
+    bands: list[int] | None = None
     published_at: str | None = None  # UTC ISO date-time, when known: decides which copy is the original
     duplicate_of: int | None = None  # filled in once stored: the original this article copies

