@@ -107,6 +107,8 @@ def crawl(sources: str, db: str, processes: int) -> dict:
            "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "VEILLE_ONLY_LOOPBACK=True",
            "-s", "CONCURRENT_REQUESTS=32", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=8",
            "-s", f"VEILLE_EXTRACT_PROCESSES={processes}", "-s", "LOG_LEVEL=INFO"]
+    if processes > 0:  # a mode N measures N processes from the first page, as it always has
+        cmd += ["-s", "VEILLE_EXTRACT_POOL_AFTER=0"]
     t0 = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
     wall = time.perf_counter() - t0

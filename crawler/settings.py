@@ -73,7 +73,7 @@ VEILLE_SITEMAP_MAX_DEPTH = 3  # index levels below a sitemap the sources file de
 VEILLE_SITEMAPS_PER_SOURCE = 200  # sitemaps (indexes included) fetched per source and run
 VEILLE_CHECK_SAMPLE = 3  # articles per source the `check` spider fetches
 VEILLE_EXTRACT_PROCESSES = -1  # extraction worker processes; 0 = one thread, -1 = one per core for big crawls
-VEILLE_EXTRACT_POOL_AFTER = 32  # pages before -1 starts the processes (small crawls stay in one thread)
+VEILLE_EXTRACT_POOL_AFTER = 32  # pages before the processes start (small crawls stay in one thread)
 
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

@@ -280,8 +280,8 @@ def _link(cands: list[Cand], kb: KnowledgeBase, text: str) -> None:
 
 # ------------------------------------------------------------------ step 4: cue rules
 def _type_by_cues(cands: list[Cand], doc: Doc, text: str, cues: Cues, domains: set[str]) -> list[Cand]:
-    """The cue rules, in order, on every name the knowledge base does not know; then drop a
-    lone sentence-initial "person" nothing supports."""
+    """The cue rules, in order, on every name the knowledge base does not know; then, where the
+    language's data file asks for it, drop a lone sentence-initial "person" nothing supports."""
     starts = {c.start: c for c in cands}
     prev: Cand | None = None
     for c in cands:
@@ -304,6 +304,8 @@ def _type_by_cues(cands: list[Cand], doc: Doc, text: str, cues: Cues, domains: s
             if label is not None:
                 c.label = c.cue = label
         prev = c
+    if not cues.lone_first_word_rule:
+        return cands
     return [c for c in cands if c.cue or not lone_first_word(c, doc, cands)]
 
 

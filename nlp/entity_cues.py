@@ -26,7 +26,7 @@ LIST_KEYS = (
     "acronym_stop", "demonyms", "generic_nouns", "titles", "name_particles", "articles", "elided_articles",
     "sentence_openers", "place_before", "place_after", "place_articles", "conjunctions",
 )
-FLAG_KEYS = ("legal_form_rule",)
+FLAG_KEYS = ("legal_form_rule", "lone_first_word_rule")
 SHARED = "en"  # the language whose cues every document gets on top of its own
 
 
@@ -53,6 +53,7 @@ class Cues:
     acronym_stop: frozenset[str]
     titles: frozenset[str]
     legal_form_rule: bool
+    lone_first_word_rule: bool  # drop a lone sentence-initial "person" nothing supports
     generic_re: re.Pattern
     article_re: re.Pattern
     run_on_re: re.Pattern
@@ -101,6 +102,7 @@ def cues_for(lang: str | None) -> Cues:
         acronym_stop=frozenset(words("acronym_stop")),
         titles=frozenset(words("titles")),
         legal_form_rule=bool(parts[0]["legal_form_rule"]) if parts else False,
+        lone_first_word_rule=bool(parts[0]["lone_first_word_rule"]) if parts else True,
         generic_re=re.compile(rf"(?:(?:{demonym})\s+(?:{generic})|(?:{generic})\s+(?:{demonym}))", re.IGNORECASE),
         article_re=re.compile(rf"^(?:(?:{_alt(words('elided_articles'))})['’]|(?:{_alt(words('articles'))})\s+)", re.IGNORECASE),
         # "X. Le ministre": a mention that ran over a full stop into the next sentence

@@ -35,7 +35,7 @@ BIG_PAGE = ("<html><head><title>Un long article</title></head><body><article><h1
 def one_worker():
     """(crawler, an open ExtractPipeline with one worker process), closed after the test."""
     crawler = get_crawler()
-    pipe = ExtractPipeline(crawler, processes=1)
+    pipe = ExtractPipeline(crawler, processes=1, pool_after=0)
     pipe.open_spider()
     try:
         yield crawler, pipe
@@ -117,7 +117,7 @@ import asyncio, os, sys
 from scrapy.utils.test import get_crawler
 from crawler.items import PageItem
 from crawler.pipelines import ExtractPipeline
-pipe = ExtractPipeline(get_crawler(), processes=2)
+pipe = ExtractPipeline(get_crawler(), processes=2, pool_after=0)
 pipe.open_spider()
 asyncio.run(pipe.process_item(PageItem(url="http://127.0.0.1/a", source="S", body=sys.stdin.buffer.read())))
 print("ready", flush=True)

@@ -72,7 +72,7 @@ def test_entities_section_is_complete(code):
     for key in LOWER_CASE:
         assert all(w == w.lower() for w in data[key]), f"{code}.{key}: lower case expected"
     assert set(data["org_before_weak"]) <= set(data["org_before"])
-    assert isinstance(data["legal_form_rule"], bool)
+    assert all(isinstance(data[k], bool) for k in FLAG_KEYS)
     for key in ("org_before", "titles", "place_before", "conjunctions", "org_heads", "legal_forms"):
         assert data[key], f"{code}.{key} is empty"
     for key, word in SAMPLES[code].items():
