@@ -67,12 +67,15 @@ def clean_mention(text: str, start: int, keep_capital_article: bool = False,
         text = text.rstrip(EDGE)
         if (text, start) == before:
             break
-    if _INITIALS_RE.search(text) and full.startswith(".", start - start0 + len(text)):
-        text += "."  # "U.S." keeps the full stop of its last initial
+    if _ABBREVIATED_END_RE.search(text) and full.startswith(".", start - start0 + len(text)):
+        text += "."  # "U.S.", "Marcin S.", "Arthur Rankin Jr.": the full stop belongs to the abbreviation
     return text, start, start + len(text)
 
 
-_INITIALS_RE = re.compile(r"(?:^|\s)(?:[A-Z]\.)+[A-Z]$")
+_UPPER = "A-ZÀ-ÞĄĆĘŁŃŚŹŻ"
+# a name ending in an initial ("U.S", "F. R. C", "Susanne R": not a lone letter) or in a
+# suffix abbreviation of names: the full stop after it is the abbreviation's, not the sentence's
+_ABBREVIATED_END_RE = re.compile(rf"(?:^(?:[{_UPPER}]\.\s?)+|\s(?:[{_UPPER}]\.\s?)*)[{_UPPER}]$|\s(?:Jr|Sr|Bros)$")
 _TRAILING_NUMBER_RE = re.compile(r"(?:\s+[\d][\d.,:/-]*)+$")
 
 

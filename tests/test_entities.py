@@ -74,6 +74,13 @@ def test_label_mapping(model, ours):
     ("« Dust »", 5, ("Dust", 7, 11)),
     ("the European Commission", 0, ("European Commission", 4, 23)),
     ("X. Le ministre", 0, ("ministre", 6, 14)),
+    # the full stop of a final initial or name suffix is the name's; a sentence's is not
+    ("U.S.", 0, ("U.S.", 0, 4)),
+    ("Marcin S.,", 3, ("Marcin S.", 3, 12)),
+    ("F. R. C.", 0, ("F. R. C.", 0, 8)),
+    ("Arthur Rankin Jr.", 0, ("Arthur Rankin Jr.", 0, 17)),
+    ("Paris.", 0, ("Paris", 0, 5)),
+    ("A.", 0, ("A", 0, 1)),
 ])
 def test_clean_mention(raw, start, expected):
     assert clean_mention(raw, start) == expected
