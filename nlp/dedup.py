@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import cache
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -43,17 +44,53 @@ def shingles(text: str, size: int = 3) -> list[bytes]:
     return list({" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)})
 
 
-def minhash(text: str) -> tuple[bytes, int]:
-    """The MinHash signature (NUM_PERM little-endian uint32) of `text` and its shingle count."""
+SEED = 1
+
+
+@cache
+def _permutations():
+    """NUM_PERM affine maps h -> a*h + b (mod 2**32), odd `a` so that each is a bijection,
+    drawn from numpy's RandomState(SEED): fixed forever, since stored signatures use them."""
     import numpy as np
-    from datasketch import MinHash
+
+    gen = np.random.RandomState(SEED)
+    a = gen.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
+
+
+def _fmix32(h):
+    """MurmurHash3's 32-bit finaliser on a uint32 array: spreads the bits of each hash."""
+    import numpy as np
+
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def minhash(text: str) -> tuple[bytes, int]:
+    """The MinHash signature (NUM_PERM little-endian uint32) of `text` and its shingle count.
+
+    Each shingle's hash is the first 4 bytes of its SHA-1 (little-endian), mixed by `_fmix32`,
+    then sent through every permutation; the signature keeps the minimum per permutation.
+    These are the values datasketch 2's MinHash (scheme "affine32", seed 1) computes, and
+    tests/test_crawl_dedup.py checks they stay so; owning the dozen lines keeps signatures
+    stored by one version comparable with the next, and spares each crawl process the
+    half-second import of datasketch (it loads scipy for its LSH classes).
+    """
+    import numpy as np
 
     grams = shingles(text)
     if not grams:
         return b"", 0
-    m = MinHash(num_perm=NUM_PERM, seed=1)
-    m.update_batch(grams)
-    return np.asarray(m.hashvalues, dtype="<u4").tobytes(), len(grams)
+    hashes = np.fromiter((int.from_bytes(hashlib.sha1(g).digest()[:4], "little") for g in grams),
+                         dtype=np.uint32, count=len(grams))
+    a, b = _permutations()
+    with np.errstate(over="ignore"):  # arithmetic modulo 2**32 is the point
+        permuted = _fmix32(hashes)[:, None] * a + b
+    return permuted.min(axis=0).astype("<u4").tobytes(), len(grams)
 
 
 def jaccard(sig_a: bytes, sig_b: bytes) -> float:

@@ -71,3 +71,23 @@ def test_band_keys_from_extraction_are_the_ones_the_store_would_compute(store):
     assert stored == set(art.bands)
     copy = store.add_article(make("https://b.org/2", EDITED, source="B"))  # its bands computed by the store
     assert copy.duplicate_of == orig.id
+
+
+def test_signatures_equal_datasketchs_minhash_and_do_not_change():
+    import random
+
+    import numpy as np
+    from datasketch import MinHash
+
+    from nlp.dedup import NUM_PERM, SEED, shingles
+
+    rng = random.Random(11)
+    words = ["".join(rng.choices("abcdéèfghijklmnopqrstuvwxyz", k=rng.randint(2, 9))) for _ in range(3000)]
+    for n_words in (1, 2, 3, 40, 700):
+        text = " ".join(rng.choices(words, k=n_words))
+        ours, count = minhash(text)
+        ref = MinHash(num_perm=NUM_PERM, seed=SEED)  # datasketch 2's default scheme, affine32
+        ref.update_batch(shingles(text))
+        assert ours == np.asarray(ref.hashvalues, dtype="<u4").tobytes() and count == len(shingles(text))
+    # pinned: signatures already stored in databases must stay comparable with new ones
+    assert minhash("Bpifrance lance IA Booster")[0][:8].hex() == "5f756676ce1f5e11"
