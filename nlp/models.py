@@ -187,6 +187,21 @@ def _load_trained(path: str) -> Language:
     return spacy.load(path, exclude=exclude)
 
 
+_INITIALS = "ABCDEFGHIJKLMNOPQRSTUVWXYZÀÁÂÄÇÉÈÊËÍÎÏÑÓÔÖÚÛÜĄĆĘŁŃŚŹŻ"
+
+
+def _keep_initials(nlp: Language) -> None:
+    """An initial and its full stop stay one token ("Marek K. Zalejski"), as most spaCy
+    languages already have it. Polish split "K" from ".", and the sentencizer then cut the
+    sentence, and the name, after it (German, English... keep "A." whole: nothing changes)."""
+    from spacy.symbols import ORTH
+
+    for letter in _INITIALS:
+        case = f"{letter}."
+        if len(nlp.tokenizer(case)) > 1:
+            nlp.tokenizer.add_special_case(case, [{ORTH: case}])
+
+
 @functools.cache
 def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
     import spacy
@@ -202,6 +217,7 @@ def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
         nlp = spacy.blank(lang)
     if source.kind != "blank" and "ner" not in nlp.pipe_names:
         raise VeilleError(f"{source.name}: no 'ner' component (has {', '.join(nlp.pipe_names) or 'none'})")
+    _keep_initials(nlp)
     first = nlp.pipe_names[0] if nlp.pipe_names else None
     if first:
         nlp.add_pipe("sentencizer", before=first)

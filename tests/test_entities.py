@@ -586,3 +586,16 @@ def test_a_lone_sentence_initial_person_is_dropped_where_the_language_file_asks(
     # and mostly rightly (benchmarks/ner_news.py: +0.9 point of F1 on the German dev halves)
     de = _run(spacy_pipeline("de", kb), kb, "Röttgen bestätigte am Dienstag die Pläne für ein neues Rechenzentrum.")
     assert ("Röttgen", "PER") in {(m.text, m.label) for m in de}
+
+
+def test_an_italian_person_after_a_stays_a_person(kb):
+    # "a" is "to" as often as "at": it is no place cue in Italian
+    for text, name in (("Il ministro ha telefonato a Giorgetti ieri sera.", "Giorgetti"),
+                       ("La statua di Montanelli a Milano è stata imbrattata.", "Montanelli")):
+        found = {(m.text, m.label) for m in _run(spacy_pipeline("it", kb), kb, text)}
+        assert (name, "PER") in found, found
+
+
+def test_an_initial_keeps_a_polish_name_whole(kb):
+    pl = _run(spacy_pipeline("pl", kb), kb, "Nowy portal zaprojektował Marek K. Zalewski z Gdańska.")
+    assert "Marek K. Zalewski" in {m.text for m in pl}

@@ -45,7 +45,7 @@ SAMPLES = {
     "en": {"titles": "mr", "org_before": "the company", "place_before": "in", "org_suffixes": "inc"},
     "de": {"titles": "herr", "org_before": "das unternehmen", "place_before": "in", "legal_forms": "GmbH"},
     "es": {"titles": "presidente", "org_before": "la empresa", "place_before": "en", "legal_forms": "S.A."},
-    "it": {"titles": "ministro", "org_before": "la società", "place_after": "a", "legal_forms": "S.p.A."},
+    "it": {"titles": "ministro", "org_before": "la società", "place_after": "vicino a", "legal_forms": "S.p.A."},
     "nl": {"titles": "minister", "org_before": "het bedrijf", "place_before": "in", "legal_forms": "B.V."},
     "pt": {"titles": "ministro", "org_before": "a empresa", "place_before": "em", "legal_forms": "Lda"},
     "pl": {"titles": "prezes", "org_before": "spółka", "place_before": "w", "legal_forms": "sp. z o.o."},
