@@ -256,6 +256,9 @@ def _ruler_keeps_longer(entities: list, matches: list) -> list:
     from spacy.pipeline.span_ruler import prioritize_new_ents_filter
 
     outer = [e for e in entities if any(e.start <= m.start and m.end <= e.end and len(e) > len(m) for m in matches)]
+    for e in outer:  # the ruler marked the known name's tokens with its id: "France Telecom"
+        for tok in e:  # would come back linked to France, a place
+            tok.ent_id_ = ""
     free = [m for m in matches if not any(e.start < m.end and m.start < e.end for e in outer)]
     inner = [e for e in entities if e not in outer]
     return sorted(outer + prioritize_new_ents_filter(inner, free), key=lambda s: s.start)

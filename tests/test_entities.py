@@ -599,3 +599,10 @@ def test_an_italian_person_after_a_stays_a_person(kb):
 def test_an_initial_keeps_a_polish_name_whole(kb):
     pl = _run(spacy_pipeline("pl", kb), kb, "Nowy portal zaprojektował Marek K. Zalewski z Gdańska.")
     assert "Marek K. Zalewski" in {m.text for m in pl}
+
+
+def test_a_company_named_after_a_country_is_not_linked_to_the_country(kb):
+    # the model's "France Telecom" contains the known place "France": kept whole, and unlinked
+    ms = _run(spacy_pipeline("en", kb), kb, "France Telecom and Deutsche Telekom are in talks about a merger.")
+    found = {m.text: (m.label, m.kb_id) for m in ms}
+    assert found.get("France Telecom") == ("ORG", None), found
