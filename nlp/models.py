@@ -11,11 +11,11 @@ Sentences then come from a rule-based sentencizer plus line breaks, which is
 what mention-to-sentence attribution needs (paragraphs and headlines in
 extracted articles end with a newline, often without a full stop).
 
-Each pipeline gets an `entity_ruler` before "ner" (overwrite_ents=True) fed
-with the knowledge base's phrase patterns: known actors are labelled and
-linked by the ruler, and the statistical NER fills in the rest around them.
-For veille's own pipelines the ruler runs after "ner" instead and keeps a
-model entity that strictly contains a known name (`_ruler_keeps_longer`).
+Each pipeline gets an `entity_ruler` after "ner" (overwrite_ents=True) fed with
+the knowledge base's phrase patterns: known actors are labelled and linked by
+the ruler, except inside a model entity that strictly contains a known name
+with more name words around it (`_ruler_keeps_longer`); the statistical NER's
+other entities stay.
 
 Which statistical model a language gets, first match wins (`resolve`):
 1. the pipeline trained for veille, shipped as `nlp/pipelines/<lang>/` (a directory
@@ -225,15 +225,15 @@ def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
         nlp.add_pipe("sentencizer")
     nlp.add_pipe("veille_line_breaks", after="sentencizer")
     ruler_args = {"config": {"overwrite_ents": True}}
-    if "ner" in nlp.pipe_names and source.kind == "trained":
-        # veille's pipelines: the ruler runs after the model, so a longer name the model found
-        # around a known one ("Real Madrid", "Bank of Canada", "U.S. Treasury") is not cut to
-        # the known place; elsewhere the ruler's match still wins (see `_ruler_keeps_longer`)
+    if "ner" in nlp.pipe_names:
+        # the ruler runs after the model, so a longer name the model found around a known one
+        # ("Real Madrid", "Bank of Canada", "Santé Canada") is not cut to the known place;
+        # elsewhere the ruler's match wins (see `_ruler_keeps_longer`). For fr_core_news_md too
+        # since this stop: WikiNEuRal fr dev 0.849 → 0.860 (ORG 0.626 → 0.66), HIPE-2020 fr
+        # 0.616 → 0.612 (benchmarks/ner_news.py)
         nlp.add_pipe("veille_model_ents", after="ner")
         ruler = nlp.add_pipe("entity_ruler", after="veille_model_ents", **ruler_args)
         nlp.add_pipe("veille_keep_longer", after="entity_ruler")
-    elif "ner" in nlp.pipe_names:
-        ruler = nlp.add_pipe("entity_ruler", before="ner", **ruler_args)
     else:
         ruler = nlp.add_pipe("entity_ruler", **ruler_args)
     # Phrase patterns match on ORTH, so they need only the tokenizer; spaCy's add_patterns
@@ -249,13 +249,23 @@ def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
     return nlp
 
 
+def _name_words(entity, match) -> bool:
+    """The words `entity` adds around `match` make a longer name: capitalised, with at most
+    short linking words between them ("Santé Canada", "Stade de Reims", "Bank of Canada"),
+    not a run into the sentence ("Commission européenne finance à hauteur")."""
+    extra = [t for t in entity if not match.start <= t.i < match.end]
+    edges = {entity.start, entity.end - 1}
+    return all(t.is_title or t.is_upper or not t.is_alpha or (len(t) <= 3 and t.i not in edges) for t in extra)
+
+
 def _ruler_keeps_longer(entities: list, matches: list) -> list:
     """The ruler's matches overwrite the model's entities, except a model entity that strictly
     contains a match: that one names something larger than the known name (a club named after
     its city, a bank after its country) and is kept whole; the match inside it is dropped."""
     from spacy.pipeline.span_ruler import prioritize_new_ents_filter
 
-    outer = [e for e in entities if any(e.start <= m.start and m.end <= e.end and len(e) > len(m) for m in matches)]
+    outer = [e for e in entities if any(e.start <= m.start and m.end <= e.end and len(e) > len(m)
+                                        and _name_words(e, m) for m in matches)]
     for e in outer:  # the ruler marked the known name's tokens with its id: "France Telecom"
         for tok in e:  # would come back linked to France, a place
             tok.ent_id_ = ""

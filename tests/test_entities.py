@@ -292,7 +292,8 @@ def _run(nlp, kb, text: str) -> list[EntityMention]:
 
 
 def test_pipeline_components_and_cache(fr_nlp, kb):
-    assert fr_nlp.pipe_names == ["sentencizer", "veille_line_breaks", "entity_ruler", "ner"]
+    assert fr_nlp.pipe_names == ["sentencizer", "veille_line_breaks", "ner", "veille_model_ents", "entity_ruler",
+                                 "veille_keep_longer"]
     assert spacy_pipeline("fr", kb) is fr_nlp
     assert spacy_pipeline("fr") is fr_nlp  # kb=None means the packaged one
     doc = fr_nlp("Premier titre\nOpenAI a ouvert un bureau. Il est à Paris.")
@@ -606,3 +607,12 @@ def test_a_company_named_after_a_country_is_not_linked_to_the_country(kb):
     ms = _run(spacy_pipeline("en", kb), kb, "France Telecom and Deutsche Telekom are in talks about a merger.")
     found = {m.text: (m.label, m.kb_id) for m in ms}
     assert found.get("France Telecom") == ("ORG", None), found
+
+
+def test_the_model_keeps_a_longer_name_around_a_known_one_but_not_a_run_on(fr_nlp, kb):
+    # "Santé Canada" is a federal department, not the country the knowledge base knows
+    ms = _run(fr_nlp, kb, "Le seuil établi par Santé Canada pour la population générale a été dépassé.")
+    assert {(m.text, m.label, m.kb_id) for m in ms} >= {("Santé Canada", "ORG", None)}
+    # the packaged model runs "Commission européenne" into the verb after it: the known name wins
+    ms = _run(fr_nlp, kb, "La Commission européenne finance à hauteur de 20 millions d'euros le projet OpenEuroLLM.")
+    assert ("Commission européenne", "european-commission") in {(m.text, m.kb_id) for m in ms}
