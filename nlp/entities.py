@@ -240,9 +240,11 @@ def _clean(cands: list[Cand], doc: Doc, text: str, kb: KnowledgeBase, cues: Cues
 
 
 def _not_a_name(c: Cand, doc: Doc, text: str, cues: Cues, common: frozenset[str], domains: set[str]) -> bool:
-    """Junk, a stop acronym, a nationality plus a generic word, an unconfirmed name in a
-    title-case headline, or a capitalised common phrase without a cue."""
-    if is_junk(c.text, cues) and not (c.label == "PER" and cues.particle_name_re.fullmatch(c.text)):
+    """Junk (a place headed by a lower-case noun aside: "mer de Béring"), a stop acronym, a
+    nationality plus a generic word, an unconfirmed name in a title-case headline, or a
+    capitalised common phrase without a cue."""
+    if is_junk(c.text, cues) and not (c.label == "PER" and cues.particle_name_re.fullmatch(c.text)
+                                      or c.label == "LOC" and cues.place_head_re.match(c.text)):
         return True
     if c.text in cues.acronym_stop or cues.generic_re.fullmatch(c.text) or unconfirmed_headline_name(c, doc):
         return True

@@ -24,7 +24,7 @@ LIST_KEYS = (
     "org_before", "org_before_weak", "prog_before", "prog_nouns", "naming_words", "product_before",
     "product_after", "org_list_nouns", "list_connectors", "org_suffixes", "legal_forms", "org_heads", "ministry_heads",
     "acronym_stop", "demonyms", "generic_nouns", "titles", "name_particles", "articles", "elided_articles",
-    "sentence_openers", "place_before", "place_after", "place_articles", "conjunctions",
+    "sentence_openers", "place_before", "place_after", "place_articles", "conjunctions", "place_heads",
 )
 FLAG_KEYS = ("legal_form_rule", "lone_first_word_rule")
 SHARED = "en"  # the language whose cues every document gets on top of its own
@@ -67,6 +67,7 @@ class Cues:
     enum_re: re.Pattern
     particle_name_re: re.Pattern
     legal_form_re: re.Pattern
+    place_head_re: re.Pattern  # "mer de Béring", "piazza Duomo": a place named in lower case
     ministry_re: re.Pattern
 
 
@@ -122,6 +123,8 @@ def cues_for(lang: str | None) -> Cues:
         # "Quantenwerk GmbH": one to four capitalised words and a legal form
         legal_form_re=re.compile(rf"\b((?:[A-ZÀ-ÞĄĆĘŁŃŚŹŻ][\w&.\-]*\s){{1,4}}(?:{_alt(words('legal_forms'))}))(?=\W|$)"),
         ministry_re=_ministry_re(words("ministry_heads"), words("conjunctions")),
+        # a lower-case head noun, then a capitalised word further on
+        place_head_re=re.compile(rf"(?:{_alt(words('place_heads'))})\b.*?\b[A-ZÀ-ÞĄĆĘŁŃŚŹŻ]", re.DOTALL),
     )
 
 

@@ -616,3 +616,13 @@ def test_the_model_keeps_a_longer_name_around_a_known_one_but_not_a_run_on(fr_nl
     # the packaged model runs "Commission européenne" into the verb after it: the known name wins
     ms = _run(fr_nlp, kb, "La Commission européenne finance à hauteur de 20 millions d'euros le projet OpenEuroLLM.")
     assert ("Commission européenne", "european-commission") in {(m.text, m.kb_id) for m in ms}
+
+
+def test_a_place_named_by_a_lower_case_head_noun_is_kept(fr_nlp, kb):
+    ms = _run(fr_nlp, kb, "Le navire a été aperçu au large, dans la mer de Chine méridionale, puis dans la province "
+                          "de Namur.")
+    found = {(m.text, m.label) for m in ms}
+    assert ("province de Namur", "LOC") in found, found
+    # a lower-case word that heads no place is still no name
+    assert not [m for m in _run(fr_nlp, kb, "Les performances de l'intelligence artificielle progressent.")
+                if m.text[0].islower()]

@@ -38,6 +38,7 @@ REQUIRED = {
     "place_after": "prepositions between a place and its region",
     "place_articles": "articles after those prepositions",
     "conjunctions": "words joining the items of a list",
+    "place_heads": "nouns that head a place's name in lower case: 'mer du Nord', 'piazza Duomo' (lower case)",
 }
 # a few entries each language must have: the words its news uses most
 SAMPLES = {
@@ -50,7 +51,8 @@ SAMPLES = {
     "pt": {"titles": "ministro", "org_before": "a empresa", "place_before": "em", "legal_forms": "Lda"},
     "pl": {"titles": "prezes", "org_before": "spółka", "place_before": "w", "legal_forms": "sp. z o.o."},
 }
-LOWER_CASE = ("org_before", "org_before_weak", "prog_before", "org_suffixes", "org_heads", "titles", "ministry_heads")
+LOWER_CASE = ("org_before", "org_before_weak", "prog_before", "org_suffixes", "org_heads", "titles", "ministry_heads",
+              "place_heads")
 
 
 def test_the_engine_reads_exactly_the_documented_lists():
