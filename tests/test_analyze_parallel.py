@@ -1,4 +1,6 @@
 """Analysis in worker processes gives what one process gives, in order."""
+import pytest
+
 from nlp.analyze import Analyzer, Document
 
 DOCS = [
@@ -15,6 +17,7 @@ def _key(a):
             [(d.value, d.precision) for d in a.dates], [(m.value, m.unit) for m in a.amounts])
 
 
+@pytest.mark.slow  # two worker processes load the models
 def test_two_worker_processes_match_one_process():
     one = Analyzer(size="sm").analyze_many(DOCS)
     with Analyzer(size="sm", n_process=2) as two:

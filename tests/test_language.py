@@ -116,6 +116,7 @@ def test_short_text_falls_back_to_the_hint(text):
 # --------------------------------------------------------------------------- the stage, per language
 
 
+@pytest.mark.slow  # every language's pipeline
 def test_the_eight_languages_are_analysed_and_say_which_layers_ran(analyzer):
     results = analyzer.analyze_many([Document(text=t) for t in SHORT.values()])
     for code, res in zip(SHORT, results):

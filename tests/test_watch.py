@@ -21,6 +21,8 @@ from tests.alert_receivers import Mailbox
 from tests.crawl_sites import write_sources
 from tests.watch_sites import WatchedSite, serve_sites, varied_text
 
+pytestmark = pytest.mark.slow  # resident processes, real crawls, real models
+
 ROOT = Path(__file__).resolve().parent.parent
 FAST = ["-s", "VEILLE_ONLY_LOOPBACK=True", "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False",
         "-s", "RETRY_ENABLED=False", "-s", "LOG_LEVEL=INFO"]
