@@ -102,6 +102,23 @@ def _code(raw: str, lex: Lexicon, prefix: bool) -> str | None:
     return table.get(raw) or lex.currency.get(squeeze(raw))
 
 
+_SENTENCE_BREAK = re.compile(r"[.!?](?:\s|$)|\n")
+
+
+def _by_country(ctx: _Ctx, m: re.Match) -> str | None:
+    """The currency of a name several share ("4 Milliarden Kronen"), from the one country
+    its sentence names ("das schwedische Unternehmen"); None when it names none or several."""
+    cues = ctx.lex.by_country.get(squeeze(m["cur"]))
+    if not cues:
+        return None
+    text = ctx.text
+    start = max((e.end() for e in _SENTENCE_BREAK.finditer(text, 0, m.start())), default=0)
+    end_m = _SENTENCE_BREAK.search(text, m.end())
+    sentence = text[start:end_m.start() if end_m else len(text)]
+    found = {code for cue, code in cues if cue.search(sentence)}
+    return found.pop() if len(found) == 1 else None
+
+
 def _name_fits(ctx: _Ctx, m: re.Match, cur: str) -> bool:
     """A currency name is money only in a context that fits: not "euro area" / "zone euro",
     and a name that is also a weight or a common noun ("pounds", "livres") only after no
@@ -122,7 +139,7 @@ def _name_fits(ctx: _Ctx, m: re.Match, cur: str) -> bool:
 
 def _b_money(m: re.Match, ctx: _Ctx) -> _Hit | None:
     lex = ctx.lex
-    cur = _code(m["cur"], lex, prefix=False)
+    cur = _code(m["cur"], lex, prefix=False) or _by_country(ctx, m)
     if cur is None:
         return None
     qty = _qty(m, lex, whole=_whole(lex, cur, m))
@@ -130,7 +147,7 @@ def _b_money(m: re.Match, ctx: _Ctx) -> _Hit | None:
         return None
     if m["conn"] and not m["sw"]:  # "de"/"d'"/"di" only follows a scale word: "25 millions d'euros"
         return None
-    named = squeeze(m["cur"]) in lex.currency
+    named = squeeze(m["cur"]) in lex.currency or squeeze(m["cur"]) in lex.by_country
     if named and not _name_fits(ctx, m, m["cur"]):
         return None
     if m["word"] is not None and not (m["sw"] or m["sa"]) and not named:

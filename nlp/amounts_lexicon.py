@@ -25,6 +25,7 @@ REQUIRED_KEYS = {
     "scale_abbreviations": dict, "number_words": dict, "number_joiners": list,
     "articles": dict, "approx_markers": list, "range_pairs": list, "range_separators": list,
     "percent_words": list, "year_cues": list, "count_nouns": list, "count_adjectives": list,
+    "currency_by_country": dict,
 }
 
 _HSP = "[ \u00a0\u202f\u2009]"  # spaces that may sit inside "20 000" or before "%"
@@ -107,6 +108,8 @@ class Lexicon:
     rules: dict[str, re.Pattern[str]]
     trigger: re.Pattern[str]
     count_nouns: tuple[str, ...]
+    # a name several currencies share ("Kronen"): squeezed word -> country cue regex -> code
+    by_country: dict[str, tuple[tuple[re.Pattern[str], str], ...]]
 
 
 def _pieces(m: dict, sh: dict) -> dict[str, str]:
@@ -124,7 +127,7 @@ def _pieces(m: dict, sh: dict) -> dict[str, str]:
         "scale_w": scale_w,
         "scale_a": _symbol_alt(m["scale_abbreviations"]) if m["scale_abbreviations"] else r"(?!x)x",
         "article": alt(m["articles"], flags="i"),
-        "cur_w": alt(m["currency_words"], flags="i"),
+        "cur_w": alt([*m["currency_words"], *m["currency_by_country"]], flags="i"),
         "suffix": _symbol_alt(sh["suffix"]),
         "prefix": _symbol_alt(sh["prefix"]),
         "iso": r"(?<![A-Za-z])" + alt(sh["codes"], boundary=False) + r"(?![A-Za-z]|/[A-Z]{3})",
@@ -228,4 +231,7 @@ def _build(code: str) -> Lexicon:
         rules=_rules(p),
         trigger=re.compile(alt([squeeze(w) for w in trig_words], boundary=False)),
         count_nouns=tuple(m["count_nouns"]),
+        by_country={squeeze(w): tuple((re.compile(r"(?<!\w)" + re.escape(stem), re.IGNORECASE), code)
+                                      for stem, code in cues.items())
+                    for w, cues in m["currency_by_country"].items()},
     )

@@ -591,3 +591,18 @@ def test_words_value(parts, value):
     from nlp.amounts_text import words_value
 
     assert words_value(parts) == value
+
+
+@pytest.mark.parametrize("lang, text, unit", [
+    ("de", "Das schwedische Unternehmen meldet einen Umsatz von 4 Milliarden Kronen.", "SEK"),
+    ("nl", "De Noorse investeerder legde 300 miljoen kronen in.", "NOK"),
+    ("fr", "La société danoise a levé 500 millions de couronnes.", "DKK"),
+    ("pl", "Szwedzka firma pozyskała 300 mln koron.", "SEK"),
+    ("en", "The Czech lab raised 150 million crowns.", "CZK"),
+    # no country named, or two: a name four currencies share is no money
+    ("de", "Der Umsatz lag bei 4 Milliarden Kronen.", None),
+    ("de", "Schweden und Norwegen zahlen je 4 Milliarden Kronen.", None),
+])
+def test_a_shared_currency_name_takes_the_country_its_sentence_names(lang, text, unit):
+    money = [a for a in find_amounts(text, lang) if a.kind == "money"]
+    assert [a.unit for a in money] == ([unit] if unit else [])
