@@ -121,13 +121,19 @@ def free_word(tok, cues: Cues) -> bool:  # tok: a spaCy Token
             and not tok.is_stop and tok.lower_ not in cues.titles)
 
 
+def in_capitals(sent: Span) -> bool:
+    """A line in capitals ("LUCHA CONTRA INCENDIOS Mérida", "PP ESTUDIA YA PROYECTO LEY"):
+    every word there looks like an acronym or a name, so no name grows over its neighbours."""
+    alpha = [t for t in sent if t.is_alpha and len(t) > 1]
+    return bool(alpha) and sum(t.is_upper for t in alpha) >= 0.6 * len(alpha)
+
+
 def extend_left(doc: Doc, ent: Span, cues: Cues) -> int:
     """"SME" + "AI Accelerator": capitalised words glued before a model entity
     belong to it (the model often drops an acronym in front)."""
     start = ent.start
-    alpha = [t for t in ent.sent if t.is_alpha and len(t) > 1]
-    if alpha and sum(t.is_upper for t in alpha) >= 0.6 * len(alpha):
-        return start  # a line in capitals ("LUCHA CONTRA INCENDIOS Mérida"): every word looks like an acronym
+    if in_capitals(ent.sent):
+        return start
     while start > ent.sent.start and start > ent.start - 2:
         tok = doc[start - 1]
         if not free_word(tok, cues) or tok.is_sent_start or "\n" in tok.whitespace_ or not tok.is_upper:
@@ -170,9 +176,9 @@ def headline(sent: Span) -> bool:
 def extend_name(doc: Doc, ent: Span, cues: Cues) -> int:
     """A known organisation followed by capitalised words names something else
     ("OpenAI Academy"): the ruler's match blocks the model, so extend it here.
-    Headlines in title case are left alone."""
+    Headlines in title case and lines in capitals are left alone."""
     sent = ent.sent
-    if headline(sent) or not doc[ent.end - 1].text[:1].isupper():
+    if headline(sent) or in_capitals(sent) or not doc[ent.end - 1].text[:1].isupper():
         # a name ending in a lower-case word ("Académie française") is complete: a capital
         # after it opens something else (an OCR line without its full stop)
         return ent.end

@@ -626,3 +626,12 @@ def test_a_place_named_by_a_lower_case_head_noun_is_kept(fr_nlp, kb):
     # a lower-case word that heads no place is still no name
     assert not [m for m in _run(fr_nlp, kb, "Les performances de l'intelligence artificielle progressent.")
                 if m.text[0].islower()]
+
+
+def test_a_known_name_does_not_grow_over_a_line_in_capitals(kb):
+    es = spacy_pipeline("es", kb)
+    found = {(m.text, m.label) for m in _run(es, kb, "EL PP ABRE OFICINA EN MADRID")}
+    assert ("PP", "ORG") in found and not [t for t, _ in found if t.startswith("PP ")], found
+    # in a sentence, capitalised words after a known name still make a longer one
+    assert ("OpenAI Academy", "ORG") in {(m.text, m.label) for m in
+                                         _run(es, kb, "OpenAI Academy abre en París su primera sede europea.")}
