@@ -306,9 +306,7 @@ def _type_by_cues(cands: list[Cand], doc: Doc, text: str, cues: Cues, domains: s
             if label is not None:
                 c.label = c.cue = label
         prev = c
-    if not cues.lone_first_word_rule:
-        return cands
-    return [c for c in cands if c.cue or not lone_first_word(c, doc, cands)]
+    return [c for c in cands if not cues.lone_first_word_rule or c.cue or not lone_first_word(c, doc, cands)]
 
 
 # ------------------------------------------------------------------ step 5: one label per name
