@@ -124,7 +124,7 @@ def cues_for(lang: str | None) -> Cues:
         legal_form_re=re.compile(rf"\b((?:[A-ZÀ-ÞĄĆĘŁŃŚŹŻ][\w&.\-]*\s){{1,4}}(?:{_alt(words('legal_forms'))}))(?=\W|$)"),
         ministry_re=_ministry_re(words("ministry_heads"), words("conjunctions")),
         # a lower-case head noun, then a capitalised word further on
-        place_head_re=re.compile(rf"(?:{_alt(words('place_heads'))})\b.*?\b[A-ZÀ-ÞĄĆĘŁŃŚŹŻ]", re.DOTALL),
+        place_head_re=re.compile(rf"(?:{_alt(words('place_heads'))})(?!\w).*?\b[A-ZÀ-ÞĄĆĘŁŃŚŹŻ]", re.DOTALL),
     )
 
 

@@ -635,3 +635,12 @@ def test_a_known_name_does_not_grow_over_a_line_in_capitals(kb):
     # in a sentence, capitalised words after a known name still make a longer one
     assert ("OpenAI Academy", "ORG") in {(m.text, m.label) for m in
                                          _run(es, kb, "OpenAI Academy abre en París su primera sede europea.")}
+
+
+@pytest.mark.parametrize("lang, text, heads_a_place", [
+    ("fr", "mer de Béring", True), ("fr", "province de Namur", True), ("pl", "ul. Marszałkowska", True),
+    ("it", "piazza Duomo", True), ("fr", "merveille de Paris", False), ("fr", "mer du nord", False),
+    ("pl", "ulewa w Gdańsku", False),
+])
+def test_place_heads_open_a_place_only_before_a_capitalised_word(lang, text, heads_a_place):
+    assert bool(cues_for(lang).place_head_re.match(text)) is heads_a_place
