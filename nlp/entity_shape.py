@@ -46,7 +46,9 @@ def clean_mention(text: str, start: int, keep_capital_article: bool = False,
     cues = cues or cues_for("fr")
     full, start0 = text, start
     m = cues.run_on_re.match(text)
-    if m:  # "X. Le ministre": the model ran over an abbreviation's full stop into the next sentence
+    if m and len(text[m.end():].split()) == 1:
+        text = m.group().rstrip()  # "Washington D.C. The": only the next sentence's opener ran on
+    elif m:  # "X. Le ministre": the model ran over an abbreviation's full stop into the next sentence
         start += m.end()
         text = text[m.end():]
     while True:

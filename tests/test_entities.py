@@ -74,6 +74,7 @@ def test_label_mapping(model, ours):
     ("« Dust »", 5, ("Dust", 7, 11)),
     ("the European Commission", 0, ("European Commission", 4, 23)),
     ("X. Le ministre", 0, ("ministre", 6, 14)),
+    ("Washington D.C. The", 12, ("Washington D.C.", 12, 27)),
     # the full stop of a final initial or name suffix is the name's; a sentence's is not
     ("U.S.", 0, ("U.S.", 0, 4)),
     ("Marcin S.,", 3, ("Marcin S.", 3, 12)),
