@@ -115,7 +115,8 @@ class Store:
         """
         for art in arts:  # fingerprints computed before taking the write lock, where extraction did not
             if art.minhash is None:
-                art.minhash, art.shingles, art.bands = *minhash(art.text), None
+                art.minhash, art.shingles = minhash(art.text)
+                art.bands = None  # keys given without their signature cannot be trusted
             if art.bands is None:  # band keys hashed once per article (lookup and insert)
                 art.bands = lsh_bands(art.minhash) if art.minhash else []
         keys = [art.bands for art in arts]

@@ -35,6 +35,7 @@ from nlp.entity_shape import (
     extend_name,
     free_word,
     headline,
+    in_capitals,
     is_common_phrase,
     is_junk,
     legal_form_names,
@@ -177,7 +178,7 @@ def _cued_names(doc: Doc, cands: list[Cand], text: str, cues: Cues) -> list[Cand
         i += 1
         if tok.ent_type or not free_word(tok, cues) or line_initial(tok) or tok.text in cues.acronym_stop:
             continue
-        if not ends_with_cue(_preceding(text, tok.idx), cues.org_before_strong) or _shouting(tok.sent):
+        if not ends_with_cue(_preceding(text, tok.idx), cues.org_before_strong) or in_capitals(tok.sent):
             continue
         end = tok.i + 1
         while (end < len(doc) and end - tok.i < 3 and doc[end - 1].whitespace_ == " " and not doc[end].is_sent_start
@@ -188,12 +189,6 @@ def _cued_names(doc: Doc, cands: list[Cand], text: str, cues: Cues) -> list[Cand
             out.append(Cand(span.start_char, span.end_char, span.text, "ORG", None, cue="ORG"))
         i = end
     return out
-
-
-def _shouting(sent) -> bool:  # sent: a spaCy Span
-    """A line in capitals ("PARTY WINS VOTE"): its capitals mark nothing."""
-    alpha = [t for t in sent if t.is_alpha and len(t) > 1]
-    return bool(alpha) and sum(t.is_upper for t in alpha) >= 0.6 * len(alpha)
 
 
 def _ministries(cands: list[Cand], text: str, cues: Cues) -> list[Cand]:
@@ -290,7 +285,7 @@ def _type_by_cues(cands: list[Cand], doc: Doc, text: str, cues: Cues, domains: s
         if c.kb_id is None:
             before = _preceding(text, c.start)
             span = doc.char_span(c.start, c.end, alignment_mode="expand")
-            loud = span is not None and c.text.isupper() and _shouting(span.sent)
+            loud = span is not None and c.text.isupper() and in_capitals(span.sent)
             m = cues.place_after_re.match(text, c.end)
             after_cand = starts.get(m.end()) if m else None
             ctx = CueContext(
