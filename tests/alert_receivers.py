@@ -115,7 +115,8 @@ class Webhook:
         """Come up (on the port held since construction)."""
         self.server.server_activate()
         self._serving = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        # a short poll: shutdown() waits for the loop's next wake-up (0.5 s by default)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def _handler(self):
         hook = self

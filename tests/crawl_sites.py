@@ -113,7 +113,8 @@ def serve_in(stack: ExitStack, host: str, handler) -> str:
     down, then closed); returns the base URL with the port the system chose."""
     server = ThreadingHTTPServer((host, 0), handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # a short poll: shutdown() waits for the loop's next wake-up (0.5 s by default)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     stack.callback(server.server_close)
     stack.callback(server.shutdown)
     return f"http://{host}:{server.server_address[1]}"

@@ -73,7 +73,8 @@ def serve_site(root: Path | None = None):
             server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(root / slug, bases))
             server.daemon_threads = True
             bases[slug] = f"http://127.0.0.1:{server.server_address[1]}"
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            # a short poll: shutdown() waits for the loop's next wake-up (0.5 s by default, per server)
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
             servers.append(server)
         yield bases
     finally:
