@@ -35,6 +35,7 @@ import functools
 import logging
 import os
 import re
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,29 @@ class UnsupportedLanguage(VeilleError, ValueError):
 _NEWLINE = re.compile("\n")
 
 
+def _spacy():
+    """spaCy, imported as if torch were not installed.
+
+    thinc, spaCy's machine-learning library, imports torch (when present) only to detect it:
+    1.8 of spaCy's 2.7 s of import. No pipeline veille loads runs on torch (CNN tok2vec on
+    numpy), and thinc's own "no torch" branch handles the ImportError. torch stays importable
+    afterwards, for the sentence-transformers encoders (`nlp.embed`).
+    """
+    if "spacy" in sys.modules or "torch" in sys.modules:
+        import spacy
+
+        return spacy
+    sys.modules["torch"] = None  # `import torch` raises ImportError while this is here
+    try:
+        import spacy
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+    return spacy
+
+
 def _register_components() -> None:
+    _spacy()
     from spacy.language import Language
 
     if "veille_line_breaks" in Language.factories:
@@ -132,7 +155,7 @@ def supported() -> tuple[str, ...]:
 
 def resolve(lang: str, size: str = "md", trained: bool | None = None) -> Source:
     """The statistical model `lang` gets, by the precedence of the module docstring."""
-    import spacy
+    spacy = _spacy()
 
     if trained is None:
         listed = {c.strip() for c in os.environ.get("VEILLE_NER_TRAINED", "").split(",")}
@@ -206,15 +229,20 @@ def _keep_initials(nlp: Language) -> None:
 def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
     import spacy
 
+    from nlp.regex_cache import kept
+
     _register_components()
     t0 = time.perf_counter()
-    if source.kind == "trained":
-        nlp = _load_trained(source.name)
-    elif source.kind == "packaged":
-        # exclude (not merely disable): the parser and tagger weights are never read
-        nlp = spacy.load(source.name, exclude=list(UNUSED))
-    else:
-        nlp = spacy.blank(lang)
+    # the language data's tokenizer patterns compile once per machine, not once per process
+    # (French: 3 s of every load, see nlp.regex_cache)
+    with kept(f"spacy {spacy.__version__} {lang}"):
+        if source.kind == "trained":
+            nlp = _load_trained(source.name)
+        elif source.kind == "packaged":
+            # exclude (not merely disable): the parser and tagger weights are never read
+            nlp = spacy.load(source.name, exclude=list(UNUSED))
+        else:
+            nlp = spacy.blank(lang)
     if source.kind != "blank" and "ner" not in nlp.pipe_names:
         raise VeilleError(f"{source.name}: no 'ner' component (has {', '.join(nlp.pipe_names) or 'none'})")
     _keep_initials(nlp)
