@@ -11,23 +11,21 @@ first time, and on later loads puts ready Pattern objects in `re`'s own cache, w
 make (the C engine validates the code it is given, and the file is keyed by the Python build
 and the engine's version), so tokenisation is unchanged.
 
-The files live in `$VEILLE_CACHE_DIR`, else the user cache directory (`platformdirs`). Any
+The files live in veille's cache directory (`nlp.caches`). Any
 problem (no CPython `re` internals as expected, an unreadable or foreign file, a read-only
 directory) only means the patterns are compiled as usual.
 """
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
-import os
 import re
-import sys
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+
+from nlp.caches import cache_file, write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +33,10 @@ MIN_LENGTH = 5000  # shorter patterns compile in milliseconds: not worth a file
 _lock = threading.Lock()
 
 
-def cache_dir() -> Path:
-    from platformdirs import user_cache_dir
-
-    return Path(os.environ.get("VEILLE_CACHE_DIR") or user_cache_dir("veille", appauthor=False))
-
-
 def _file(name: str) -> Path:
     import _sre
 
-    build = f"{sys.version}|{sys.implementation.cache_tag}|{_sre.MAGIC}|{_sre.CODESIZE}|{name}"
-    return cache_dir() / f"regex-{hashlib.sha256(build.encode()).hexdigest()[:16]}.json"
+    return cache_file("regex", f"{_sre.MAGIC}|{_sre.CODESIZE}|{name}", ".json")
 
 
 def _internals():
@@ -103,15 +94,8 @@ def _preload(path: Path) -> bool:
 
 
 def _save(path: Path, entries: list) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(entries, fh)
-        os.replace(tmp, path)  # readers see the old file or the whole new one
+    if write_atomically(path, lambda fh: fh.write(json.dumps(entries).encode("utf-8"))):
         log.info("regex cache: %d compiled patterns kept in %s", len(entries), path)
-    except OSError as exc:
-        log.info("regex cache not written (%s)", exc)
 
 
 class _Recorder:

@@ -1,4 +1,5 @@
-"""nlp.regex_cache: large compiled patterns stored once, then built from the file, unchanged."""
+"""Files veille derives once per machine (nlp.caches): large compiled patterns (nlp.regex_cache)
+and py3langid's model (nlp.language), each read back equal to what the package itself builds."""
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nlp import regex_cache
+from nlp import language, regex_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = [f"mot{i}-compose{i % 7}" for i in range(900)]  # about 13,000 characters once joined
@@ -117,3 +118,42 @@ def test_the_french_pipeline_tokenises_the_same_from_the_cache(tmp_path):
     tokens = json.loads(runs[0].stdout)
     assert json.loads(runs[1].stdout) == tokens
     assert {"Île-de-France", "Saint-Étienne-du-Rouvray", "l'", "Aujourd'hui"} <= set(tokens)
+
+
+LANGID_TEXTS = ["La startup Aplicat capte 3 M€ auprès de Caixa Capital Risc.", "Der Bund fördert KI in Berlin.",
+                "OpenAI opens its first office in Paris.", "W Warszawie otwarto nowe biuro.", "ok", ""]
+
+
+def _packaged_identifier():
+    from py3langid.langid import _load_identifier
+
+    return _load_identifier(norm_probs=True, langs=list(language.EUROPEAN))
+
+
+@pytest.fixture
+def fresh_langid(cache):
+    language._identifier.cache_clear()
+    yield cache
+    language._identifier.cache_clear()
+
+
+def test_the_language_model_from_the_cache_ranks_as_py3langids_own(fresh_langid):
+    reference = _packaged_identifier()
+    built = language._identifier()  # no file yet: inflated from the package, then written
+    [path] = fresh_langid.glob("langid-*.npz")
+    written = path.stat().st_mtime_ns
+    language._identifier.cache_clear()
+    loaded = language._identifier()  # from the file
+    assert path.stat().st_mtime_ns == written
+    for text in LANGID_TEXTS:
+        assert built.rank(text) == loaded.rank(text) == reference.rank(text), text
+    assert loaded.classify("Die Bundesregierung fördert künstliche Intelligenz.")[0] == "de"
+
+
+def test_a_damaged_language_model_file_is_rebuilt(fresh_langid):
+    language._identifier()
+    [path] = fresh_langid.glob("langid-*.npz")
+    path.write_bytes(path.read_bytes()[:1000])  # cut short, as by a full disk
+    language._identifier.cache_clear()
+    assert language._identifier().rank(LANGID_TEXTS[0]) == _packaged_identifier().rank(LANGID_TEXTS[0])
+    assert path.stat().st_size > 1_000_000

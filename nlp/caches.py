@@ -1,0 +1,48 @@
+"""Where veille keeps what it can rebuild: files derived from installed packages, once per machine.
+
+`$VEILLE_CACHE_DIR`, else the user cache directory (`platformdirs`: ~/.cache/veille on Linux).
+Deleting it is always safe; each file is rebuilt on first use. Writes are atomic (a temporary
+file renamed over the old one), so concurrent processes read a whole file or none.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+log = logging.getLogger(__name__)
+
+
+def cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(os.environ.get("VEILLE_CACHE_DIR") or user_cache_dir("veille", appauthor=False))
+
+
+def cache_file(kind: str, key: str, suffix: str) -> Path:
+    """The file for `kind` derived under `key` (versions of what it depends on) and this Python."""
+    digest = hashlib.sha256(f"{sys.version}|{sys.implementation.cache_tag}|{key}".encode()).hexdigest()[:16]
+    return cache_dir() / f"{kind}-{digest}{suffix}"
+
+
+def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> bool:
+    """`write(fh)` into a temporary file next to `path`, then renamed over it; False (logged) on
+    an OS error, e.g. a read-only or full disk: the caller then just goes without its cache."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+        return True
+    except OSError as exc:
+        log.info("cache file %s not written (%s)", path, exc)
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
+        return False
