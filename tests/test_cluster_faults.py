@@ -82,7 +82,9 @@ def test_a_writer_killed_between_commit_and_acknowledgement_stores_the_batch_onc
         seed(client, keys, write_sources(tmp_path / "sources.toml", sites))
         assert crawl_worker(redis_url, "w", "--parallel", "3").wait(timeout=300) == 0
     assert client.xlen(keys.articles) == 18  # 15 articles and 3 finished-source reports
-    crashed = writer(redis_url, db, "--no-enrich", "--batch", "4", "--until-empty", env={CRASH_HOOK: "1"})
+    # a short lease: it is what the restarted writer waits out, since the crashed one never unlocks
+    crashed = writer(redis_url, db, "--no-enrich", "--batch", "4", "--until-empty", "--lease", "5s",
+                     env={CRASH_HOOK: "1"})
     assert crashed.wait(timeout=120) == 3  # the hook: os._exit right after the first commit
     assert len(article_rows(db)) == 4
     assert client.xpending(keys.articles, "writer")["pending"] == 4  # committed, never acknowledged

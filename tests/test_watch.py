@@ -142,7 +142,7 @@ def _db_rows(db: str, sql: str) -> list[tuple]:
 
 
 def test_sigterm_mid_crawl_loses_nothing_and_a_restart_sends_each_alert_once(tmp_path, mail):
-    sites = [WatchedSite(name, articles=0, delay=1.5) for name in ("La Gazette", "Le Courrier")]
+    sites = [WatchedSite(name, articles=0, delay=0.75) for name in ("La Gazette", "Le Courrier")]
     for site in sites:
         for i in range(6):
             lead = f"Bpifrance soutient le projet {i} de {site.name}."
@@ -151,7 +151,7 @@ def test_sigterm_mid_crawl_loses_nothing_and_a_restart_sends_each_alert_once(tmp
     with serve_sites(sites):
         sources = write_sources(tmp_path / "sources.toml", [s.source() for s in sites])
         db, config = str(tmp_path / "veille.db"), write_config(tmp_path, mail)
-        # two pages at a time, 1.5 s each: the crawl takes ~9 s, and is stopped within its first seconds
+        # two pages at a time, 0.75 s each: the crawl takes ~4.5 s, and is stopped after its first article
         watch = Watch(tmp_path, db, sources, "--every", "1h", "-s", "CONCURRENT_REQUESTS=2", config=config)
         try:
             watch.wait_for(lambda: _db_rows(db, "SELECT COUNT(*) FROM articles") not in ([], [(0,)]),
