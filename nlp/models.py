@@ -72,7 +72,7 @@ class UnsupportedLanguage(VeilleError, ValueError):
 _NEWLINE = re.compile("\n")
 
 
-def _spacy():
+def import_spacy():
     """spaCy, imported as if torch were not installed.
 
     thinc, spaCy's machine-learning library, imports torch (when present) only to detect it:
@@ -94,7 +94,7 @@ def _spacy():
 
 
 def _register_components() -> None:
-    _spacy()
+    import_spacy()
     from spacy.language import Language
 
     if "veille_line_breaks" in Language.factories:
@@ -155,7 +155,7 @@ def supported() -> tuple[str, ...]:
 
 def resolve(lang: str, size: str = "md", trained: bool | None = None) -> Source:
     """The statistical model `lang` gets, by the precedence of the module docstring."""
-    spacy = _spacy()
+    spacy = import_spacy()
 
     if trained is None:
         listed = {c.strip() for c in os.environ.get("VEILLE_NER_TRAINED", "").split(",")}
