@@ -186,7 +186,7 @@ def test_a_failing_source_is_polled_less_and_less_often(tmp_path):
         sources = write_sources(tmp_path / "sources.toml", [good.source(), bad.source()])
         db = str(tmp_path / "veille.db")
         watch = Watch(tmp_path, db, sources, "--every", "1s", "--quiet-factor", "1", "--max-backoff", "4s",
-                      "--rounds", "6")
+                      "--rounds", "5")
         try:
             assert watch.proc.wait(120) == 0, watch.tail()
         finally:
