@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import pickle
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 log = logging.getLogger(__name__)
 
@@ -46,3 +47,24 @@ def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> bool:
         if tmp and os.path.exists(tmp):
             os.unlink(tmp)
         return False
+
+
+def cached_object(path: Path, build: Callable[[], Any]) -> Any:
+    """The object pickled at `path`, else `build()`, pickled there for the next process.
+
+    Unpickling runs code, so only a file this user owns and nobody else may write is read (as
+    mkstemp leaves it); any other file, or one that does not load, is rebuilt and replaced.
+    """
+    try:
+        st = path.stat()
+        if st.st_uid == os.getuid() and not st.st_mode & 0o022:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        log.warning("cache file %s is not this user's own: rebuilt", path)
+    except FileNotFoundError:
+        pass
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError) as exc:
+        log.warning("cache file %s unusable (%s): rebuilt", path, exc)
+    value = build()
+    write_atomically(path, lambda fh: pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL))
+    return value

