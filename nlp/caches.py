@@ -31,6 +31,13 @@ def cache_file(kind: str, key: str, suffix: str) -> Path:
     return cache_dir() / f"{kind}-{digest}{suffix}"
 
 
+def derived_from(source: Path, version: str) -> str:
+    """The key of a file derived from the package file `source`: the package's version, and the
+    file's size and time, so a reinstall that changes it makes a new key."""
+    st = source.stat()
+    return f"{version}|{st.st_size}|{st.st_mtime_ns}"
+
+
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> bool:
     """`write(fh)` into a temporary file next to `path`, then renamed over it; False (logged) on
     an OS error, e.g. a read-only or full disk: the caller then just goes without its cache."""

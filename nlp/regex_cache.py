@@ -3,13 +3,13 @@
 Importing spaCy's French language data builds one regular expression of 1.45 million
 characters (the hyphenated and elided words its tokenizer keeps whole, matched with
 IGNORECASE), and CPython's `re` compiler spends about 3 seconds on it in every process that
-loads French: each `veille analyze`, enrichment worker and watch round. CPython caches compiled
-patterns only in memory, so this module records what the compiler produced for such patterns
-(`_sre.compile`'s arguments: the pattern, its flags, the compiled code and group tables) the
-first time, and on later loads puts ready Pattern objects in `re`'s own cache, where
-`re.compile` finds them. Built from stored code, a pattern is the one the compiler would
-make (the C engine validates the code it is given, and the file is keyed by the Python build
-and the engine's version), so tokenisation is unchanged.
+loads French: each `veille analyze`, `veille enrich`, enrichment worker and `veille watch`.
+CPython caches compiled patterns only in memory, so this module records what the compiler
+produced for such patterns (`_sre.compile`'s arguments: the pattern, its flags, the compiled
+code and group tables) the first time, and on later loads puts ready Pattern objects in `re`'s
+own cache, where `re.compile` finds them. Built from stored code, a pattern is the one the
+compiler would make (the C engine validates the code it is given, and the file is keyed by the
+Python build and the engine's version), so tokenisation is unchanged.
 
 The files live in veille's cache directory (`nlp.caches`). Any
 problem (no CPython `re` internals as expected, an unreadable or foreign file, a read-only

@@ -30,7 +30,8 @@ def pytest_xdist_auto_num_workers(config):
         return None
     import psutil
 
-    return (psutil.cpu_count(logical=False) or os.cpu_count() or 1) + 1
+    logical = config.option.numprocesses == "logical"  # `-n logical` asks for threads, not cores
+    return (psutil.cpu_count(logical=logical) or os.cpu_count() or 1) + 1
 
 
 class NetworkRefused(RuntimeError):
