@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from crawler import launch
 from nlp.errors import VeilleError
 
 LOG_ROTATE_BYTES = 10 * 1024 * 1024  # past this, <db>.crawl.log moves to <db>.crawl.log.1 (one kept)
@@ -62,25 +63,30 @@ def run_crawl(
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in crawler.stats.get_stats().items()}
 
 
-def crawl_command(db: str, sources: str | None = None, spider: str = "sources", settings: dict | None = None,
-                  since: str | None = None, stats_path: str | None = None, only: str | None = None) -> list[str]:
-    """The command line that runs one crawl in a child process."""
-    cmd = [sys.executable, "-m", "crawler.crawl", "--db", db, "--spider", spider]
+def crawl_args(db: str, sources: str | None = None, spider: str = "sources", settings: dict | None = None,
+               since: str | None = None, stats_path: str | None = None, only: str | None = None) -> list[str]:
+    """The arguments of `main` (and of `python -m crawler.crawl`) for one crawl."""
+    args = ["--db", db, "--spider", spider]
     if stats_path:
-        cmd += ["--stats", stats_path]
+        args += ["--stats", stats_path]
     if sources:
-        cmd += ["--sources", sources]
+        args += ["--sources", sources]
     if since:
-        cmd += ["--since", since]
+        args += ["--since", since]
     if only:
-        cmd += ["--only", only]
+        args += ["--only", only]
     for k, v in (settings or {}).items():
-        cmd += ["-s", f"{k}={v}"]
-    return cmd
+        args += ["-s", f"{k}={v}"]
+    return args
 
 
-def open_log(log_file: str, cmd: list[str], rotate_bytes: int = LOG_ROTATE_BYTES):
-    """`log_file` opened for appending, after a header line naming this run.
+def crawl_command(*args, **kwargs) -> list[str]:
+    """The command line that runs one crawl in a fresh interpreter (the arguments of `crawl_args`)."""
+    return [sys.executable, "-m", "crawler.crawl", *crawl_args(*args, **kwargs)]
+
+
+def start_log(log_file: str, args: list[str], rotate_bytes: int = LOG_ROTATE_BYTES) -> None:
+    """Append a header line naming this run to `log_file`, where the crawl then appends its log.
 
     Appending keeps the log of the previous runs (a cron job's failure is read after the next
     run started); past `rotate_bytes` the old log moves to `<log>.1`, so it never grows unbounded.
@@ -90,18 +96,16 @@ def open_log(log_file: str, cmd: list[str], rotate_bytes: int = LOG_ROTATE_BYTES
             os.replace(log_file, log_file + ".1")
     except FileNotFoundError:
         pass
-    fh = open(log_file, "a", encoding="utf-8")  # noqa: SIM115 (the caller closes it after the child exits)
     when = datetime.now(UTC).isoformat(timespec="seconds")
-    fh.write(f"\n===== veille crawl {when} pid {os.getpid()}: {' '.join(cmd[1:])}\n")
-    fh.flush()
-    return fh
+    with open(log_file, "a", encoding="utf-8") as fh:
+        fh.write(f"\n===== veille crawl {when} pid {os.getpid()}: -m crawler.crawl {' '.join(args)}\n")
 
 
 def crawl_in_subprocess(db: str, sources: str | None = None, spider: str = "sources",
                         settings: dict | None = None, since: str | None = None, timeout: float = 600,
                         log_file: str | None = None, on_progress: Callable[[dict], None] | None = None,
                         only: str | None = None) -> dict:
-    """Run `run_crawl` in a fresh Python process; returns its stats.
+    """Run `run_crawl` in a process of its own (`crawler.launch`); returns its stats.
 
     Raises SourceError (before starting anything) when the sources file is unusable,
     CrawlTimeout past `timeout` seconds, CrawlError when the child fails.
@@ -118,14 +122,13 @@ def crawl_in_subprocess(db: str, sources: str | None = None, spider: str = "sour
     if on_progress is not None:
         progress_path = stats_path[:-5] + ".progress.json"
         settings["VEILLE_PROGRESS"] = progress_path
-    cmd = crawl_command(db, sources, spider, settings, since, stats_path, only)
-    stderr = open_log(log_file, cmd) if log_file else subprocess.DEVNULL
+    args = crawl_args(db, sources, spider, settings, since, stats_path, only)
+    if log_file:
+        start_log(log_file, args)
     try:
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=stderr)
+        proc = launch.start("crawler.crawl", args, stderr=log_file or launch.DISCARD)
         _wait(proc, timeout, progress_path, on_progress, log_file)
     finally:
-        if log_file:
-            stderr.close()
         if progress_path and os.path.exists(progress_path):
             os.unlink(progress_path)
     try:

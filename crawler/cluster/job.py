@@ -10,7 +10,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import select
+import signal
 import sys
+import threading
+import time
 
 HOST_SLOTS = "crawler.cluster.politeness.HostSlotsMiddleware"
 CLAIMS = "crawler.cluster.claims.ClusterKnownUrlMiddleware"
@@ -67,20 +71,40 @@ def run_job(job: dict, job_id: str, redis_url: str, prefix: str, overrides: dict
     return crawler.stats.get_stats()
 
 
-def _die_with_parent() -> None:
-    """Linux: this process gets SIGKILL when the crawl worker that started it dies.
+def _die_with_worker(pid: int) -> None:
+    """This process is killed as soon as the crawl worker `pid` ends.
 
     A job whose worker died is taken over by another worker; a crawl left running here would
-    fetch its pages a second time, alongside the new owner.
+    fetch its pages a second time, alongside the new owner. The worker is not our parent (the
+    fork server of `crawler.launch` is), so a thread watches it: through a pidfd on Linux,
+    else by asking every half second whether it is still there.
     """
-    if sys.platform.startswith("linux"):
-        import ctypes
-        import signal
+    try:
+        fd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        os._exit(1)  # the worker died before we started watching
+    except (AttributeError, OSError):  # no pidfd here (not Linux, or a kernel before 5.3)
+        fd = None
 
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the worker died before prctl took effect
-            os._exit(1)
+    def watch() -> None:
+        if fd is not None:
+            select.select([fd], [], [])  # readable once the worker has exited
+        else:
+            while _alive(pid):
+                time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="die-with-worker", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def main(argv=None) -> int:
@@ -89,9 +113,10 @@ def main(argv=None) -> int:
     p.add_argument("--prefix", default="veille")
     p.add_argument("--job-id", required=True)
     p.add_argument("--claim-ms", type=int, default=900_000)
+    p.add_argument("--worker-pid", type=int, help="die when this process ends (default: our parent)")
     p.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
     args = p.parse_args(argv)
-    _die_with_parent()
+    _die_with_worker(args.worker_pid or os.getppid())
     job = json.loads(sys.stdin.read())  # the job's fields: a source table can be long for argv
     stats = run_job(job, args.job_id, args.redis, args.prefix, dict(kv.split("=", 1) for kv in args.settings),
                     args.claim_ms)

@@ -1,7 +1,7 @@
 """`veille cluster crawl`: a crawl worker, one consumer of the sources stream's `crawl` group.
 
 It runs up to `parallel` jobs at once, each a Scrapy crawl of one source in its own process
-(`crawler.cluster.job`): per-source politeness is then exactly today's, since only one process
+(`crawler.cluster.job`, forked by `crawler.launch`): per-source politeness is then exactly today's, since only one process
 crawls a source at a time. A job is acknowledged only when its crawl process has exited after
 handing every article to the articles stream. While a job runs its lease is renewed (XCLAIM of
 our own message resets its idle time); a worker that dies stops renewing, and after `lease`
@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 
+from crawler import launch
 from crawler.cluster import GROUPS, Keys, drop, ensure_group, heartbeat, text
 from crawler.cluster.seed import job_source
 
@@ -28,7 +29,7 @@ MAX_DELIVERIES = 5  # a job handed out more often than this killed its workers: 
 
 @dataclass
 class Running:
-    proc: subprocess.Popen
+    proc: launch.Child | subprocess.Popen
     source: str
     started: float = field(default_factory=time.monotonic)
 
@@ -47,7 +48,7 @@ class CrawlWorker:
         self.parallel, self.lease = parallel, lease
         self.settings = settings or {}
         self.claim_ms = claim_ms
-        self.log_file = log_file  # where the crawl processes write their logs (default: our stderr)
+        self.log_file = log_file  # a file the crawl processes append their logs to (default: our stderr)
         self.running: dict[bytes, Running] = {}
         self.report = WorkerReport()
         self._renewed = 0.0
@@ -112,13 +113,12 @@ class CrawlWorker:
 
     def _start(self, msg_id: bytes, fields: dict) -> None:
         source, _ = job_source(fields)
-        cmd = [sys.executable, "-m", "crawler.cluster.job", "--redis", self.url, "--prefix", self.keys.prefix,
-               "--job-id", text(msg_id), "--claim-ms", str(self.claim_ms)]
+        args = ["--redis", self.url, "--prefix", self.keys.prefix, "--job-id", text(msg_id),
+                "--claim-ms", str(self.claim_ms), "--worker-pid", str(os.getpid())]
         for k, v in self.settings.items():
-            cmd += ["-s", f"{k}={v}"]
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self.log_file)
-        proc.stdin.write(json.dumps({text(k): text(v) for k, v in fields.items()}).encode("utf-8"))
-        proc.stdin.close()
+            args += ["-s", f"{k}={v}"]
+        proc = launch.start("crawler.cluster.job", args, stderr=self.log_file,
+                            stdin_text=json.dumps({text(k): text(v) for k, v in fields.items()}))
         self.running[msg_id] = Running(proc, source.name)
         log.info("crawling %s (job %s)", source.name, text(msg_id))
 

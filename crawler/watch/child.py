@@ -1,7 +1,7 @@
 """One poll round's crawl, in a child process the watch loop can look at and stop.
 
-Twisted's reactor cannot be restarted, so each round is a fresh `python -m crawler.crawl` (the
-command line of `crawler.crawl.crawl_command`) over a sources file of just the due sources.
+Twisted's reactor cannot be restarted, so each round is a new crawl process (`crawler.crawl`'s
+`main`, forked by `crawler.launch`) over a sources file of just the due sources.
 Unlike `crawl_in_subprocess`, starting it does not block: the watch process analyses what the
 child stores while it runs. The child gets its own session, so a Ctrl-C at the terminal reaches
 only the watch process, which decides how the child stops.
@@ -12,12 +12,12 @@ import json
 import logging
 import os
 import signal
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from crawler.crawl import crawl_command
+from crawler import launch
+from crawler.crawl import crawl_args
 from crawler.sources import Source
 
 log = logging.getLogger(__name__)
@@ -56,10 +56,11 @@ class CrawlChild:
         self._dir = tempfile.TemporaryDirectory(prefix="veille-watch-")
         self.stats_path = os.path.join(self._dir.name, "stats.json")
         sources_path = write_sources(sources, os.path.join(self._dir.name, "sources.toml"))
-        cmd = crawl_command(db, sources_path, spider, dict(settings or {}), since, self.stats_path)
+        args = crawl_args(db, sources_path, spider, dict(settings or {}), since, self.stats_path)
         self.log_file = log_file
-        self._log = open(log_file, "w") if log_file else subprocess.DEVNULL
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=self._log, start_new_session=True)
+        if log_file:
+            open(log_file, "w").close()  # one round's log: the child appends to an empty file
+        self.proc = launch.start("crawler.crawl", args, stderr=log_file or launch.DISCARD, new_session=True)
         self.started = time.monotonic()
         self.stopping_since: float | None = None
 
@@ -98,7 +99,5 @@ class CrawlChild:
                 stats = json.load(fh)
         except (OSError, ValueError):
             stats = {}
-        if self.log_file:
-            self._log.close()
         self._dir.cleanup()
         return stats
