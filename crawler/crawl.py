@@ -126,7 +126,10 @@ def crawl_in_subprocess(db: str, sources: str | None = None, spider: str = "sour
     if log_file:
         start_log(log_file, args)
     try:
-        proc = launch.start("crawler.crawl", args, stderr=log_file or launch.DISCARD)
+        try:
+            proc = launch.start("crawler.crawl", args, stderr=log_file or launch.DISCARD)
+        except OSError as exc:
+            raise CrawlError(f"could not start the crawl: {exc}") from exc
         _wait(proc, timeout, progress_path, on_progress, log_file)
     finally:
         if progress_path and os.path.exists(progress_path):
