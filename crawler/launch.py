@@ -56,6 +56,7 @@ PRELOAD = (
     "nlp.language",
 )
 DISCARD = ""  # `stderr=DISCARD`: the child's stderr goes to /dev/null (None: the caller's stderr)
+START_TIMEOUT = 120.0  # seconds for the server to fork a child (the first waits for the preload)
 UNKNOWN_EXIT = 255  # the status of a child whose server died before telling us how it ended
 
 
@@ -113,6 +114,7 @@ class _Server:
         self.proc = subprocess.Popen([sys.executable, "-m", "crawler.launch"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE)
         self._cond = threading.Condition()
+        self._write = threading.Lock()
         self._next = 0
         self._started: dict[int, dict] = {}  # request id -> its reply
         self._codes: dict[int, int] = {}  # pid -> exit status
@@ -123,15 +125,20 @@ class _Server:
         with self._cond:
             self._next += 1
             rid = request["id"] = self._next
+        line = json.dumps(request).encode("utf-8") + b"\n"
+        # written outside the condition: the reader thread must be free to take replies meanwhile
+        with self._write:
             try:
-                self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+                self.proc.stdin.write(line)
                 self.proc.stdin.flush()
             except OSError:
-                self.alive = False
-            self._cond.wait_for(lambda: rid in self._started or not self.alive)
+                pass  # the server is gone: the reader thread sees its end
+        with self._cond:
+            self._cond.wait_for(lambda: rid in self._started or not self.alive, timeout=START_TIMEOUT)
             reply = self._started.pop(rid, None)
         if reply is None:
-            raise OSError("the crawl launch server died; see the log above")
+            state = "died" if not self.alive else f"did not answer within {START_TIMEOUT:g} s"
+            raise OSError(f"the crawl launch server {state}; see the log above")
         if "error" in reply:
             raise OSError(f"could not start {request['module']}: {reply['error']}")
         return reply["pid"]
