@@ -1,8 +1,8 @@
-"""One cluster crawl job in its own process: `python -m crawler.cluster.job` (run by crawl workers).
+"""One cluster crawl job in its own process: `main`, as `python -m crawler.cluster.job` runs it.
 
-The crawl worker starts one such process per job, as `crawler.crawl` runs one crawl: a
-Twisted reactor cannot be restarted, and a process per job means a hostile page that crashes
-lxml, or a leak, costs one job, never the worker. Settings are the project's, with the store
+The crawl worker starts one such process per job (forked by `crawler.launch`), as
+`crawler.crawl` runs one crawl: a Twisted reactor cannot be restarted, and a process per job
+means a hostile page that crashes lxml, or a leak, costs one job, never the worker. Settings are the project's, with the store
 pipeline replaced by the stream pipeline and no database.
 """
 from __future__ import annotations
