@@ -97,7 +97,7 @@ def main(argv=None) -> int:
     if args.card_only:
         saved = json.loads((src.parent / "package_scores.json").read_text(encoding="utf-8"))
         card = render_card(args.lang, stats, info, saved["shipped"], saved["compare"], dir_size(dest),
-                           dest / "config.cfg")
+                           dest / "config.cfg", checkpoint=src.name)
         (dest / "MODEL_CARD.md").write_text(card, encoding="utf-8")
         return 0
     share = stats.get("dev_share", 0.0)  # trained on part of dev: score only the rest
@@ -108,7 +108,7 @@ def main(argv=None) -> int:
     scores = evaluate(str(dest), args.lang, args.data, dev_share=share)
     compare = [evaluate(name, args.lang, args.data, dev_share=share) for name in args.compare]
     card = render_card(args.lang, stats, info, scores, compare, dir_size(dest),
-                       dest / "config.cfg")
+                       dest / "config.cfg", checkpoint=src.name)
     (dest / "MODEL_CARD.md").write_text(card, encoding="utf-8")
     (src.parent / "package_scores.json").write_text(json.dumps({"shipped": scores, "compare": compare},
                                                                indent=1), encoding="utf-8")
