@@ -1,13 +1,13 @@
 """`veille cluster crawl`: a crawl worker, one consumer of the sources stream's `crawl` group.
 
 It runs up to `parallel` jobs at once, each a Scrapy crawl of one source in its own process
-(`crawler.cluster.job`, forked by `crawler.launch`): per-source politeness is then exactly today's, since only one process
-crawls a source at a time. A job is acknowledged only when its crawl process has exited after
-handing every article to the articles stream. While a job runs its lease is renewed (XCLAIM of
-our own message resets its idle time); a worker that dies stops renewing, and after `lease`
-seconds another worker takes the job over with XAUTOCLAIM and crawls the source again: the
-URLs stored meanwhile are skipped, the ones the dead worker had claimed are claimed again
-under the same job id.
+(`crawler.cluster.job`, forked by `crawler.launch`): per-source politeness is then exactly
+today's, since only one process crawls a source at a time. A job is acknowledged only when
+its crawl process has exited after handing every article to the articles stream. While a job
+runs its lease is renewed (XCLAIM of our own message resets its idle time); a worker that dies
+stops renewing, and after `lease` seconds another worker takes the job over with XAUTOCLAIM
+and crawls the source again: the URLs stored meanwhile are skipped, the ones the dead worker
+had claimed are claimed again under the same job id.
 """
 from __future__ import annotations
 
