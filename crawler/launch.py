@@ -148,7 +148,7 @@ class _Server:
             return self._code(pid)
 
     def _code(self, pid: int) -> int | None:
-        if pid not in self._codes and not self.alive and not _exists(pid):
+        if pid not in self._codes and not self.alive and not is_running(pid):
             self._codes[pid] = UNKNOWN_EXIT
         return self._codes.get(pid)
 
@@ -192,8 +192,8 @@ def _server() -> _Server:
         return _current
 
 
-def _exists(pid: int) -> bool:
-    """Whether `pid` is still running (a zombie nobody reaps has ended)."""
+def is_running(pid: int) -> bool:
+    """Whether process `pid` is still running (a zombie nobody reaps has ended)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as fh:
             return fh.read().rsplit(b")", 1)[1].split()[0] != b"Z"

@@ -16,6 +16,8 @@ import sys
 import threading
 import time
 
+from crawler import launch
+
 HOST_SLOTS = "crawler.cluster.politeness.HostSlotsMiddleware"
 CLAIMS = "crawler.cluster.claims.ClusterKnownUrlMiddleware"
 PRIVATE = "crawler.middlewares.PrivateDestinationMiddleware"
@@ -90,21 +92,11 @@ def _die_with_worker(pid: int) -> None:
         if fd is not None:
             select.select([fd], [], [])  # readable once the worker has exited
         else:
-            while _alive(pid):
+            while launch.is_running(pid):
                 time.sleep(0.5)
         os.kill(os.getpid(), signal.SIGKILL)
 
     threading.Thread(target=watch, name="die-with-worker", daemon=True).start()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def main(argv=None) -> int:
