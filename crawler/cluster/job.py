@@ -2,8 +2,8 @@
 
 The crawl worker starts one such process per job (forked by `crawler.launch`), as
 `crawler.crawl` runs one crawl: a Twisted reactor cannot be restarted, and a process per job
-means a hostile page that crashes lxml, or a leak, costs one job, never the worker. Settings are the project's, with the store
-pipeline replaced by the stream pipeline and no database.
+means a hostile page that crashes lxml, or a leak, costs one job, never the worker. Settings
+are the project's, with the store pipeline replaced by the stream pipeline and no database.
 """
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def _die_with_worker(pid: int) -> None:
 
     A job whose worker died is taken over by another worker; a crawl left running here would
     fetch its pages a second time, alongside the new owner. The worker is not our parent (the
-    fork server of `crawler.launch` is), so a thread watches it: through a pidfd on Linux,
+    launch server of `crawler.launch` is), so a thread watches it: through a pidfd on Linux,
     else by asking every half second whether it is still there.
     """
     try:
@@ -105,7 +105,7 @@ def main(argv=None) -> int:
     p.add_argument("--prefix", default="veille")
     p.add_argument("--job-id", required=True)
     p.add_argument("--claim-ms", type=int, default=900_000)
-    p.add_argument("--worker-pid", type=int, help="die when this process ends (default: our parent)")
+    p.add_argument("--worker-pid", type=int, help="the crawl worker: this job dies when it ends (default: our parent)")
     p.add_argument("-s", dest="settings", action="append", default=[], metavar="NAME=VALUE")
     args = p.parse_args(argv)
     _die_with_worker(args.worker_pid or os.getppid())
