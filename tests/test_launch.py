@@ -97,3 +97,21 @@ def test_a_child_outlives_a_dead_server_and_then_reads_as_unknown(tmp_path):
     assert child.wait(60) == launch.UNKNOWN_EXIT
     again = launch.start(PROBE, [str(tmp_path / "again.json"), "4", "0"])  # a new server
     assert again.wait(60) == 4
+
+
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "polling"])
+def test_a_cluster_job_dies_with_its_worker_though_the_worker_is_not_its_parent(pidfd):
+    worker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    hide = "" if pidfd else "del os.pidfd_open\n"
+    code = (f"import os, sys, time\n{hide}from crawler.cluster import job\n"
+            f"job._die_with_worker({worker.pid})\nprint('watching', flush=True)\ntime.sleep(60)\n")
+    job = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert job.stdout.readline().strip() == "watching"
+        worker.kill()
+        worker.wait()
+        assert job.wait(timeout=20) == -signal.SIGKILL  # it killed itself, seconds after its worker
+    finally:
+        for proc in (worker, job):
+            if proc.poll() is None:
+                proc.kill()
