@@ -19,13 +19,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.crawl_throughput import serve  # noqa: E402 (after the path it needs)
 
 SETTINGS = {"VEILLE_ONLY_LOOPBACK": "True", "DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "False",
             "LOG_LEVEL": "WARNING"}
@@ -36,33 +36,12 @@ ARTICLE = ("<html lang='fr'><head><title>Bpifrance ouvre un appel à projets</ti
            + "</article></body></html>")
 
 
-def _site() -> tuple[ThreadingHTTPServer, str]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
-            base = f"http://127.0.0.1:{self.server.server_port}"
-            if self.path == "/feed.xml":
-                body, kind = (f"<?xml version='1.0'?><rss version='2.0'><channel><title>Banc</title>"
-                              f"<link>{base}/</link><item><title>Bpifrance ouvre un appel à projets</title>"
-                              f"<link>{base}/article.html</link><pubDate>Tue, 01 Dec 2026 08:00:00 +0000</pubDate>"
-                              f"</item></channel></rss>"), "application/rss+xml"
-            elif self.path == "/article.html":
-                body, kind = ARTICLE, "text/html; charset=utf-8"
-            else:
-                self.send_error(404)
-                return
-            data = body.encode("utf-8")
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}"
+def _site_files(base: str) -> dict[str, tuple[bytes, str]]:
+    feed = (f"<?xml version='1.0'?><rss version='2.0'><channel><title>Banc</title><link>{base}/</link>"
+            f"<item><title>Bpifrance ouvre un appel à projets</title><link>{base}/article.html</link>"
+            f"<pubDate>Tue, 01 Dec 2026 08:00:00 +0000</pubDate></item></channel></rss>")
+    return {"/feed.xml": (feed.encode("utf-8"), "application/rss+xml"),
+            "/article.html": (ARTICLE.encode("utf-8"), "text/html; charset=utf-8")}
 
 
 def _children_cpu() -> float:
@@ -78,8 +57,9 @@ def main() -> None:
 
     from crawler.crawl import crawl_command, crawl_in_subprocess
 
-    server, base = _site()
-    with tempfile.TemporaryDirectory() as work:
+    files: dict[str, tuple[bytes, str]] = {}
+    with serve("127.0.0.1", files) as base, tempfile.TemporaryDirectory() as work:
+        files.update(_site_files(base))  # the feed links to the base URL, known once it listens
         sources = Path(work, "sources.toml")
         sources.write_text(f'[[source]]\nname = "Banc"\nhomepage = "{base}/"\nlang = "fr"\n'
                            f'feeds = ["{base}/feed.xml"]\nsitemaps = []\n', "utf-8")
@@ -98,7 +78,6 @@ def main() -> None:
             forked_wall.append(time.perf_counter() - t0)
         launch_servers = [c for c in psutil.Process().children() if "crawler.launch" in " ".join(c.cmdline())]
         times = launch_servers[0].cpu_times()
-    server.shutdown()
     preload = times.user + times.system
     forked_cpu = (times.children_user + times.children_system) / args.crawls
     fresh = {"wall": statistics.median(fresh_wall), "cpu": statistics.median(fresh_cpu)}
