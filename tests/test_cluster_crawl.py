@@ -80,6 +80,20 @@ def test_one_host_never_sees_more_than_its_concurrency_from_all_workers(redis_ur
         assert site.max_in_flight == 2  # reached, never passed
 
 
+def test_a_slot_is_renewed_while_its_request_outlasts_the_lease(redis_url, tmp_path):
+    # pages answer after 2.4 s and a slot's lease is 1.6 s: without renewals each worker would
+    # take the host's one slot while the other's request was still in flight
+    with serve_sites(1, delay=2.4, n_articles=3) as (site,):
+        path = tmp_path / "sources.toml"
+        path.write_text("".join(f'[[source]]\nname = "hub-{c}"\nhomepage = "{site.base}/"\n'
+                                f'feeds = ["{site.base}/feed.xml"]\n\n' for c in "ab"), "utf-8")
+        _run_cluster(redis_url, str(tmp_path / "slow.db"), str(path), workers=2, parallel="1",
+                     settings={"CONCURRENT_REQUESTS_PER_DOMAIN": "1", "VEILLE_CLUSTER_SLOT_LEASE": "1.6"})
+        hits = site.article_hits()
+        assert [hits[p] for p in site.article_paths()[:-1]] == [1, 1]
+        assert site.max_in_flight == 1
+
+
 def test_validators_saved_by_the_writer_make_the_next_jobs_feed_request_conditional(redis_url, tmp_path):
     from tests.crawl_sites import Route, article_html, rss, serve
 

@@ -4,9 +4,15 @@ flight to one host, whichever workers send them.
 Scrapy enforces that limit inside one process. Two sources on one host (or a feed linking to
 another outlet) can be crawled by two workers at once, and the limit would multiply by the
 number of processes; so each request first takes one of the host's slots in Redis (a sorted
-set of holders scored by lease expiry) and gives it back with its response. A worker that dies
-holding slots loses them when their lease ends. The host is the URL's host:port, Scrapy's
-per-domain key plus the port (the same thing on the web, distinct sites on loopback).
+set of holders scored by lease expiry) and gives it back with its response. The host is the
+URL's host:port, Scrapy's per-domain key plus the port (the same thing on the web, distinct
+sites on loopback).
+
+A crawl process that dies (its worker was killed, or the machine) cannot give its slots back.
+So a slot's lease is short (VEILLE_CLUSTER_SLOT_LEASE, 10 s) and the process renews the slots it
+holds every quarter of it while their requests are in flight: a dead holder's slots are free
+again within one lease, not a download timeout later. Before, with a lease of DOWNLOAD_TIMEOUT
++ 30 s, the workers that took over a killed worker's jobs waited a minute for its hosts.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ import asyncio
 import uuid
 from urllib.parse import urlsplit
 
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
 ACQUIRE = """
@@ -27,7 +34,24 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
 end
 return 0
 """
+# renew our own slots that are still there; one whose lease ran out (the process was stalled
+# past it) may have gone to another holder, so it is not taken back
+RENEW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local lost = 0
+for i, key in ipairs(KEYS) do
+  if redis.call('ZADD', key, 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i + 1]) == 0
+     and not redis.call('ZSCORE', key, ARGV[i + 1]) then
+    lost = lost + 1
+  else
+    redis.call('PEXPIRE', key, ARGV[1])
+  end
+end
+return lost
+"""
 META = "veille_host_slot"
+SLOT_LEASE = 10.0  # seconds; VEILLE_CLUSTER_SLOT_LEASE overrides it
 
 
 class HostSlotsMiddleware:
@@ -41,8 +65,13 @@ class HostSlotsMiddleware:
         self.prefix = prefix
         s = crawler.settings
         self.limit = s.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 8)
-        self.lease_ms = int((s.getfloat("DOWNLOAD_TIMEOUT", 180) + 30) * 1000)
+        self.lease_ms = int(s.getfloat("VEILLE_CLUSTER_SLOT_LEASE", SLOT_LEASE) * 1000)
         self._acquire = self.redis.register_script(ACQUIRE)
+        self._renew_script = self.redis.register_script(RENEW)
+        self.held: dict[str, str] = {}  # token -> host key, the slots our requests hold now
+        self._renewal = None
+        crawler.signals.connect(self._start_renewal, signal=signals.spider_opened)
+        crawler.signals.connect(self._stop_renewal, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -50,6 +79,25 @@ class HostSlotsMiddleware:
         if not url:
             raise NotConfigured
         return cls(crawler, url, crawler.settings.get("VEILLE_CLUSTER_PREFIX") or "veille")
+
+    def _start_renewal(self, spider=None) -> None:
+        from twisted.internet import task
+
+        self._renewal = task.LoopingCall(self.renew)
+        self._renewal.start(self.lease_ms / 4000, now=False)
+
+    def _stop_renewal(self, spider=None) -> None:
+        if self._renewal is not None and self._renewal.running:
+            self._renewal.stop()
+
+    def renew(self) -> None:
+        """Push back the lease of every slot held now (each quarter lease while crawling)."""
+        held = list(self.held.items())
+        if not held:
+            return
+        lost = self._renew_script(keys=[k for _t, k in held], args=[self.lease_ms, *(t for t, _k in held)])
+        if lost:
+            self.crawler.stats.inc_value("veille/cluster_slots_lost", lost)
 
     def _key(self, url: str) -> str:
         return f"{self.prefix}:host:{urlsplit(url).netloc.lower()}"
@@ -62,11 +110,13 @@ class HostSlotsMiddleware:
             await asyncio.sleep(wait)
             wait = min(wait * 2, 0.5)
         request.meta[META] = (key, token)
+        self.held[token] = key
         return None
 
     def _release(self, request) -> None:
         held = request.meta.pop(META, None)
         if held:
+            self.held.pop(held[1], None)
             self.redis.zrem(*held)
 
     def process_response(self, request, response, spider=None):
