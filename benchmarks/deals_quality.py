@@ -93,10 +93,12 @@ def _blank_pipeline(lang: str, kb):
     if lang not in _BLANK:
         import spacy
 
+        from nlp.kb_ruler import FACTORY, register
+
+        register()
         nlp = spacy.blank(lang)
         nlp.add_pipe("sentencizer")
-        ruler = nlp.add_pipe("entity_ruler", config={"overwrite_ents": True})
-        ruler.add_patterns(kb.ruler_patterns(lang))
+        nlp.add_pipe(FACTORY).set_patterns(kb.ruler_patterns(lang))
         _BLANK[lang] = nlp
     return _BLANK[lang]
 

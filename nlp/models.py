@@ -11,8 +11,8 @@ Sentences then come from a rule-based sentencizer plus line breaks, which is
 what mention-to-sentence attribution needs (paragraphs and headlines in
 extracted articles end with a newline, often without a full stop).
 
-Each pipeline gets an `entity_ruler` after "ner" (overwrite_ents=True) fed with
-the knowledge base's phrase patterns: known actors are labelled and linked by
+Each pipeline gets the knowledge base's phrase ruler (`nlp.kb_ruler`, entity_ruler's
+matching with its patterns' tokenisation cached) after "ner": known actors are labelled and linked by
 the ruler, except inside a model entity that strictly contains a known name
 with more name words around it (`_ruler_keeps_longer`); the statistical NER's
 other entities stay.
@@ -97,6 +97,9 @@ def _register_components() -> None:
     import_spacy()
     from spacy.language import Language
 
+    from nlp.kb_ruler import register
+
+    register()
     if "veille_line_breaks" in Language.factories:
         return
 
@@ -252,7 +255,8 @@ def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
     else:
         nlp.add_pipe("sentencizer")
     nlp.add_pipe("veille_line_breaks", after="sentencizer")
-    ruler_args = {"config": {"overwrite_ents": True}}
+    from nlp.kb_ruler import FACTORY
+
     if "ner" in nlp.pipe_names:
         # the ruler runs after the model, so a longer name the model found around a known one
         # ("Real Madrid", "Bank of Canada", "Santé Canada") is not cut to the known place;
@@ -260,15 +264,11 @@ def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
         # since this stop: WikiNEuRal fr dev 0.849 → 0.860 (ORG 0.626 → 0.66), HIPE-2020 fr
         # 0.616 → 0.612 (benchmarks/ner_news.py)
         nlp.add_pipe("veille_model_ents", after="ner")
-        ruler = nlp.add_pipe("entity_ruler", after="veille_model_ents", **ruler_args)
-        nlp.add_pipe("veille_keep_longer", after="entity_ruler")
+        ruler = nlp.add_pipe(FACTORY, after="veille_model_ents")
+        nlp.add_pipe("veille_keep_longer", after=FACTORY)
     else:
-        ruler = nlp.add_pipe("entity_ruler", **ruler_args)
-    # Phrase patterns match on ORTH, so they need only the tokenizer; spaCy's add_patterns
-    # would otherwise run every component before the ruler (the statistical model too) over
-    # each of the ~10k patterns, which made building one pipeline take seconds
-    with nlp.select_pipes(enable=[]):
-        ruler.add_patterns(kb.ruler_patterns(lang))
+        ruler = nlp.add_pipe(FACTORY)
+    ruler.set_patterns(kb.ruler_patterns(lang))
     # MISC from our own pipelines is a grab bag (works, events, nationalities): kept only when
     # the knowledge base types the name; the packaged models' MISC keeps its old handling
     nlp.meta["veille"] = {"entities": source.entities, "source": source.name, "drop_misc": source.kind == "trained"}

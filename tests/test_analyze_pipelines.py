@@ -55,14 +55,14 @@ def test_without_a_shipped_pipeline_german_is_rules_only(shipped):
     assert models.resolve("de") == models.Source("blank", "de")
     nlp = models.spacy_pipeline("de")
     assert models.layers(nlp)["entities"] == "rules-only"
-    assert "ner" not in nlp.pipe_names and "entity_ruler" in nlp.pipe_names
+    assert "ner" not in nlp.pipe_names and "veille_kb_ruler" in nlp.pipe_names
 
 
 def test_a_shipped_pipeline_is_loaded_with_the_ruler_after_the_model(shipped):
     _ship(shipped, "de")
     assert models.resolve("de") == models.Source("trained", str(shipped / "de"))
     nlp = models.spacy_pipeline("de")
-    assert nlp.pipe_names == ["sentencizer", "veille_line_breaks", "ner", "veille_model_ents", "entity_ruler",
+    assert nlp.pipe_names == ["sentencizer", "veille_line_breaks", "ner", "veille_model_ents", "veille_kb_ruler",
                               "veille_keep_longer"]
     assert nlp.meta["name"] == "veille_de_ner"
     assert models.layers(nlp) == {"entities": "statistical", "source": str(shipped / "de"), "drop_misc": True}
