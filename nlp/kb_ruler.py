@@ -51,8 +51,10 @@ class KbRuler:
         tokenizer = self._nlp.tokenizer
         digest = hashlib.sha256(tokenizer.to_bytes(exclude=["vocab"]))  # its rules; the vocab is not read
         digest.update("\0".join(texts).encode())
-        path = cache_file("kb-ruler", f"{spacy.__version__}|{len(texts)}|{digest.hexdigest()}", ".pickle")
-        return cached_object(path, lambda: [tuple(t.orth for t in doc) for doc in tokenizer.pipe(texts)])
+        # one kind per language: a few files each (French md and sm, a knowledge base just edited)
+        path = cache_file(f"kb-ruler-{self._nlp.lang}", f"{spacy.__version__}|{len(texts)}|{digest.hexdigest()}",
+                          ".pickle")
+        return cached_object(path, lambda: [tuple(t.orth for t in doc) for doc in tokenizer.pipe(texts)], keep=4)
 
     def matches(self, doc: Doc) -> list[tuple[int, int, tuple[str, str]]]:
         """Every (start, end, (label, id)), longest first, then by start."""

@@ -57,16 +57,18 @@ def _model() -> tuple:
     import py3langid
     from py3langid.langid import MODEL_DIR, MODEL_FILE
 
-    from nlp.caches import cache_file, derived_from, write_atomically
+    from nlp.caches import cache_file, derived_from, used, write_atomically
 
     packaged = MODEL_DIR / MODEL_FILE
     path = cache_file("langid", derived_from(packaged, py3langid.__version__), ".npz")
     try:
         arrays = dict(np.load(path, allow_pickle=False))
+        used(path)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # none yet, or damaged: rebuilt
         with lzma.open(packaged) as fh:
             arrays = dict(np.load(io.BytesIO(fh.read()), allow_pickle=False))
-        write_atomically(path, lambda out: np.savez_compressed(out, **arrays))
+        # keep 2: the file of each reinstall (a new virtualenv) is another key
+        write_atomically(path, lambda out: np.savez_compressed(out, **arrays), keep=2)
 
     def table(a):  # the stdlib arrays py3langid walks its automaton with
         out = array({2: "H", 4: "I", 8: "L"}[a.dtype.itemsize])

@@ -141,10 +141,10 @@ def test_the_language_model_from_the_cache_ranks_as_py3langids_own_and_a_damaged
     reference = _packaged_identifier()
     built = language._identifier()  # no file yet: inflated from the package, then written
     [path] = fresh_langid.glob("langid-*.npz")
-    written = path.stat().st_mtime_ns
+    written = path.stat().st_ino  # a file written again is a new one renamed over it
     language._identifier.cache_clear()
     loaded = language._identifier()  # from the file
-    assert path.stat().st_mtime_ns == written
+    assert path.stat().st_ino == written
     for text in LANGID_TEXTS:
         assert built.rank(text) == loaded.rank(text) == reference.rank(text), text
     assert loaded.classify("Die Bundesregierung fördert künstliche Intelligenz.")[0] == "de"
@@ -182,3 +182,21 @@ def test_the_sentence_encoders_tokenizer_from_the_cache_is_the_packages_own(cach
     path.write_bytes(path.read_bytes()[:100])  # cut short
     assert USEEncoder()._model._tokenizer.encode(USE_TEXTS[0], out_type=int) == fresh.encode(USE_TEXTS[0], out_type=int)
     assert "unusable" in caplog.text and path.stat().st_size > 1_000_000
+
+
+def test_a_new_file_prunes_its_kind_to_the_most_recently_used(cache):
+    from nlp.caches import cache_file, cached_object
+
+    paths = [cache_file("kind-a", f"key {i}", ".pickle") for i in range(4)]
+    for i, p in enumerate(paths[:3]):
+        assert cached_object(p, lambda i=i: i, keep=10) == i
+        os.utime(p, (1_000_000 + i, 1_000_000 + i))
+    assert cached_object(paths[0], lambda: "rebuilt") == 0  # read back: now the most recently used
+    bystanders = [cache_file("kind-ab", "other", ".pickle"), cache_file("kind-a", "other", ".json"),
+                  cache / "kind-a-notes.pickle"]
+    for p in bystanders:
+        p.write_bytes(b"x")
+        os.utime(p, (1, 1))
+    assert cached_object(paths[3], lambda: 3, keep=2) == 3
+    assert sorted(cache.glob("kind-a-*.pickle")) == sorted([paths[0], paths[3], cache / "kind-a-notes.pickle"])
+    assert all(p.exists() for p in bystanders)  # another kind, another suffix, not a key's name
