@@ -40,29 +40,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from ner_hipe import LABELS, add, strict_counts, summary  # noqa: E402  (sibling benchmark)
 
+from training.ner.conll import detokenise  # noqa: E402  (the re-spacing convert.py --tokens spacy trains on)
+
 SHARED = ROOT.parent / "shared"
-_NO_SPACE_BEFORE = {",", ".", ")", ":", ";", "!", "?", "%", "'s", "n't", "]", "»"}
-_NO_SPACE_AFTER = {"(", "[", "«", "$"}
 DEV_SETS = ("de", "es", "it", "nl", "pt", "pl")  # the trained pipelines' dev splits
 _DATELINE = re.compile(r"\d{4}-\d{2}-\d{2}$")
-
-
-def detokenise(tokens: list[str]) -> tuple[str, list[tuple[int, int]]]:
-    """Text and the (start, end) character span of every token."""
-    parts: list[str] = []
-    offs: list[tuple[int, int]] = []
-    pos = 0
-    for i, tok in enumerate(tokens):
-        prev = tokens[i - 1] if i else ""
-        glue = (i == 0 or tok in _NO_SPACE_BEFORE or prev in _NO_SPACE_AFTER
-                or (prev.endswith(("'", "’")) and len(prev) <= 3 and prev[:-1].isalpha()))
-        if not glue:
-            parts.append(" ")
-            pos += 1
-        offs.append((pos, pos + len(tok)))
-        parts.append(tok)
-        pos += len(tok)
-    return "".join(parts), offs
 
 
 def spans(tags: list[str]) -> list[tuple[int, int, str]]:

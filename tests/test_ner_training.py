@@ -62,6 +62,29 @@ def test_convert_writes_docbins_with_misc_mapped_to_o(tmp_path):
     assert list(dev[1].ents) == []                  # MISC became O
 
 
+def test_spacy_tokens_carry_the_entities_over_to_the_tokens_the_pipeline_sees():
+    import spacy
+
+    from training.ner.conll import detokenise
+    from training.ner.convert import to_docbin
+
+    nlp = spacy.blank("en")
+    toks = ["Chen", "Chun-yeh", "of", "Mercedes-Benz", "(", "Germany", ")", "said", "U.S.", "'s", "part", "."]
+    tags = ["B-PER", "I-PER", "O", "B-ORG", "O", "B-LOC", "O", "O", "B-LOC", "O", "O", "O"]
+    text, offs = detokenise(toks)
+    assert text == "Chen Chun-yeh of Mercedes-Benz (Germany) said U.S.'s part."
+    assert [text[a:b] for a, b in offs] == toks
+    db, counts, widened = to_docbin(nlp, [({}, toks, tags)], "drop", "spacy")
+    (doc,) = db.get_docs(nlp.vocab)
+    assert doc.text == text and len(doc) > len(toks)  # spaCy splits at the hyphens
+    assert [(e.text, e.label_) for e in doc.ents] == [("Chen Chun-yeh", "PER"), ("Mercedes-Benz", "ORG"),
+                                                      ("Germany", "LOC"), ("U.S.", "LOC")]
+    assert counts == {"PER": 1, "ORG": 1, "LOC": 2} and widened == 0
+    db, _, _ = to_docbin(nlp, [({}, toks, tags)], "drop")  # the corpus's own tokens, as before
+    (doc,) = db.get_docs(nlp.vocab)
+    assert [t.text for t in doc] == toks
+
+
 def test_exact_span_scoring():
     gold = spans(["B-PER", "I-PER", "O", "B-LOC", "B-ORG"])
     assert gold == [(0, 2, "PER"), (3, 4, "LOC"), (4, 5, "ORG")]

@@ -15,6 +15,27 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = ROOT.parent / "shared" / "corpus" / "ner-train"
 SCORED = ("PER", "ORG", "LOC")          # what veille keeps downstream (MISC is dropped)
 ALL_LABELS = ("PER", "ORG", "LOC", "MISC")
+_NO_SPACE_BEFORE = {",", ".", ")", ":", ";", "!", "?", "%", "'s", "n't", "]", "»"}
+_NO_SPACE_AFTER = {"(", "[", "«", "$"}
+
+
+def detokenise(tokens: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """A corpus sentence as running text (no space before "," "." ")" and after "(" or an
+    elided "l'"/"d'"), and the (start, end) character span of every token in it."""
+    parts: list[str] = []
+    offs: list[tuple[int, int]] = []
+    pos = 0
+    for i, tok in enumerate(tokens):
+        prev = tokens[i - 1] if i else ""
+        glue = (i == 0 or tok in _NO_SPACE_BEFORE or prev in _NO_SPACE_AFTER
+                or (prev.endswith(("'", "’")) and len(prev) <= 3 and prev[:-1].isalpha()))
+        if not glue:
+            parts.append(" ")
+            pos += 1
+        offs.append((pos, pos + len(tok)))
+        parts.append(tok)
+        pos += len(tok)
+    return "".join(parts), offs
 
 
 def read_conll(path: Path):

@@ -62,8 +62,14 @@ def _data_section(stats: dict) -> list[str]:
                      f"| {s['licence']} |")
     ents = ", ".join(f"{k} {v:,}" for k, v in sorted(stats["train_entities"].items()))
     dev = ", ".join(f"{k} ({v:,} sentences)" for k, v in stats["dev_sources"].items())
-    lines += ["", f"Training entities: {ents}.", "",
-              f"Dev split (model selection and the scores below): {dev}."]
+    lines += ["", f"Training entities: {ents}.", ""]
+    if stats.get("tokens") == "spacy":
+        widened = stats.get("entities_widened", {})
+        lines += ["Tokens: spaCy's, of each sentence re-spaced into running text (`convert.py --tokens spacy`), "
+                  "the entities carried over by character offsets; "
+                  f"{widened.get('train', 0):,} training and {widened.get('dev', 0):,} dev entities whose edges "
+                  "fell inside a token were widened to it.", ""]
+    lines += [f"Dev split (model selection and the scores below): {dev}."]
     return lines
 
 

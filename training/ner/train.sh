@@ -5,7 +5,8 @@
 #
 # Environment: DATA (default ../shared/corpus/ner-train), PYTHON (default python),
 # OUT (default training/ner/output/LANG), CORPUS (default training/ner/corpus/LANG),
-# CONVERT_ARGS (extra convert.py options; per-language defaults below).
+# CONVERT_ARGS (extra convert.py options; per-language defaults below), CONFIG (default
+# config.cfg; config-rows.cfg gives each embedded feature its own number of rows).
 # The seed is fixed (0) and the run is bounded by [training] max_steps, so a rerun on the
 # same data gives the same model (spaCy on CPU is deterministic for a given seed).
 set -euo pipefail
@@ -24,7 +25,7 @@ export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}" OMP_NUM_THREADS=1 OPENBLAS_
 # shellcheck disable=SC2086  # CONVERT_ARGS is a list of options on purpose
 "$PYTHON" "$here/convert.py" --lang "$lang" --data "$DATA" --out "$CORPUS" --seed 0 $CONVERT_ARGS
 start=$(date +%s)
-"$PYTHON" -m spacy train "$here/config.cfg" --output "$OUT" \
+"$PYTHON" -m spacy train "${CONFIG:-$here/config.cfg}" --output "$OUT" \
     --nlp.lang "$lang" --paths.train "$CORPUS/train.spacy" --paths.dev "$CORPUS/dev.spacy" \
     --system.seed 0 "$@"
 end=$(date +%s)
