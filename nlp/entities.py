@@ -14,7 +14,9 @@
    `nlp.entity_cues.CUE_RULES` ("la startup X", "X GmbH", "le programme X", "près de X")
    correct the model; a ministry noun and its portfolio ("ministère de la Culture",
    "Ministerium für Bildung") make one organisation (`_ministries`);
-5. `_vote`: one label per canonical in the document, by `vote_types`.
+5. `_vote`: one label per canonical in the document, by `vote_types`;
+6. `add_repeats` (`nlp.entity_repeats`): the untagged repeats of a name found, a person's
+   surname alone too, become mentions of it.
 The words behind the cues are data: the `[entities]` section of each language file.
 """
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from nlp.acronyms import acronym_pairs
 from nlp.entity_cues import CueContext, Cues, apply_cue_rules, cues_for, ends_with_cue
+from nlp.entity_repeats import add_repeats
 from nlp.entity_shape import (
     Cand,
     clean_mention,
@@ -343,7 +346,7 @@ def entities_from_doc(doc: Doc, kb: KnowledgeBase | None = None, *, drop_misc: b
     cands = _type_by_cues(cands, doc, text, cues, domains)
     if drop_misc:
         cands = [c for c in cands if c.label != "MISC" or c.kb_id is not None]
-    return _vote(cands, text, kb)
+    return add_repeats(_vote(cands, text, kb), text, cues)
 
 
 def _link_domain_names(cands: list[Cand]) -> None:
