@@ -293,7 +293,7 @@ def _type_by_cues(cands: list[Cand], doc: Doc, text: str, cues: Cues, domains: s
             after_cand = starts.get(m.end()) if m else None
             ctx = CueContext(
                 label=c.label, text=c.text, words=1 if " " not in c.text else 2, before=before,
-                after=text[c.end:c.end + 20],
+                after=text[c.end:c.end + 60],
                 org_shaped=lambda strong, c=c, before=before, loud=loud: _org_cue(c.text, before, domains, cues, strong, c.label,
                                                                        loud),
                 next_is_place=after_cand is not None and after_cand.label == "LOC",

@@ -22,7 +22,7 @@ from nlp.langdata import LanguageDataError, available, section
 # what every language file's [entities] section holds (tests/test_langdata_entities.py checks it)
 LIST_KEYS = (
     "org_before", "org_before_weak", "prog_before", "prog_nouns", "naming_words", "product_before",
-    "product_after", "org_list_nouns", "list_connectors", "org_suffixes", "legal_forms", "org_heads", "ministry_heads",
+    "product_after", "org_list_nouns", "appositive_nouns", "appositive_stop_nouns", "list_connectors", "org_suffixes", "legal_forms", "org_heads", "ministry_heads",
     "acronym_stop", "demonyms", "generic_nouns", "titles", "name_particles", "articles", "elided_articles",
     "sentence_openers", "place_before", "place_after", "place_articles", "conjunctions", "place_heads",
 )
@@ -62,6 +62,7 @@ class Cues:
     product_before_re: re.Pattern
     product_after_re: re.Pattern
     org_list_re: re.Pattern
+    appositive_re: re.Pattern  # ", a Canadian start-up" after a name
     place_before_re: re.Pattern
     place_after_re: re.Pattern
     enum_re: re.Pattern
@@ -115,6 +116,8 @@ def cues_for(lang: str | None) -> Cues:
         product_after_re=re.compile(rf"^\s+(?:{_alt(words('product_after'))})\b", re.IGNORECASE),
         org_list_re=re.compile(rf"\b(?:{_alt(words('org_list_nouns'))})(?:\s+[\w-]+){{0,2}}\s+"
                                rf"(?:{_alt(words('list_connectors'))})\s*$", re.IGNORECASE),
+        appositive_re=_appositive_re(words("articles"), words("elided_articles"), words("appositive_nouns"),
+                                     words("appositive_stop_nouns"), bool(parts and parts[0]["articles"])),
         place_before_re=re.compile(rf"(?:^|\s)(?:{_alt(words('place_before'))})\s*$", re.IGNORECASE),
         place_after_re=re.compile(rf",?\s+(?:{_alt(words('place_after'))})\s+"
                                   rf"(?:(?:{_alt(words('place_articles'))})(?<=['’])|(?:{_alt(words('place_articles'))})\s+)?"),
@@ -145,6 +148,18 @@ def _ministry_re(heads: list[str], conjunctions: list[str]) -> re.Pattern:
     link = rf"(?:\s+(?:{_alt(conjunctions)})\s+|\s*,\s*)?\s*(?:{_LINKS})"
     return re.compile(rf"(?<!\w)(?i:{_alt(heads)})\s*{_CAP}(?:\s+{_ADJ}(?!\w))?"
                       rf"(?:{link}\s*{_CAP}(?:\s+{_ADJ}(?!\w))?){{0,3}}")
+
+
+def _appositive_re(articles: list[str], elided: list[str], nouns: list[str], places: list[str],
+                   article_required: bool) -> re.Pattern:
+    """", a Canadian start-up", ", l'éditeur", ", kanadyjski start-up": a comma, an article (optional
+    where the document's language has none), up to three words, a company noun ending there, and
+    no place noun after it."""
+    article = rf"(?:(?:{_alt(articles)})\s+|(?:{_alt(elided)})['’])"
+    if not article_required:
+        article = f"(?:{article})?"
+    return re.compile(rf"\s*,\s+{article}(?:[\w'’-]+\s+){{0,3}}?(?:{_alt(nouns)})(?![\w-])"
+                      rf"(?!\s+(?:{_alt(places)})(?![\w-]))", re.IGNORECASE)
 
 
 def ends_with_cue(before: str, cues: Iterable[str]) -> bool:
@@ -210,6 +225,11 @@ def _organisation(c: CueContext) -> bool:
     return c.label in ("PER", "MISC", "ORG") and c.org_shaped(False) or c.label == "LOC" and c.org_shaped(True)
 
 
+def _appositive(c: CueContext) -> bool:
+    """"Ottogrid, a Canadian start-up": the apposition says company where the model said place."""
+    return c.label in ("LOC", "MISC") and c.cues.appositive_re.match(c.after) is not None
+
+
 def _enumerated(c: CueContext) -> bool:
     """"des startups comme Dust, Mirakl et Pigment": the cue before the first covers the list."""
     return c.label == "MISC" and c.prev_org_cued
@@ -222,6 +242,7 @@ CUE_RULES: tuple[CueRule, ...] = (
     CueRule("product", "MISC", _product),
     CueRule("place", "LOC", _place),
     CueRule("organisation", "ORG", _organisation),
+    CueRule("appositive", "ORG", _appositive),
     CueRule("enumeration", "ORG", _enumerated),
 )
 

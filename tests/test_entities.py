@@ -397,7 +397,8 @@ def _ctx(label, text, before="", after="", lang="fr", org=False, next_place=Fals
 
 def test_cue_rules_are_applied_in_this_order():
     assert [(r.name, r.label) for r in CUE_RULES] == [
-        ("programme", "PROG"), ("product", "MISC"), ("place", "LOC"), ("organisation", "ORG"), ("enumeration", "ORG")]
+        ("programme", "PROG"), ("product", "MISC"), ("place", "LOC"), ("organisation", "ORG"), ("appositive", "ORG"),
+        ("enumeration", "ORG")]
 
 
 @pytest.mark.parametrize("ctx, expected", [
@@ -452,12 +453,28 @@ def test_rule_organisation(label, strong, expected):
 
 
 @pytest.mark.parametrize("ctx, expected", [
+    (_ctx("LOC", "Ottogrid", after=", a Canadian start-up automating market research.", lang="en"), True),
+    (_ctx("MISC", "Fernhill", after=", une jeune pousse lyonnaise, a levé", lang="fr"), True),
+    (_ctx("LOC", "Quantenwelt", after=", ein Kölner Start-up, hat", lang="de"), True),
+    (_ctx("LOC", "Brindille", after=", kanadyjski start-up, kupił", lang="pl"), True),  # Polish has no articles
+    (_ctx("LOC", "Aplicat", after=", una empresa emergente de Getafe", lang="es"), True),
+    (_ctx("LOC", "Tarnwick", after=", the start-up hub of the north", lang="en"), False),  # a place after all
+    (_ctx("LOC", "Tarnwick", after=", a company spokesman said", lang="en"), False),
+    (_ctx("LOC", "Tarnwick", after=", die Start-up-Hauptstadt", lang="de"), False),
+    (_ctx("LOC", "Tarnwick", after=", where the company opened", lang="en"), False),  # no apposition
+    (_ctx("PER", "Anna Tarnwick", after=", a start-up founder", lang="en"), False),  # people stay people
+])
+def test_rule_appositive(ctx, expected):
+    assert CUE_RULES[4].test(ctx) is expected
+
+
+@pytest.mark.parametrize("ctx, expected", [
     (_ctx("MISC", "Pigment", prev_org=True), True),
     (_ctx("PER", "Pigment", prev_org=True), False),  # a person in a list of companies stays a person
     (_ctx("MISC", "Pigment", prev_org=False), False),
 ])
 def test_rule_enumeration(ctx, expected):
-    assert CUE_RULES[4].test(ctx) is expected
+    assert CUE_RULES[5].test(ctx) is expected
 
 
 @pytest.mark.parametrize("lang, text, surface, model_label, expected", [

@@ -21,6 +21,8 @@ REQUIRED = {
     "product_before": "phrases before a product name",
     "product_after": "words after a product name",
     "org_list_nouns": "plural company nouns that open a list",
+    "appositive_nouns": "company nouns of an apposition after a name (\"X, a Canadian start-up\")",
+    "appositive_stop_nouns": "nouns after one of them that make the phrase a place or a person (\"the start-up hub\")",
     "list_connectors": "'such as' words after them",
     "org_suffixes": "name-final words of organisations (lower case)",
     "legal_forms": "legal forms of companies, as written",
