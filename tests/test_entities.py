@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from spacy.tokens import Doc
 
 from nlp.entities import (
     clean_mention,
@@ -19,6 +18,7 @@ from nlp.entity_cues import CUE_RULES, CueContext, apply_cue_rules, cues_for
 from nlp.kb import KnowledgeBase
 from nlp.models import UnsupportedLanguage, spacy_pipeline
 from nlp.types import EntityMention
+from tests.model_docs import doc_with_ents
 
 
 @pytest.fixture(scope="module")
@@ -31,19 +31,6 @@ def blank_fr():
     nlp = spacy.blank("fr")
     nlp.add_pipe("sentencizer")
     return nlp
-
-
-def _doc(nlp, text: str, ents: list[tuple[str, str]]) -> Doc:
-    """A doc whose entities are given, as if a model had found them (in order of appearance)."""
-    doc = nlp(text)
-    spans, pos = [], 0
-    for surface, label in ents:
-        start = text.index(surface, pos)
-        pos = start + len(surface)
-        spans.append(doc.char_span(start, pos, label=label))
-    assert all(s is not None for s in spans), "entity not aligned on tokens"
-    doc.ents = spans
-    return doc
 
 
 def _check_offsets(text: str, mentions: list[EntityMention]) -> None:
@@ -120,7 +107,7 @@ def test_vote_types_majority_and_kb_wins(kb):
     ("Le groupe Fernhill Holding annonce un rachat.", "Fernhill Holding", "PER", "ORG"),
 ])
 def test_cues_override_the_model(blank_fr, kb, text, surface, model_label, expected):
-    doc = _doc(blank_fr, text, [(surface, model_label)])
+    doc = doc_with_ents(blank_fr, text, [(surface, model_label)])
     (m,) = entities_from_doc(doc, kb)
     assert (m.text, m.label, m.canonical, m.kb_id) == (surface, expected, surface, None)
 
@@ -137,7 +124,7 @@ def test_cues_override_the_model(blank_fr, kb, text, surface, model_label, expec
      {"Tarnwick": "PER", "Devon": "LOC"}),
 ])
 def test_a_one_word_person_placed_somewhere_is_a_place(blank_fr, kb, text, ents, expected):
-    doc = _doc(blank_fr, text, ents)
+    doc = doc_with_ents(blank_fr, text, ents)
     assert {m.text: m.label for m in entities_from_doc(doc, kb)} == expected
 
 
@@ -146,14 +133,14 @@ def test_in_before_a_possessive_keeps_the_person():
 
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    doc = _doc(nlp, "In Tarnwick's view, labs opened in Haldon.", [("Tarnwick", "PER"), ("Haldon", "PER")])
+    doc = doc_with_ents(nlp, "In Tarnwick's view, labs opened in Haldon.", [("Tarnwick", "PER"), ("Haldon", "PER")])
     assert {m.text: m.label for m in entities_from_doc(doc, KnowledgeBase.load())} == {"Tarnwick": "PER",
                                                                                        "Haldon": "LOC"}
 
 
 def test_chez_does_not_turn_a_full_person_name_into_an_organisation(blank_fr, kb):
     text = "Le manuscrit est en vente chez Paul Morand, chez Lumio aussi."
-    ms = entities_from_doc(_doc(blank_fr, text, [("Paul Morand", "PER"), ("Lumio", "PER")]), kb)
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("Paul Morand", "PER"), ("Lumio", "PER")]), kb)
     assert [(m.text, m.label) for m in ms] == [("Paul Morand", "PER"), ("Lumio", "ORG")]
 
 
@@ -164,14 +151,14 @@ def test_chez_does_not_turn_a_full_person_name_into_an_organisation(blank_fr, kb
     ("Le Prince est arrivé hier.", "Prince", "Prince"),  # a lone title stays a name
 ])
 def test_titles_stay_in_the_mention_but_not_in_the_canonical(blank_fr, kb, text, surface, canonical):
-    (m,) = entities_from_doc(_doc(blank_fr, text, [(surface, "PER")]), kb)
+    (m,) = entities_from_doc(doc_with_ents(blank_fr, text, [(surface, "PER")]), kb)
     _check_offsets(text, [m])
     assert (m.text, m.label, m.canonical) == (surface, "PER", canonical)
 
 
 def test_title_is_cut_before_linking(blank_fr, kb):
     text = "Mme Clara Chappaz a présenté le plan."
-    (m,) = entities_from_doc(_doc(blank_fr, text, [("Mme Clara Chappaz", "PER")]), kb)
+    (m,) = entities_from_doc(doc_with_ents(blank_fr, text, [("Mme Clara Chappaz", "PER")]), kb)
     assert (m.text, m.canonical, m.kb_id) == ("Mme Clara Chappaz", "Clara Chappaz", kb.lookup("Clara Chappaz").id)
 
 
@@ -181,49 +168,49 @@ def test_title_is_cut_before_linking(blank_fr, kb):
     ("Un programme de formation, le Compute Bridge, vise les PME.", "Compute Bridge", "ORG", "PROG"),
 ])
 def test_product_and_programme_cues(blank_fr, kb, text, surface, model_label, expected):
-    (m,) = entities_from_doc(_doc(blank_fr, text, [(surface, model_label)]), kb)
+    (m,) = entities_from_doc(doc_with_ents(blank_fr, text, [(surface, model_label)]), kb)
     assert (m.text, m.label) == (surface, expected)
 
 
 def test_capitalised_article_inside_a_name_is_kept(blank_fr, kb):
     text = "Le Temps a révélé l'accord conclu avec le quotidien Le Temps en mars."
-    ms = entities_from_doc(_doc(blank_fr, text, [("Le Temps", "ORG"), ("Le Temps", "ORG")]), kb)
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("Le Temps", "ORG"), ("Le Temps", "ORG")]), kb)
     # the sentence-initial capital says nothing; mid-sentence, "Le" belongs to the title
     assert [m.text for m in ms] == ["Temps", "Le Temps"]
 
 
 def test_nationality_plus_generic_word_is_dropped(blank_fr, kb):
     text = "La région mise sur la British AI et sur l'IA européenne."
-    assert entities_from_doc(_doc(blank_fr, text, [("British AI", "ORG"), ("IA européenne", "MISC")]), kb) == []
+    assert entities_from_doc(doc_with_ents(blank_fr, text, [("British AI", "ORG"), ("IA européenne", "MISC")]), kb) == []
 
 
 def test_domain_in_text_makes_an_organisation(blank_fr, kb):
     text = "Lumio recrute des ingénieurs. Écrivez à presse@lumio.fr pour candidater."
-    (m,) = entities_from_doc(_doc(blank_fr, text, [("Lumio", "PER")]), kb)
+    (m,) = entities_from_doc(doc_with_ents(blank_fr, text, [("Lumio", "PER")]), kb)
     assert m.label == "ORG"
 
 
 def test_cue_covers_an_enumeration(blank_fr, kb):
     text = "Il cite des startups comme Lumio, Fernhill et Kestrel."
-    ms = entities_from_doc(_doc(blank_fr, text, [("Lumio", "MISC"), ("Fernhill", "MISC"), ("Kestrel", "MISC")]), kb)
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("Lumio", "MISC"), ("Fernhill", "MISC"), ("Kestrel", "MISC")]), kb)
     assert [(m.text, m.label) for m in ms] == [("Lumio", "ORG"), ("Fernhill", "ORG"), ("Kestrel", "ORG")]
 
 
 def test_stop_acronyms_and_junk_are_dropped(blank_fr, kb):
     text = "Pour la IA et les PME, 2025 sera décisive selon OpenAI."
-    ms = entities_from_doc(_doc(blank_fr, text, [("IA", "ORG"), ("PME", "ORG"), ("2025", "MISC"), ("OpenAI", "MISC")]), kb)
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("IA", "ORG"), ("PME", "ORG"), ("2025", "MISC"), ("OpenAI", "MISC")]), kb)
     assert [(m.text, m.label, m.kb_id) for m in ms] == [("OpenAI", "ORG", "openai")]
 
 
 def test_one_label_per_canonical_in_a_document(blank_fr, kb):
     text = "Fernhill a grandi. Fernhill recrute. Fernhill vend."
-    ms = entities_from_doc(_doc(blank_fr, text, [("Fernhill", "ORG"), ("Fernhill", "PER"), ("Fernhill", "ORG")]), kb)
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("Fernhill", "ORG"), ("Fernhill", "PER"), ("Fernhill", "ORG")]), kb)
     assert {m.label for m in ms} == {"ORG"} and len(ms) == 3
 
 
 def test_short_person_names_link_to_the_full_name(blank_fr, kb):
     text = "Sarah Friar a parlé. Friar a ajouté que Julie Lavet arrivait. Julie affirme que tout va bien."
-    ms = entities_from_doc(_doc(blank_fr, text, [("Sarah Friar", "PER"), ("Friar", "ORG"), ("Julie Lavet", "PER"),
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("Sarah Friar", "PER"), ("Friar", "ORG"), ("Julie Lavet", "PER"),
                                                  ("Julie", "PER")]), kb)
     _check_offsets(text, ms)
     got = [(m.text, m.label, m.canonical, m.kb_id) for m in ms]
@@ -233,14 +220,14 @@ def test_short_person_names_link_to_the_full_name(blank_fr, kb):
 
 def test_acronym_defined_in_the_document_shares_the_canonical(blank_fr, kb):
     text = "L'Agence nationale de la recherche (ANR) finance le projet. L'ANR a confirmé."
-    ms = entities_from_doc(_doc(blank_fr, text, [("Agence nationale de la recherche", "ORG"), ("ANR", "MISC"),
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("Agence nationale de la recherche", "ORG"), ("ANR", "MISC"),
                                                  ("ANR", "PER")]), kb)
     assert {(m.canonical, m.label) for m in ms} == {("Agence nationale de la recherche", "ORG")}
 
 
 def test_kb_aliases_link_model_mentions(blank_fr, kb):
     text = "Le Department for Science, Innovation and Technology et le DSIT ; l'Elysee et la Union Européenne."
-    ms = entities_from_doc(_doc(blank_fr, text, [("Department for Science, Innovation and Technology", "ORG"),
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("Department for Science, Innovation and Technology", "ORG"),
                                                  ("DSIT", "PER"), ("Elysee", "LOC"), ("Union Européenne", "LOC")]), kb)
     assert [(m.kb_id, m.label) for m in ms] == [("dsit", "ORG"), ("dsit", "ORG"), ("elysee", "ORG"), ("eu", "ORG")]
     assert ms[0].canonical == ms[1].canonical == "DSIT"
@@ -248,7 +235,7 @@ def test_kb_aliases_link_model_mentions(blank_fr, kb):
 
 def test_fuzzy_linking_is_conservative(blank_fr, kb):
     text = "Hugging Faces et Mistral IA discutent."
-    ms = entities_from_doc(_doc(blank_fr, text, [("Hugging Faces", "ORG"), ("Mistral IA", "ORG")]), kb)
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("Hugging Faces", "ORG"), ("Mistral IA", "ORG")]), kb)
     assert [(m.text, m.kb_id) for m in ms] == [("Hugging Faces", "hugging-face"), ("Mistral IA", None)]
 
 
@@ -489,7 +476,7 @@ def test_rule_enumeration(ctx, expected):
 def test_cues_in_other_languages(lang, text, surface, model_label, expected, kb):
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
-    ms = entities_from_doc(_doc(nlp, text, [(surface, model_label)]), kb)
+    ms = entities_from_doc(doc_with_ents(nlp, text, [(surface, model_label)]), kb)
     # the company the model left unlabelled after its cue ("La empresa Aplicat") is found too
     assert [(m.text, m.label) for m in ms if m.text == surface] == [(surface, expected)]
     assert all(m.label == "ORG" for m in ms if m.text != surface)
@@ -498,7 +485,7 @@ def test_cues_in_other_languages(lang, text, surface, model_label, expected, kb)
 def test_titles_come_from_the_document_language(kb):
     nlp = spacy.blank("de")
     nlp.add_pipe("sentencizer")
-    (m,) = entities_from_doc(_doc(nlp, "Bundeskanzler Olaf Brandt sprach.", [("Bundeskanzler Olaf Brandt", "PER")]), kb)
+    (m,) = entities_from_doc(doc_with_ents(nlp, "Bundeskanzler Olaf Brandt sprach.", [("Bundeskanzler Olaf Brandt", "PER")]), kb)
     assert (m.text, m.canonical) == ("Bundeskanzler Olaf Brandt", "Olaf Brandt")
 
 
@@ -511,25 +498,25 @@ def test_legal_form_rule_finds_companies_without_a_model(kb):
 
 def test_a_known_title_keeps_its_article_even_opening_a_sentence(blank_fr, kb):
     text = "Le Monde a révélé l'accord conclu avec le quotidien Le Monde en mars."
-    ms = entities_from_doc(_doc(blank_fr, text, [("Le Monde", "ORG"), ("Le Monde", "ORG")]), kb)
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("Le Monde", "ORG"), ("Le Monde", "ORG")]), kb)
     assert [(m.text, m.kb_id) for m in ms] == [("Le Monde", "le-monde"), ("Le Monde", "le-monde")]
 
 
 def test_a_results_line_is_no_title_case_headline(blank_fr, kb):
     # every name capitalised, but "beat" is not: a line of results, whose names are kept
     text = "Tim Henman (Britain) beat Doug Flach (Canada) 6-3 6-4 6-2"
-    ms = entities_from_doc(_doc(blank_fr, text, [("Tim Henman", "PER"), ("Doug Flach", "PER")]), kb)
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("Tim Henman", "PER"), ("Doug Flach", "PER")]), kb)
     assert [m.text for m in ms] == ["Tim Henman", "Doug Flach"]
 
 
 def test_a_title_case_headline_still_drops_unconfirmed_names(blank_fr, kb):
     text = "Nvidia Opens First European Office In Lisbon"
-    assert entities_from_doc(_doc(blank_fr, text, [("Opens First European Office", "ORG")]), kb) == []
+    assert entities_from_doc(doc_with_ents(blank_fr, text, [("Opens First European Office", "ORG")]), kb) == []
 
 
 def test_scores_the_model_ran_into_are_cut_from_people_and_places(blank_fr, kb):
     text = "Somerset 83 et 174 (P. Johnson 84, Tarnwick 4-38)."
-    ms = entities_from_doc(_doc(blank_fr, text, [("Somerset 83", "LOC"), ("P. Johnson 84", "PER"),
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("Somerset 83", "LOC"), ("P. Johnson 84", "PER"),
                                                  ("Tarnwick 4-38", "PER")]), kb)
     assert [m.text for m in ms] == ["Somerset", "P. Johnson", "Tarnwick"]
     _check_offsets(text, ms)
@@ -537,7 +524,7 @@ def test_scores_the_model_ran_into_are_cut_from_people_and_places(blank_fr, kb):
 
 def test_dotted_initials_keep_their_last_full_stop(blank_fr, kb):
     text = "Les sanctions des U.S. pèsent, dit-on à Paris."
-    ms = entities_from_doc(_doc(blank_fr, text, [("U.S.", "LOC")]), kb)
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, [("U.S.", "LOC")]), kb)
     assert [m.text for m in ms] == ["U.S."]
 
 
@@ -555,7 +542,7 @@ def test_dotted_initials_keep_their_last_full_stop(blank_fr, kb):
     ("Le ministère de la défense a répondu.", [], []),
 ])
 def test_a_ministry_and_its_portfolio_are_one_organisation(blank_fr, kb, text, ents, expected):
-    ms = entities_from_doc(_doc(blank_fr, text, ents), kb)
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, ents), kb)
     assert [(m.text, m.label) for m in ms] == expected
     _check_offsets(text, ms)
 
@@ -568,7 +555,7 @@ def test_a_ministry_and_its_portfolio_are_one_organisation(blank_fr, kb, text, e
     ("Le parti est divisé. Kadima perd.", []),  # no cue right before the name
 ])
 def test_an_unlabelled_name_after_an_organisation_cue_is_an_organisation(blank_fr, kb, text, expected):
-    ms = entities_from_doc(_doc(blank_fr, text, []), kb)
+    ms = entities_from_doc(doc_with_ents(blank_fr, text, []), kb)
     assert [(m.text, m.label) for m in ms] == expected
 
 
@@ -576,7 +563,7 @@ def test_a_known_name_ending_in_lower_case_is_not_extended(blank_fr, kb):
     from spacy.tokens import Span
 
     text = "Chez Paul Morand de l'Académie française Etrange croisement de lecteurs."
-    doc = _doc(blank_fr, text, [("Paul Morand", "PER"), ("Académie française", "ORG")])
+    doc = doc_with_ents(blank_fr, text, [("Paul Morand", "PER"), ("Académie française", "ORG")])
     per, org = doc.ents
     doc.ents = [per, Span(doc, org.start, org.end, label="ORG", span_id="academie-francaise")]  # as the ruler does
     ms = entities_from_doc(doc, kb)

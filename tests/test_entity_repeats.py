@@ -10,6 +10,7 @@ from nlp.entity_cues import cues_for
 from nlp.entity_repeats import add_repeats
 from nlp.kb import KnowledgeBase
 from nlp.types import EntityMention
+from tests.model_docs import doc_with_ents
 
 
 @pytest.fixture(scope="module")
@@ -21,13 +22,7 @@ def _entities(lang: str, text: str, found: list[tuple[str, str]], kb) -> list[tu
     """entities_from_doc on a doc whose model entities are `found`, in order of appearance."""
     nlp = spacy.blank(lang)
     nlp.add_pipe("sentencizer")
-    doc = nlp(text)
-    spans, pos = [], 0
-    for surface, label in found:
-        start = text.index(surface, pos)
-        pos = start + len(surface)
-        spans.append(doc.char_span(start, pos, label=label))
-    doc.ents = spans
+    doc = doc_with_ents(nlp, text, found)
     return [(m.text, m.label, m.canonical) for m in entities_from_doc(doc, kb)]
 
 
