@@ -44,6 +44,7 @@ from nlp.entity_shape import (
     legal_form_names,
     line_initial,
     lone_first_word,
+    strip_roles,
     strip_sentence_initial,
     strip_titles,
     strip_trailing_numbers,
@@ -226,6 +227,7 @@ def _clean(cands: list[Cand], doc: Doc, text: str, kb: KnowledgeBase, cues: Cues
         if c.label in ("PER", "LOC") and c.kb_id is None:
             c.text, c.start, c.end = strip_trailing_numbers(c.text, c.start)
         if c.label == "PER" and c.kb_id is None:
+            c.text, c.start, c.end = strip_roles(c.text, c.start, cues)
             # the name without "M." or "général" is what links; the mention keeps its title
             surface_start = c.start
             c.text, c.start, c.end = strip_titles(c.text, c.start, cues)

@@ -22,8 +22,9 @@ from nlp.langdata import LanguageDataError, available, section
 # what every language file's [entities] section holds (tests/test_langdata_entities.py checks it)
 LIST_KEYS = (
     "org_before", "org_before_weak", "prog_before", "prog_nouns", "naming_words", "product_before",
-    "product_after", "org_list_nouns", "appositive_nouns", "appositive_stop_nouns", "list_connectors", "org_suffixes", "legal_forms", "org_heads", "ministry_heads",
-    "acronym_stop", "demonyms", "generic_nouns", "titles", "name_particles", "articles", "elided_articles",
+    "product_after", "org_list_nouns", "appositive_nouns", "appositive_stop_nouns", "list_connectors",
+    "org_suffixes", "legal_forms", "org_heads", "ministry_heads",
+    "acronym_stop", "demonyms", "generic_nouns", "titles", "role_heads", "name_particles", "articles", "elided_articles",
     "sentence_openers", "place_before", "place_after", "place_articles", "conjunctions", "place_heads",
 )
 FLAG_KEYS = ("legal_form_rule", "lone_first_word_rule")
@@ -52,6 +53,7 @@ class Cues:
     org_heads: frozenset[str]
     acronym_stop: frozenset[str]
     titles: frozenset[str]
+    role_heads: tuple[str, ...]  # jobs before a name, cut from a person's mention
     legal_form_rule: bool
     lone_first_word_rule: bool  # drop a lone sentence-initial "person" nothing supports
     generic_re: re.Pattern
@@ -103,6 +105,7 @@ def cues_for(lang: str | None) -> Cues:
         org_heads=frozenset(words("org_heads")),
         acronym_stop=frozenset(words("acronym_stop")),
         titles=frozenset(words("titles")),
+        role_heads=tuple(dict.fromkeys(words("role_heads"))),
         legal_form_rule=bool(parts[0]["legal_form_rule"]) if parts else False,
         lone_first_word_rule=bool(parts[0]["lone_first_word_rule"]) if parts else True,
         generic_re=re.compile(rf"(?:(?:{demonym})\s+(?:{generic})|(?:{generic})\s+(?:{demonym}))", re.IGNORECASE),

@@ -117,6 +117,26 @@ def strip_titles(text: str, start: int, cues: Cues) -> tuple[str, int, int]:
         text = text[m.end():]
 
 
+def is_role(word: str, cues: Cues) -> bool:
+    """A job said before a name: one of the language's role heads, or a compound ending in one
+    ("Bundestrainer", "Vorstandschef", "SAP-Chef"); a head under five letters needs four more
+    letters before it, so that a short word merely ending like it does not count."""
+    w = word.lower()
+    return any(w == h or w.endswith(h) and (len(h) >= 5 or len(w) >= len(h) + 4) for h in cues.role_heads)
+
+
+def strip_roles(text: str, start: int, cues: Cues) -> tuple[str, int, int]:
+    """A person's name without the jobs said before it ("Bundestrainer Julian Nagelsmann",
+    "CEO Rick Dudley"); unlike titles these leave the mention too, as news gold leaves them out.
+    Returns (text, start, end); a name made of roles only is kept."""
+    while True:
+        m = re.match(r"([^\W\d_][\w-]*)\s+(?=[A-ZÀ-ÞĄĆĘŁŃŚŹŻ])", text)
+        if not m or not is_role(m.group(1), cues):
+            return text, start, start + len(text)
+        start += m.end()
+        text = text[m.end():]
+
+
 def free_word(tok, cues: Cues) -> bool:  # tok: a spaCy Token
     """A capitalised word outside any entity that may belong to a neighbouring name."""
     return (tok.is_alpha and len(tok) > 1 and (tok.is_title or tok.is_upper) and not tok.ent_type

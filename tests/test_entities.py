@@ -482,6 +482,21 @@ def test_cues_in_other_languages(lang, text, surface, model_label, expected, kb)
     assert all(m.label == "ORG" for m in ms if m.text != surface)
 
 
+@pytest.mark.parametrize("lang, text, surface, expected", [
+    ("de", "Bundestrainer Julian Nagelsmann nominierte den Kader.", "Bundestrainer Julian Nagelsmann", "Julian Nagelsmann"),
+    ("de", "Das sagte SAP-Chef Christian Klein am Montag.", "SAP-Chef Christian Klein", "Christian Klein"),
+    ("de", "Laut Vorstandschef Mara Lindqvist wächst der Umsatz.", "Vorstandschef Mara Lindqvist", "Mara Lindqvist"),
+    ("en", "CEO Rick Dudley leads the firm.", "CEO Rick Dudley", "Rick Dudley"),
+    ("de", "Motor Müller gewann das Rennen.", "Motor Müller", "Motor Müller"),  # no job, only its letters
+])
+def test_jobs_before_a_name_leave_the_mention(kb, lang, text, surface, expected):
+    nlp = spacy.blank(lang)
+    nlp.add_pipe("sentencizer")
+    (m,) = entities_from_doc(doc_with_ents(nlp, text, [(surface, "PER")]), kb)
+    _check_offsets(text, [m])
+    assert (m.text, m.canonical) == (expected, expected)
+
+
 def test_titles_come_from_the_document_language(kb):
     nlp = spacy.blank("de")
     nlp.add_pipe("sentencizer")

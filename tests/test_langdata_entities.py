@@ -32,6 +32,7 @@ REQUIRED = {
     "demonyms": "nationality words",
     "generic_nouns": "words that with a nationality make a generic phrase",
     "titles": "honorifics and roles before a person's name (lower case)",
+    "role_heads": "jobs said before a person's name, cut from the mention (lower case; compound heads)",
     "name_particles": "particles inside surnames",
     "articles": "articles cut from the start of a mention",
     "elided_articles": "articles elided with an apostrophe",
