@@ -59,3 +59,6 @@ def test_a_slot_whose_lease_ran_out_is_counted_lost_and_not_taken_back(redis_url
     stalled.renew()
     assert stalled.crawler.stats.get_value("veille/cluster_slots_lost") == 1
     assert _free(other, request.url)  # the renewal did not take it back
+    stalled.renew()
+    assert stalled.held == {}  # and forgot it: counted once
+    assert stalled.crawler.stats.get_value("veille/cluster_slots_lost") == 1

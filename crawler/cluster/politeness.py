@@ -17,6 +17,7 @@ again within one lease, not a download timeout later. Before, with a lease of DO
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from urllib.parse import urlsplit
 
@@ -34,23 +35,20 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
 end
 return 0
 """
-# renew our own slots that are still there; one whose lease ran out (the process was stalled
-# past it) may have gone to another holder, so it is not taken back
+# renew one of our slots if it is still there; one whose lease ran out (its process stalled past
+# it) may have gone to another holder, so it is not taken back: 0
 RENEW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local lost = 0
-for i, key in ipairs(KEYS) do
-  if redis.call('ZADD', key, 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i + 1]) == 0
-     and not redis.call('ZSCORE', key, ARGV[i + 1]) then
-    lost = lost + 1
-  else
-    redis.call('PEXPIRE', key, ARGV[1])
-  end
+if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then
+  return 0
 end
-return lost
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[1]), ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
 """
 META = "veille_host_slot"
+log = logging.getLogger(__name__)
 SLOT_LEASE = 10.0  # seconds; VEILLE_CLUSTER_SLOT_LEASE overrides it
 
 
@@ -91,13 +89,25 @@ class HostSlotsMiddleware:
             self._renewal.stop()
 
     def renew(self) -> None:
-        """Push back the lease of every slot held now (each quarter lease while crawling)."""
+        """Push back the lease of every slot held now (each quarter lease while crawling), one
+        script call per slot in one round trip (each touches one key, as Redis Cluster wants)."""
+        from redis.exceptions import RedisError
+
         held = list(self.held.items())
         if not held:
             return
-        lost = self._renew_script(keys=[k for _t, k in held], args=[self.lease_ms, *(t for t, _k in held)])
-        if lost:
-            self.crawler.stats.inc_value("veille/cluster_slots_lost", lost)
+        pipe = self.redis.pipeline(transaction=False)
+        for token, key in held:
+            self._renew_script(keys=[key], args=[self.lease_ms, token], client=pipe)
+        try:
+            renewed = pipe.execute()
+        except RedisError as exc:  # the next tick tries again; the loop must not die of one error
+            log.warning("host slots not renewed: %s", exc)
+            return
+        for (token, _key), ok in zip(held, renewed, strict=True):
+            if not ok:
+                self.held.pop(token, None)
+                self.crawler.stats.inc_value("veille/cluster_slots_lost")
 
     def _key(self, url: str) -> str:
         return f"{self.prefix}:host:{urlsplit(url).netloc.lower()}"
