@@ -54,7 +54,13 @@ class KbRuler:
         # one kind per language: a few files each (French md and sm, a knowledge base just edited)
         path = cache_file(f"kb-ruler-{self._nlp.lang}", f"{spacy.__version__}|{len(texts)}|{digest.hexdigest()}",
                           ".pickle")
-        return cached_object(path, lambda: [tuple(t.orth for t in doc) for doc in tokenizer.pipe(texts)], keep=4)
+        def tokenise() -> list[tuple[int, ...]]:
+            return [tuple(t.orth for t in doc) for doc in tokenizer.pipe(texts)]
+
+        ids = cached_object(path, tokenise, keep=4)
+        if not isinstance(ids, list) or len(ids) != len(texts):  # a file that loads but is not ours
+            ids = tokenise()
+        return ids
 
     def matches(self, doc: Doc) -> list[tuple[int, int, tuple[str, str]]]:
         """Every (start, end, (label, id)), longest first, then by start."""
