@@ -49,14 +49,14 @@ def prune(path: Path, keep: int) -> None:
     kind, suffix = named.groups()
     others = [p for p in path.parent.glob(f"{kind}-*{suffix}")
               if p != path and re.fullmatch(rf"{re.escape(kind)}-[0-9a-f]{{16}}{re.escape(suffix)}", p.name)]
-    for old in sorted(others, key=_used, reverse=True)[max(keep - 1, 0):]:
+    for old in sorted(others, key=_last_used, reverse=True)[max(keep - 1, 0):]:
         try:
             old.unlink()
         except OSError:  # another process removed it first
             pass
 
 
-def _used(path: Path) -> float:
+def _last_used(path: Path) -> float:
     try:
         return path.stat().st_mtime
     except OSError:

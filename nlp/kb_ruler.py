@@ -1,9 +1,12 @@
 """The knowledge base's phrase ruler: known names labelled and linked in a Doc.
 
-It marks what spaCy's `entity_ruler` with `overwrite_ents` and phrase patterns on ORTH marks:
-every occurrence of a pattern's token sequence is a match; the longest matches go first, then
-the earliest; a match that touches one already taken is dropped; a model entity that overlaps a
-match is replaced by it. It differs in how it is built. entity_ruler tokenises its patterns in
+It matches as spaCy's `entity_ruler` with phrase patterns on ORTH does: every occurrence of a
+pattern's token sequence is a match; the longest matches go first, then the earliest; a match
+that touches one already taken is dropped. A model entity that overlaps a match is replaced by
+it (`overwrite_ents`), except one that strictly contains a match with more name words around
+it: that one names something larger than the known name (a club named after its city, a bank
+after its country: "Real Madrid", "Bank of Canada") and is kept whole, unlinked, while the
+match inside it is dropped. It differs from entity_ruler in how it is built. entity_ruler tokenises its patterns in
 every process that builds it: about 10,400 per language, 0.6 s of CPU each time a language is
 loaded, 5 s for the eight in each test worker, enrichment worker or `veille analyze`. Here the
 patterns' token ids are kept in veille's cache directory (`nlp.caches`), keyed by the spaCy
@@ -78,8 +81,8 @@ class KbRuler:
         found.sort(key=lambda m: (m[0] - m[1], m[0]))
         return found
 
-    def __call__(self, doc: Doc) -> Doc:
-        entities = list(doc.ents)
+    def taken(self, doc: Doc) -> list[Span]:
+        """The matches that hold, as labelled and linked spans."""
         taken: list[Span] = []
         seen: set[int] = set()
         for start, end, (label, eid) in self.matches(doc):
@@ -87,10 +90,29 @@ class KbRuler:
             if start in seen or end - 1 in seen:
                 continue
             taken.append(Span(doc, start, end, label=label, span_id=eid))
-            entities = [e for e in entities if not (e.start < end and e.end > start)]
             seen.update(range(start, end))
-        doc.ents = entities + taken
+        return taken
+
+    def __call__(self, doc: Doc) -> Doc:
+        from spacy.pipeline.span_ruler import prioritize_new_ents_filter
+
+        model = list(doc.ents)
+        taken = self.taken(doc)
+        outer = [e for e in model if any(e.start <= m.start and m.end <= e.end and len(e) > len(m)
+                                         and _name_words(e, m) for m in taken)]
+        free = [m for m in taken if not any(e.start < m.end and m.start < e.end for e in outer)]
+        inner = [e for e in model if e not in outer]
+        doc.ents = sorted(outer + prioritize_new_ents_filter(inner, free), key=lambda s: s.start)
         return doc
+
+
+def _name_words(entity: Span, match: Span) -> bool:
+    """The words `entity` adds around `match` make a longer name: capitalised, with at most
+    short linking words between them ("Santé Canada", "Stade de Reims", "Bank of Canada"),
+    not a run into the sentence ("Commission européenne finance à hauteur")."""
+    extra = [t for t in entity if not match.start <= t.i < match.end]
+    edges = {entity.start, entity.end - 1}
+    return all(t.is_title or t.is_upper or not t.is_alpha or (len(t) <= 3 and t.i not in edges) for t in extra)
 
 
 def _make(nlp: Language, name: str) -> KbRuler:

@@ -11,11 +11,10 @@ Sentences then come from a rule-based sentencizer plus line breaks, which is
 what mention-to-sentence attribution needs (paragraphs and headlines in
 extracted articles end with a newline, often without a full stop).
 
-Each pipeline gets the knowledge base's phrase ruler (`nlp.kb_ruler`, entity_ruler's
-matching with its patterns' tokenisation cached) after "ner": known actors are labelled and linked by
-the ruler, except inside a model entity that strictly contains a known name
-with more name words around it (`_ruler_keeps_longer`); the statistical NER's
-other entities stay.
+Each pipeline gets the knowledge base's phrase ruler (`nlp.kb_ruler`) after "ner": known
+actors are labelled and linked by the ruler, except inside a model entity that strictly
+contains a known name with more name words around it; the statistical NER's other entities
+stay.
 
 Which statistical model a language gets, first match wins (`resolve`):
 1. the pipeline trained for veille, shipped as `nlp/pipelines/<lang>/` (a directory
@@ -119,20 +118,6 @@ def _register_components() -> None:
         owners = np.searchsorted(starts, breaks, side="right") - 1
         for i in np.unique(owners[owners < len(doc) - 1]):
             doc[int(i) + 1].is_sent_start = True
-        return doc
-
-    @Language.component("veille_model_ents")
-    def model_ents(doc):
-        """Keep the model's entities aside before the knowledge-base ruler overwrites them."""
-        doc.user_data["veille_model_ents"] = list(doc.ents)
-        return doc
-
-    @Language.component("veille_keep_longer")
-    def keep_longer(doc):
-        """After the ruler: a model entity that strictly contains a ruler match comes back."""
-        model = doc.user_data.pop("veille_model_ents", None)
-        if model:
-            doc.ents = _ruler_keeps_longer(model, [e for e in doc.ents if e.ent_id_ or e not in model])
         return doc
 
 
@@ -257,17 +242,10 @@ def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
     nlp.add_pipe("veille_line_breaks", after="sentencizer")
     from nlp.kb_ruler import FACTORY
 
-    if "ner" in nlp.pipe_names:
-        # the ruler runs after the model, so a longer name the model found around a known one
-        # ("Real Madrid", "Bank of Canada", "Santé Canada") is not cut to the known place;
-        # elsewhere the ruler's match wins (see `_ruler_keeps_longer`). For fr_core_news_md too
-        # since this stop: WikiNEuRal fr dev 0.849 → 0.860 (ORG 0.626 → 0.66), HIPE-2020 fr
-        # 0.616 → 0.612 (benchmarks/ner_news.py)
-        nlp.add_pipe("veille_model_ents", after="ner")
-        ruler = nlp.add_pipe(FACTORY, after="veille_model_ents")
-        nlp.add_pipe("veille_keep_longer", after=FACTORY)
-    else:
-        ruler = nlp.add_pipe(FACTORY)
+    # after the model, so that a longer name it found around a known one ("Real Madrid", "Bank of
+    # Canada", "Santé Canada") is kept whole (see nlp.kb_ruler). For fr_core_news_md too since an
+    # earlier stop: WikiNEuRal fr dev 0.849 → 0.860 (ORG 0.626 → 0.66), HIPE-2020 fr 0.616 → 0.612
+    ruler = nlp.add_pipe(FACTORY, after="ner") if "ner" in nlp.pipe_names else nlp.add_pipe(FACTORY)
     ruler.set_patterns(kb.ruler_patterns(lang))
     # MISC from our own pipelines is a grab bag (works, events, nationalities): kept only when
     # the knowledge base types the name; the packaged models' MISC keeps its old handling
@@ -275,31 +253,6 @@ def _build(lang: str, kb: KnowledgeBase, source: Source) -> Language:
     log.info("spaCy pipeline %s (%s %s) ready in %.1fs: %s", lang, source.kind, source.name,
              time.perf_counter() - t0, nlp.pipe_names)
     return nlp
-
-
-def _name_words(entity, match) -> bool:
-    """The words `entity` adds around `match` make a longer name: capitalised, with at most
-    short linking words between them ("Santé Canada", "Stade de Reims", "Bank of Canada"),
-    not a run into the sentence ("Commission européenne finance à hauteur")."""
-    extra = [t for t in entity if not match.start <= t.i < match.end]
-    edges = {entity.start, entity.end - 1}
-    return all(t.is_title or t.is_upper or not t.is_alpha or (len(t) <= 3 and t.i not in edges) for t in extra)
-
-
-def _ruler_keeps_longer(entities: list, matches: list) -> list:
-    """The ruler's matches overwrite the model's entities, except a model entity that strictly
-    contains a match: that one names something larger than the known name (a club named after
-    its city, a bank after its country) and is kept whole; the match inside it is dropped."""
-    from spacy.pipeline.span_ruler import prioritize_new_ents_filter
-
-    outer = [e for e in entities if any(e.start <= m.start and m.end <= e.end and len(e) > len(m)
-                                        and _name_words(e, m) for m in matches)]
-    for e in outer:  # the ruler marked the known name's tokens with its id: "France Telecom"
-        for tok in e:  # would come back linked to France, a place
-            tok.ent_id_ = ""
-    free = [m for m in matches if not any(e.start < m.end and m.start < e.end for e in outer)]
-    inner = [e for e in entities if e not in outer]
-    return sorted(outer + prioritize_new_ents_filter(inner, free), key=lambda s: s.start)
 
 
 def clear_cache() -> None:

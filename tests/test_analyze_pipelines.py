@@ -62,8 +62,7 @@ def test_a_shipped_pipeline_is_loaded_with_the_ruler_after_the_model(shipped):
     _ship(shipped, "de")
     assert models.resolve("de") == models.Source("trained", str(shipped / "de"))
     nlp = models.spacy_pipeline("de")
-    assert nlp.pipe_names == ["sentencizer", "veille_line_breaks", "ner", "veille_model_ents", "veille_kb_ruler",
-                              "veille_keep_longer"]
+    assert nlp.pipe_names == ["sentencizer", "veille_line_breaks", "ner", "veille_kb_ruler"]
     assert nlp.meta["name"] == "veille_de_ner"
     assert models.layers(nlp) == {"entities": "statistical", "source": str(shipped / "de"), "drop_misc": True}
     doc = nlp(DE)

@@ -280,8 +280,7 @@ def _run(nlp, kb, text: str) -> list[EntityMention]:
 
 
 def test_pipeline_components_and_cache(fr_nlp, kb):
-    assert fr_nlp.pipe_names == ["sentencizer", "veille_line_breaks", "ner", "veille_model_ents", "veille_kb_ruler",
-                                 "veille_keep_longer"]
+    assert fr_nlp.pipe_names == ["sentencizer", "veille_line_breaks", "ner", "veille_kb_ruler"]
     assert spacy_pipeline("fr", kb) is fr_nlp
     assert spacy_pipeline("fr") is fr_nlp  # kb=None means the packaged one
     doc = fr_nlp("Premier titre\nOpenAI a ouvert un bureau. Il est à Paris.")

@@ -55,17 +55,20 @@ def test_it_marks_what_spacys_entity_ruler_marks(lang, tmp_path, monkeypatch):
     assert [(e.text, e.label_) for e in doc.ents] == [("AI Growth Zones", "LOC"), ("Mistral AI", "ORG")]
 
 
-def test_a_model_entity_it_overlaps_is_replaced_and_the_others_stay(tmp_path, monkeypatch):
+def test_a_model_entity_it_overlaps_is_replaced_unless_it_names_something_larger(tmp_path, monkeypatch):
     monkeypatch.setenv("VEILLE_CACHE_DIR", str(tmp_path))
     _theirs, mine = _pipelines("fr")
-    text = "Le patron d'OpenAI Sam Altman a vu Emmanuel Macron à Paris."
+    text = "Le patron d'OpenAI Sam Altman a vu Emmanuel Macron au Paris Saint-Germain puis Paris a voté."
     doc = mine.make_doc(text)
-    wrong, right = text.index("OpenAI Sam Altman"), text.index("Emmanuel Macron")
-    doc.ents = [doc.char_span(wrong, wrong + 17, "PER"), doc.char_span(right, right + 15, "PER")]
+    model = [("OpenAI Sam Altman", "PER"), ("Emmanuel Macron", "PER"), ("Paris Saint-Germain", "ORG"),
+             ("Paris a voté", "LOC")]
+    doc.ents = [doc.char_span(text.index(t), text.index(t) + len(t), label) for t, label in model]
     doc = mine.get_pipe(FACTORY)(doc)
     assert [(e.text, e.label_, e.ent_id_) for e in doc.ents] == [
-        ("OpenAI", "ORG", "openai"), ("Sam Altman", "PER", "altman"), ("Emmanuel Macron", "PER", ""),
-        ("Paris", "LOC", "paris")]
+        ("OpenAI Sam Altman", "PER", ""),  # capitalised words around the known names: a longer name, kept
+        ("Emmanuel Macron", "PER", ""),  # no known name inside: the model's stays
+        ("Paris Saint-Germain", "ORG", ""),  # the club named after the city stays whole and unlinked
+        ("Paris", "LOC", "paris")]  # a run into the sentence gives way to the known name
 
 
 def test_the_second_build_reads_the_tokenisation_from_the_cache(tmp_path, monkeypatch):
